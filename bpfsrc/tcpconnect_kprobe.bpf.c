@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * tcpconnect, kprobe backend (the default where kprobes exist): the entry of
+ * tcp_v4_connect/tcp_v6_connect remembers the socket per thread, and their
+ * return emits the attempt when the call returned 0, once the source port
+ * is known.
+ */
+#include "tt_helpers.bpf.h"
+#include "tt_sock.bpf.h"
+#include "tcpconnect.h"
+
+/* The socket each thread is connecting. */
+BPF_HASH(connecting, u32, struct sock *, 16384);
+BPF_PERF_OUTPUT(events);
+
+int trace_connect_entry(struct pt_regs *ctx, struct sock *sk)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!tt_pid_wanted(pid_tgid >> 32))
+		return 0;
+	u32 tid = (u32)pid_tgid;
+	/*
+	 * tcp_v6_connect calls tcp_v4_connect for an IPv4-mapped peer: keep the
+	 * outer call's entry, so the event is emitted once, when the socket's
+	 * IPv6 addresses are complete.
+	 */
+	connecting.insert(&tid, &sk);
+	return 0;
+}
+
+static __always_inline int trace_connect_return(struct pt_regs *ctx, u16 family)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct sock **skp = connecting.lookup(&tid);
+	if (!skp)
+		return 0;
+	struct sock *sk = *skp;
+
+	struct tt_sock_tuple tuple = {};
+	tt_read_sock_tuple(sk, &tuple);
+	if (tuple.family != family)
+		return 0; /* the inner tcp_v4_connect of an IPv4-mapped connect */
+	connecting.delete(&tid);
+	if (PT_REGS_RC(ctx) != 0 || !TT_PORT_MATCH(tuple.remote_port))
+		return 0;
+
+	struct tcpconnect_event event = {};
+	event.ts_ns = bpf_ktime_get_ns();
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	event.pid = pid_tgid >> 32;
+	event.uid = (u32)bpf_get_current_uid_gid();
+	event.family = tuple.family;
+	event.sport = tuple.local_port;
+	event.dport = tuple.remote_port;
+	__builtin_memcpy(event.saddr, tuple.local_addr, 16);
+	__builtin_memcpy(event.daddr, tuple.remote_addr, 16);
+	bpf_get_current_comm(&event.comm, sizeof(event.comm));
+	events.perf_submit(ctx, &event, sizeof(event));
+	return 0;
+}
+
+int trace_connect_v4_return(struct pt_regs *ctx)
+{
+	return trace_connect_return(ctx, TT_AF_INET);
+}
+
+int trace_connect_v6_return(struct pt_regs *ctx)
+{
+	return trace_connect_return(ctx, TT_AF_INET6);
+}

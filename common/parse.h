@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Strict parsing of command-line numbers: decimal digits only, no sign, no
+ * spaces, no trailing text. Each parser returns NULL on success, or a short
+ * reason ("not a decimal number") for the caller's one-line error.
+ */
+#ifndef TT_PARSE_H
+#define TT_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TT_MAX_PORTS 64
+
+struct tt_port_list {
+	uint16_t ports[TT_MAX_PORTS];
+	size_t count;
+};
+
+const char *tt_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out);
+/* A process id: 1 to 4194304 (the kernel's PID_MAX_LIMIT). */
+const char *tt_parse_pid(const char *text, uint32_t *pid);
+/* A user id: 0 to 4294967294 ((uid_t)-1 means "no user"). */
+const char *tt_parse_uid(const char *text, uint32_t *uid);
+/* PORT[,PORT...], each 1 to 65535; appended to list. */
+const char *tt_parse_port_list(const char *text, struct tt_port_list *list);
+
+/* A CPU list as in /sys/devices/system/cpu/online ("0-3,6"): marks online[cpu]. */
+const char *tt_parse_cpu_list(const char *text, unsigned char *online, size_t max_cpus);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The per-CPU perf buffers behind a BPF_PERF_OUTPUT table, and their reading. */
+#ifndef TT_PERF_BUFFERS_H
+#define TT_PERF_BUFFERS_H
+
+#include <stdint.h>
+
+typedef void (*tt_event_fn)(void *cookie, const void *data, int size);
+
+struct perf_reader;
+
+struct tt_perf_buffers {
+	struct perf_reader **readers;
+	int count;
+	uint64_t lost; /* samples the kernel dropped because a buffer was full */
+	tt_event_fn on_event;
+	void *cookie;
+};
+
+/*
+ * Opens one buffer of page_count pages per online CPU and stores its fd in
+ * the table. Returns 0, or -1 after printing why.
+ */
+int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page_count,
+			 tt_event_fn on_event, void *cookie);
+/* Waits up to timeout_ms and reads whatever arrived. */
+void tt_perf_buffers_poll(struct tt_perf_buffers *pb, int timeout_ms);
+/* Reads everything still in the buffers, without waiting. */
+void tt_perf_buffers_drain(struct tt_perf_buffers *pb);
+void tt_perf_buffers_close(struct tt_perf_buffers *pb);
+
+#endif

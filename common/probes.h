@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Loading a compiled program's functions and attaching them to the kernel. */
+#ifndef TT_PROBES_H
+#define TT_PROBES_H
+
+#include <stddef.h>
+
+enum tt_probe_kind { TT_KPROBE, TT_KRETPROBE, TT_TRACEPOINT };
+
+struct tt_probe {
+	enum tt_probe_kind kind;
+	const char *function; /* the BPF function in the program text */
+	const char *target;   /* kernel function, or "category:event" for a tracepoint */
+};
+
+struct tt_attachment {
+	const struct tt_probe *probe;
+	int prog_fd;
+	int perf_fd;
+	int owns_prog;        /* the first attachment of a function closes its program */
+	char event_name[64]; /* kprobe event, for kernels that attach through kprobe_events */
+};
+
+struct tt_attachments {
+	struct tt_attachment *items;
+	size_t count;
+};
+
+/*
+ * Loads and attaches every probe of module (a libbcc module). All or nothing:
+ * on failure, detaches what it attached and returns -1 after printing why.
+ */
+int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
+		  struct tt_attachments *out);
+void tt_detach_all(struct tt_attachments *attachments);
+
+#endif

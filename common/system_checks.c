@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "system_checks.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static const char *const tracefs_dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+
+static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int tt_check_privileges(void)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &header, data) != 0) {
+		tt_error("cannot read this process's capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN))
+		return 0;
+	if (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))
+		return 0;
+	const char *missing = has_cap(data, CAP_BPF)	   ? "CAP_PERFMON"
+			      : has_cap(data, CAP_PERFMON) ? "CAP_BPF"
+							   : "CAP_BPF and CAP_PERFMON";
+	tt_error("must run as root: missing %s (or CAP_SYS_ADMIN)", missing);
+	return -1;
+}
+
+static bool tracefs_reachable(void)
+{
+	char path[64];
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/events", tracefs_dirs[i]);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+int tt_ensure_tracefs(void)
+{
+	if (tracefs_reachable())
+		return 0;
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tracefs", tracefs_dirs[0], "tracefs", 0, NULL) != 0) {
+		tt_error("tracefs is not mounted and cannot be mounted at %s: %s", tracefs_dirs[0],
+			 strerror(errno));
+		return -1;
+	}
+	tt_info("mounted tracefs at %s in a private mount namespace", tracefs_dirs[0]);
+	return 0;
+}
+
+bool tt_kprobes_available(void)
+{
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0)
+		return true;
+	char path[64];
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/kprobe_events", tracefs_dirs[i]);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the running system allows: privileges, tracefs, kprobes. */
+#ifndef TT_SYSTEM_CHECKS_H
+#define TT_SYSTEM_CHECKS_H
+
+#include <stdbool.h>
+
+/* Returns 0, or -1 after naming the missing capabilities. */
+int tt_check_privileges(void);
+
+/*
+ * Makes tracefs reachable for libbcc. Where it is not mounted, mounts it in a
+ * private mount namespace of this process, so nothing outside changes and the
+ * mount vanishes when the process exits. Returns 0, or -1 after printing why.
+ */
+int tt_ensure_tracefs(void);
+
+/* Whether this kernel can attach kprobes (CONFIG_KPROBES and kprobe events). */
+bool tt_kprobes_available(void);
+
+#endif

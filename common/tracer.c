@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tracer.h"
+
+#include <bcc/bcc_common.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "stderr_capture.h"
+#include "system_checks.h"
+
+#define POLL_TIMEOUT_MS 100
+
+struct tt_tracer {
+	void *module;
+	struct tt_attachments attachments;
+	struct tt_perf_buffers buffers;
+	bool has_buffers;
+	uint64_t reported_lost;
+	time_t last_lost_report;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+bool tt_stop_requested(void)
+{
+	return stop_signal != 0;
+}
+
+static void install_signal_handlers(void)
+{
+	/* No SA_RESTART: a signal must interrupt poll() at once. */
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed stdout shows as EPIPE from write, and ends the tool quietly. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int tt_parse_backend(const char *text, enum tt_backend *backend)
+{
+	static const char *const names[] = {"auto", "kprobe", "tracepoint"};
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(text, names[i]) == 0) {
+			*backend = (enum tt_backend)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const struct tt_program *choose_program(const struct tt_tracer_spec *spec,
+					       enum tt_backend backend, const char **name)
+{
+	bool kprobes = tt_kprobes_available();
+	if (backend == TT_BACKEND_AUTO)
+		backend = kprobes && spec->kprobe ? TT_BACKEND_KPROBE : TT_BACKEND_TRACEPOINT;
+	if (backend == TT_BACKEND_KPROBE && !kprobes) {
+		tt_error("this kernel has no kprobes (CONFIG_KPROBES); use --backend tracepoint");
+		return NULL;
+	}
+	*name = backend == TT_BACKEND_KPROBE ? "kprobe" : "tracepoint";
+	return backend == TT_BACKEND_KPROBE ? spec->kprobe : spec->tracepoint;
+}
+
+static int build_text(const struct tt_program *program, const struct tt_tracer_options *opts,
+		      const struct tt_kernel_types *types, struct strbuf *text)
+{
+	strbuf_init(text);
+	if (opts->defines)
+		strbuf_append(text, opts->defines);
+	strbuf_append(text, strbuf_text(&types->preamble) ? strbuf_text(&types->preamble) : "");
+	strbuf_append(text, "\n");
+	strbuf_append(text, program->text);
+	if (!strbuf_text(text)) {
+		tt_error("out of memory");
+		strbuf_free(text);
+		return -1;
+	}
+	return 0;
+}
+
+int tt_tracer_print_text(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
+			 FILE *out)
+{
+	const char *backend;
+	const struct tt_program *program = choose_program(spec, opts->backend, &backend);
+	struct tt_kernel_types types;
+	struct strbuf text;
+	if (!program)
+		return -1;
+	if (tt_kernel_types_prepare(&types, &spec->kernel_types, opts->types, false) != 0) {
+		tt_kernel_types_free(&types);
+		return -1;
+	}
+	int rc = build_text(program, opts, &types, &text);
+	tt_kernel_types_free(&types);
+	if (rc == 0) {
+		fputs(strbuf_text(&text), out);
+		strbuf_free(&text);
+	}
+	return rc;
+}
+
+static void *compile(const char *text)
+{
+	struct tt_stderr_capture cap;
+	tt_stderr_capture_begin(&cap);
+	/* allow_rlimit false: raising RLIMIT_MEMLOCK fails on some kernels and is not needed. */
+	void *module = bpf_module_create_c_from_string(text, 0, NULL, 0, false, NULL);
+	tt_stderr_capture_end(&cap, tt_log_verbose);
+	if (!module)
+		tt_error("cannot compile the BPF program%s",
+			 tt_log_verbose ? "" : " (run with -v for the compiler's messages)");
+	return module;
+}
+
+static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec *spec,
+			  const struct tt_tracer_options *opts, const struct tt_program **program)
+{
+	const char *backend;
+	*program = choose_program(spec, opts->backend, &backend);
+	if (!*program)
+		return -1;
+	struct tt_kernel_types types;
+	struct strbuf text;
+	int rc = tt_kernel_types_prepare(&types, &spec->kernel_types, opts->types, true);
+	if (rc == 0)
+		rc = build_text(*program, opts, &types, &text);
+	if (rc == 0) {
+		tt_info("backend: %s; kernel types: %s (%s)", backend,
+			types.from_btf ? "BTF" : "kernel headers", types.source);
+		tracer->module = compile(strbuf_text(&text));
+		strbuf_free(&text);
+		rc = tracer->module ? 0 : -1;
+	}
+	/* The private header tree is needed only while compiling. */
+	tt_kernel_types_free(&types);
+	return rc;
+}
+
+struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
+				  const struct tt_tracer_options *opts)
+{
+	install_signal_handlers();
+	if (tt_check_privileges() != 0 || tt_ensure_tracefs() != 0)
+		return NULL;
+
+	struct tt_tracer *tracer = calloc(1, sizeof(*tracer));
+	if (!tracer) {
+		tt_error("out of memory");
+		return NULL;
+	}
+	const struct tt_program *program;
+	if (prepare_module(tracer, spec, opts, &program) != 0 ||
+	    tt_attach_all(tracer->module, program->probes, program->probe_count,
+			  &tracer->attachments) != 0) {
+		tt_tracer_stop(tracer);
+		return NULL;
+	}
+	if (spec->output_table) {
+		int fd = bpf_table_fd(tracer->module, spec->output_table);
+		if (fd < 0) {
+			tt_error("the BPF program has no table %s", spec->output_table);
+			tt_tracer_stop(tracer);
+			return NULL;
+		}
+		if (tt_perf_buffers_open(&tracer->buffers, fd, opts->buffer_pages, spec->on_event,
+					 spec->cookie) != 0) {
+			tt_tracer_stop(tracer);
+			return NULL;
+		}
+		tracer->has_buffers = true;
+	}
+	return tracer;
+}
+
+int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table)
+{
+	return bpf_table_fd(tracer->module, table);
+}
+
+static void report_lost(struct tt_tracer *tracer, bool final)
+{
+	uint64_t lost = tracer->buffers.lost;
+	time_t now = time(NULL);
+	if (lost == tracer->reported_lost || (!final && now == tracer->last_lost_report))
+		return;
+	tt_warn("lost %llu events (perf buffers full)%s",
+		(unsigned long long)(lost - tracer->reported_lost),
+		final ? "" : "; consider a larger --buffer-pages");
+	tracer->reported_lost = lost;
+	tracer->last_lost_report = now;
+}
+
+/* 0 while stdout works; 1 after a closed pipe (a quiet end); -1 after another error. */
+static int flush_output(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	if (errno == EPIPE)
+		return 1;
+	tt_error("cannot write output: %s", strerror(errno));
+	return -1;
+}
+
+int tt_tracer_run(struct tt_tracer *tracer)
+{
+	int output = 0;
+	while (!stop_signal && output == 0) {
+		if (tracer->has_buffers)
+			tt_perf_buffers_poll(&tracer->buffers, POLL_TIMEOUT_MS);
+		else
+			nanosleep(&(struct timespec){.tv_nsec = POLL_TIMEOUT_MS * 1000000L}, NULL);
+		output = flush_output();
+		report_lost(tracer, false);
+	}
+	if (output == 0 && tracer->has_buffers) {
+		tt_perf_buffers_drain(&tracer->buffers);
+		output = flush_output();
+	}
+	return output < 0 ? 1 : 0;
+}
+
+void tt_tracer_stop(struct tt_tracer *tracer)
+{
+	if (!tracer)
+		return;
+	tt_detach_all(&tracer->attachments);
+	if (tracer->has_buffers) {
+		report_lost(tracer, true);
+		tt_perf_buffers_close(&tracer->buffers);
+	}
+	if (tracer->module)
+		bpf_module_destroy(tracer->module);
+	free(tracer);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The life of a tracing tool, from BPF text to detached probes: choose the
+ * backend and the source of kernel types, compile through libbcc, attach,
+ * read the perf buffers until told to stop, drain, detach. A tool supplies
+ * its programs, the kernel structures they read, and an event callback.
+ */
+#ifndef TT_TRACER_H
+#define TT_TRACER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kernel_types.h"
+#include "perf_buffers.h"
+#include "probes.h"
+
+enum tt_backend { TT_BACKEND_AUTO, TT_BACKEND_KPROBE, TT_BACKEND_TRACEPOINT };
+
+/* One backend's BPF text and where its functions attach. */
+struct tt_program {
+	const char *text;
+	const struct tt_probe *probes;
+	size_t probe_count;
+};
+
+struct tt_tracer_spec {
+	const struct tt_program *kprobe;
+	const struct tt_program *tracepoint;
+	struct tt_kernel_types_spec kernel_types;
+	const char *output_table; /* the BPF_PERF_OUTPUT table, or NULL */
+	tt_event_fn on_event;
+	void *cookie;
+};
+
+struct tt_tracer_options {
+	enum tt_backend backend;
+	enum tt_types_choice types;
+	const char *defines; /* #define lines for the options, put before the program */
+	unsigned buffer_pages;
+};
+
+#define TT_DEFAULT_BUFFER_PAGES 64
+
+/* "auto", "kprobe" or "tracepoint"; returns -1 for anything else. */
+int tt_parse_backend(const char *text, enum tt_backend *backend);
+
+/* Writes the complete BPF text that would be compiled (for --ebpf). */
+int tt_tracer_print_text(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
+			 FILE *out);
+
+struct tt_tracer;
+
+/*
+ * Compiles, loads and attaches, and opens the perf buffers: once it returns,
+ * tracing is live. Returns NULL after printing why, with nothing left
+ * attached.
+ */
+struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
+				  const struct tt_tracer_options *opts);
+/* The fd of a BPF table of the program, or -1. */
+int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table);
+/*
+ * Reads events, flushing stdout after each batch, until SIGINT, SIGTERM or
+ * SIGHUP, or until stdout is closed; then reads what is left. Returns the
+ * exit status: 0, or 1 after a write error other than a closed pipe.
+ */
+int tt_tracer_run(struct tt_tracer *tracer);
+/* Detaches everything, frees the tracer, and reports lost events. */
+void tt_tracer_stop(struct tt_tracer *tracer);
+
+/* True once SIGINT, SIGTERM or SIGHUP arrived (handlers set by tt_tracer_start). */
+bool tt_stop_requested(void);
+
+#endif
