@@ -146,3 +146,15 @@ void tt_detach_all(struct tt_attachments *attachments)
 	attachments->count = 0;
 }
 
+
+int tt_load_only(void *module, const struct tt_probe *probes, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		int fd = load_function(module, &probes[i]);
+		if (fd < 0)
+			return -1;
+		tt_info("verified %s", probes[i].function);
+		close(fd);
+	}
+	return 0;
+}

@@ -33,5 +33,7 @@ struct tt_attachments {
 int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
 		  struct tt_attachments *out);
 void tt_detach_all(struct tt_attachments *attachments);
+/* Loads every probe's function into the verifier and unloads it, attaching nothing. */
+int tt_load_only(void *module, const struct tt_probe *probes, size_t count);
 
 #endif

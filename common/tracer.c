@@ -60,12 +60,13 @@ int tt_parse_backend(const char *text, enum tt_backend *backend)
 }
 
 static const struct tt_program *choose_program(const struct tt_tracer_spec *spec,
-					       enum tt_backend backend, const char **name)
+					       enum tt_backend backend, bool must_attach,
+					       const char **name)
 {
 	bool kprobes = tt_kprobes_available();
 	if (backend == TT_BACKEND_AUTO)
 		backend = kprobes && spec->kprobe ? TT_BACKEND_KPROBE : TT_BACKEND_TRACEPOINT;
-	if (backend == TT_BACKEND_KPROBE && !kprobes) {
+	if (backend == TT_BACKEND_KPROBE && !kprobes && must_attach) {
 		tt_error("this kernel has no kprobes (CONFIG_KPROBES); use --backend tracepoint");
 		return NULL;
 	}
@@ -94,7 +95,7 @@ int tt_tracer_print_text(const struct tt_tracer_spec *spec, const struct tt_trac
 			 FILE *out)
 {
 	const char *backend;
-	const struct tt_program *program = choose_program(spec, opts->backend, &backend);
+	const struct tt_program *program = choose_program(spec, opts->backend, false, &backend);
 	struct tt_kernel_types types;
 	struct strbuf text;
 	if (!program)
@@ -126,10 +127,11 @@ static void *compile(const char *text)
 }
 
 static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec *spec,
-			  const struct tt_tracer_options *opts, const struct tt_program **program)
+			  const struct tt_tracer_options *opts, bool must_attach,
+			  const struct tt_program **program)
 {
 	const char *backend;
-	*program = choose_program(spec, opts->backend, &backend);
+	*program = choose_program(spec, opts->backend, must_attach, &backend);
 	if (!*program)
 		return -1;
 	struct tt_kernel_types types;
@@ -149,6 +151,21 @@ static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec 
 	return rc;
 }
 
+int tt_tracer_verify(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts)
+{
+	if (tt_check_privileges() != 0 || tt_ensure_tracefs() != 0)
+		return -1;
+	struct tt_tracer tracer = {0};
+	const struct tt_program *program;
+	/* The backend need not be attachable here to be compiled and loaded. */
+	int rc = prepare_module(&tracer, spec, opts, false, &program);
+	if (rc == 0)
+		rc = tt_load_only(tracer.module, program->probes, program->probe_count);
+	if (tracer.module)
+		bpf_module_destroy(tracer.module);
+	return rc;
+}
+
 struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 				  const struct tt_tracer_options *opts)
 {
@@ -162,7 +179,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 		return NULL;
 	}
 	const struct tt_program *program;
-	if (prepare_module(tracer, spec, opts, &program) != 0 ||
+	if (prepare_module(tracer, spec, opts, true, &program) != 0 ||
 	    tt_attach_all(tracer->module, program->probes, program->probe_count,
 			  &tracer->attachments) != 0) {
 		tt_tracer_stop(tracer);

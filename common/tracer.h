@@ -49,6 +49,13 @@ int tt_parse_backend(const char *text, enum tt_backend *backend);
 int tt_tracer_print_text(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
 			 FILE *out);
 
+/*
+ * Compiles the program of opts->backend (kprobe or tracepoint, even where
+ * the kernel cannot attach it) and loads each function into the verifier,
+ * attaching nothing. Returns 0, or -1 after printing why.
+ */
+int tt_tracer_verify(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts);
+
 struct tt_tracer;
 
 /*

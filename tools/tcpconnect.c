@@ -11,32 +11,9 @@
 #include "cli.h"
 #include "log.h"
 #include "parse.h"
-#include "socket_types.h"
 #include "tcpconnect_output.h"
+#include "tcpconnect_programs.h"
 #include "tracer.h"
-
-extern const char tcpconnect_kprobe_bpf[];
-extern const char tcpconnect_tracepoint_bpf[];
-
-static const struct tt_probe kprobe_probes[] = {
-	{TT_KPROBE, "trace_connect_entry", "tcp_v4_connect"},
-	{TT_KPROBE, "trace_connect_entry", "tcp_v6_connect"},
-	{TT_KRETPROBE, "trace_connect_v4_return", "tcp_v4_connect"},
-	{TT_KRETPROBE, "trace_connect_v6_return", "tcp_v6_connect"},
-};
-
-static const struct tt_probe tracepoint_probes[] = {
-	{TT_TRACEPOINT, "tracepoint__sock__inet_sock_set_state", "sock:inet_sock_set_state"},
-	{TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_connect", "syscalls:sys_exit_connect"},
-};
-
-static const struct tt_program kprobe_program = {
-	tcpconnect_kprobe_bpf, kprobe_probes, sizeof(kprobe_probes) / sizeof(kprobe_probes[0])};
-static const struct tt_program tracepoint_program = {
-	tcpconnect_tracepoint_bpf, tracepoint_probes,
-	sizeof(tracepoint_probes) / sizeof(tracepoint_probes[0])};
-
-static const char *const sock_members[] = {"__sk_common", NULL};
 
 struct tcpconnect_args {
 	uint32_t pid;
@@ -100,16 +77,10 @@ int main(int argc, char **argv)
 	common.tracer.defines = strbuf_text(&defines);
 
 	struct tcpconnect_output output;
-	const struct tt_kernel_struct kernel_structs[] = {
-		tt_pt_regs_struct,
-		tt_sock_common_struct,
-		{"sock", sock_members},
-	};
 	const struct tt_tracer_spec spec = {
-		.kprobe = &kprobe_program,
-		.tracepoint = &tracepoint_program,
-		.kernel_types = {kernel_structs, sizeof(kernel_structs) / sizeof(kernel_structs[0]),
-				 TT_SOCKET_HEADERS},
+		.kprobe = &tcpconnect_kprobe_program,
+		.tracepoint = &tcpconnect_tracepoint_program,
+		.kernel_types = tcpconnect_kernel_types,
 		.output_table = "events",
 		.on_event = on_event,
 		.cookie = &output,

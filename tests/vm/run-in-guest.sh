@@ -1,0 +1,522 @@
+#!/bin/bash
+# run-in-guest.sh - run one command inside a throw-away qemu guest that boots
+# Debian 12's distribution kernel, with the host's root filesystem as the
+# guest's root.  Used to test the kprobe backend of tcptools on a kernel that
+# has kprobes (the CI host's kernel may not).
+#
+# Usage: tests/vm/run-in-guest.sh [--timeout SECONDS] [--env NAME=VALUE]... \
+#            -- COMMAND [ARGS...]
+#
+# COMMAND is exec'ed with ARGS as an argv (no shell parsing); wrap it in
+# `sh -c '...'` for shell syntax.  It runs as root in a chroot of the host's
+# root filesystem, in the same absolute working directory as on the host.
+# Its stdout goes to this script's stdout and its stderr to this script's
+# stderr; this script exits with the command's exit status.
+#
+# Exit status of this script itself:
+#   77   SKIP: qemu (or what it needs) is not available on this machine
+#   124  the guest did not finish within --timeout
+#   125  the guest failed to boot, or another harness error
+#   130/143  interrupted by SIGINT/SIGTERM (the guest is killed)
+# See tests/vm/README.md for the environment variables.
+
+set -euo pipefail
+
+prog=run-in-guest
+timeout_s=${TT_VM_TIMEOUT:-600}
+cache=${TT_VM_CACHE:-/var/cache/tcptools-vm}
+mem=${TT_VM_MEM:-2048}
+smp=${TT_VM_SMP:-2}
+debug=${TT_VM_DEBUG:-0}
+extra_env=()
+
+# Modules the guest needs before it can mount its root, in dependency order
+# (busybox insmod does not resolve dependencies).  overlay makes the
+# read-only 9p root writable (copy-on-write into guest RAM).
+initrd_modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
+virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
+
+# 9p message size: the virtio transport of 6.1 caps it at 512000 bytes; the
+# kernel default (8 KiB on older kernels) makes every file read slow.
+msize=512000
+
+usage() {
+	sed -n '/^# Usage:/,/^# See /{s/^# \{0,1\}//;p}' "$0" >&2
+	exit "${1:-125}"
+}
+
+log() { echo "$prog: $*" >&2; }
+debug() { if [ "$debug" = 1 ]; then log "$@"; fi; }
+die() { log "error: $*"; exit 125; }
+
+# A missing prerequisite is a SKIP (77) so that test suites can tell "could
+# not test here" from "test failed"; TT_VM_REQUIRE=1 turns it into an error
+# for CI jobs that must not silently skip.
+skip() {
+	if [ "${TT_VM_REQUIRE:-0}" = 1 ]; then
+		die "$* (TT_VM_REQUIRE=1, not skipping)"
+	fi
+	echo "SKIP: $prog: $*" >&2
+	exit 77
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+	--timeout=*) timeout_s=${1#*=}; shift ;;
+	--env) [ $# -ge 2 ] || usage; extra_env+=("$2"); shift 2 ;;
+	--env=*) extra_env+=("${1#*=}"); shift ;;
+	-h | --help) usage 0 ;;
+	--) shift; break ;;
+	*) log "unknown argument: $1"; usage ;;
+	esac
+done
+[ $# -ge 1 ] || usage
+case $timeout_s in '' | *[!0-9]*) die "--timeout needs a number of seconds" ;; esac
+for kv in "${extra_env[@]}"; do
+	case $kv in [A-Za-z_]*=*) ;; *) die "--env wants NAME=VALUE, got: $kv" ;; esac
+done
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# ---------------------------------------------------------------- host tools
+
+apt_updated=0
+apt_install() {
+	is_root || return 1
+	# apt-get update only when an install fails: it is slow and a fresh
+	# machine usually has usable lists already.
+	local i
+	for i in 1 2; do
+		if DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "$@" >"$rundir/apt.log" 2>&1; then
+			return 0
+		fi
+		[ "$apt_updated" = 0 ] || break
+		apt-get update -q >>"$rundir/apt.log" 2>&1 || true
+		apt_updated=1
+	done
+	tail -n 5 "$rundir/apt.log" >&2
+	return 1
+}
+
+# busybox must be static: it runs in the initramfs before any library exists.
+busybox_is_static() {
+	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1
+}
+
+ensure_host_tools() {
+	local want=()
+	command -v qemu-system-x86_64 >/dev/null || want+=(qemu-system-x86)
+	busybox_is_static || want+=(busybox-static)
+	command -v xz >/dev/null || want+=(xz-utils)
+	[ ${#want[@]} -eq 0 ] && return 0
+	is_root || skip "missing ${want[*]} and not root to apt-get install them"
+	command -v apt-get >/dev/null || skip "missing ${want[*]} and no apt-get"
+	log "installing ${want[*]} (apt-get)"
+	apt_install "${want[@]}" || skip "could not apt-get install ${want[*]}"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 still missing"
+	busybox_is_static || skip "/bin/busybox is not a static binary"
+}
+
+# Start qemu once with no guest to find out whether it can run at all here
+# (missing /dev nodes, seccomp/sandbox refusals, broken install...).
+probe_qemu() {
+	local out
+	if ! out=$(echo quit | timeout 30 qemu-system-x86_64 -machine none \
+		-accel tcg -nodefaults -no-user-config -display none \
+		-monitor stdio -S 2>&1); then
+		skip "qemu-system-x86_64 cannot start: $(echo "$out" | grep -v '^QEMU\|^(qemu)' | head -n 1)"
+	fi
+}
+
+# ------------------------------------------------------- kernel in the cache
+
+# The guest kernel is Debian's linux-image-<abi>-amd64 plus its headers
+# (libbcc compiles BPF programs against /lib/modules/$(uname -r)/build).  The
+# packages are fetched with `apt-get download` and unpacked with dpkg-deb -x
+# into $cache/<kver>/root: no maintainer scripts run, the host is untouched,
+# and later runs reuse the cache without any network access.
+
+apt_download() { # dir pkg...
+	local dir=$1 i
+	shift
+	# apt drops privileges to _apt for downloads; let it write there.
+	chown _apt "$dir" 2>/dev/null || true
+	for i in 1 2; do
+		if (cd "$dir" && apt-get download -q "$@") >>"$rundir/apt.log" 2>&1; then
+			return 0
+		fi
+		[ "$apt_updated" = 0 ] || break
+		apt-get update -q >>"$rundir/apt.log" 2>&1 || true
+		apt_updated=1
+	done
+	tail -n 5 "$rundir/apt.log" >&2
+	return 1
+}
+
+# Print the package linux-image-amd64 currently depends on.
+resolve_kernel_pkg() {
+	local pkg
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+	if [ -z "$pkg" ] && [ "$apt_updated" = 0 ] && is_root; then
+		apt-get update -q >>"$rundir/apt.log" 2>&1 || true
+		apt_updated=1
+		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+			sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+	fi
+	echo "$pkg"
+}
+
+fetch_kernel() { # kver -> fills $cache/$kver
+	local kver=$1 dl dest common
+	is_root || skip "kernel $kver not in $cache and not root to fetch it"
+	dl=$(mktemp -d "$cache/.dl.XXXXXX")
+	dest=$cache/.new.$kver
+	rm -rf "$dest"
+	log "fetching linux-image-$kver and headers into $cache (once)"
+	apt_download "$dl" "linux-image-$kver" "linux-headers-$kver" ||
+		{ rm -rf "$dl"; skip "cannot apt-get download linux-image-$kver"; }
+	# linux-headers-<kver> symlinks into linux-headers-<abi>-common.
+	common=$(apt-cache depends "linux-headers-$kver" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\)$/\1/p' | head -n 1)
+	if [ -n "$common" ]; then
+		apt_download "$dl" "$common" ||
+			{ rm -rf "$dl"; skip "cannot apt-get download $common"; }
+	fi
+	mkdir -p "$dest/root"
+	local deb
+	for deb in "$dl"/*.deb; do
+		dpkg-deb -x "$deb" "$dest/root" || { rm -rf "$dl" "$dest"; die "dpkg-deb -x $deb failed"; }
+	done
+	rm -rf "$dl"
+	[ -f "$dest/root/boot/vmlinuz-$kver" ] || die "no /boot/vmlinuz-$kver in linux-image-$kver"
+	# modules.dep etc. are normally made by the package's postinst; make
+	# them with busybox so the guest can autoload modules (veth, sch_*...).
+	/bin/busybox depmod -b "$dest/root" "$kver" || log "warning: depmod failed"
+	# The bzImage decompresses itself at every boot, which is slow under
+	# TCG.  qemu can boot the uncompressed ELF vmlinux directly through its
+	# PVH entry point, so unpack it once here (optional: falls back).
+	extract_vmlinux "$dest/root/boot/vmlinuz-$kver" "$dest/vmlinux" || rm -f "$dest/vmlinux"
+	rm -rf "${cache:?}/$kver"
+	mv "$dest" "$cache/$kver"
+}
+
+extract_vmlinux() { # vmlinuz out
+	local off
+	off=$(LC_ALL=C grep -obUaP '\xfd\x37\x7a\x58\x5a\x00' "$1" | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	# xz complains about the bytes after the stream; the ELF check decides.
+	tail -c +$((off + 1)) "$1" | xz -dc >"$2" 2>/dev/null || true
+	[ "$(head -c 4 "$2" | od -An -c | tr -d ' ')" = '177ELF' ] || return 1
+}
+
+prepare_kernel() {
+	case $cache in *[[:space:]]*) die "TT_VM_CACHE must not contain spaces" ;; esac
+	mkdir -p "$cache" 2>/dev/null || skip "cannot create cache dir $cache"
+	# Serialise cache filling between concurrent runs.
+	exec 8>>"$cache/.lock" || skip "cannot write $cache/.lock"
+	flock -w 900 8 || die "timed out waiting for $cache/.lock"
+	local pkg=${TT_VM_KERNEL_PKG:-}
+	if [ -z "$pkg" ]; then
+		# Reuse the newest cached kernel: repeated runs need no network.
+		kver=$(find "$cache" -mindepth 2 -maxdepth 2 -name .complete 2>/dev/null |
+			sed 's|.*/\([^/]*\)/\.complete$|\1|' | sort -V | tail -n 1)
+		if [ -z "$kver" ]; then
+			pkg=$(resolve_kernel_pkg)
+			[ -n "$pkg" ] || skip "cannot find Debian's linux-image-amd64 dependency (apt-cache)"
+		fi
+	fi
+	if [ -n "$pkg" ]; then
+		kver=${pkg#linux-image-}
+	fi
+	if [ ! -e "$cache/$kver/.complete" ]; then
+		fetch_kernel "$kver"
+		touch "$cache/$kver/.complete"
+	fi
+	flock -u 8
+	kroot=$cache/$kver/root
+	if [ -f "$cache/$kver/vmlinux" ] && [ "${TT_VM_PVH:-1}" = 1 ]; then
+		kernel_image=$cache/$kver/vmlinux
+	else
+		kernel_image=$kroot/boot/vmlinuz-$kver
+	fi
+}
+
+# ------------------------------------------------------------------ initramfs
+
+# PID 1 of the guest.  Runs from the initramfs with busybox only; config
+# comes from /tt.conf written by build_initramfs.
+guest_init() {
+	cat <<'EOF'
+#!/bin/busybox sh
+# tcptools run-in-guest init (generated by tests/vm/run-in-guest.sh)
+/bin/busybox --install -s /bin
+export PATH=/bin
+. /tt.conf
+# Anything that goes wrong here: report it on the console (the host prints
+# the console log) and power off; the host sees no rc file -> boot failure.
+fail() {
+	echo "tt-init: FATAL: $*"
+	echo "TT_GUEST_EXIT=boot-failure"
+	reboot -f
+}
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $TT_MODULES; do
+	insmod /modules/$m.ko || fail "insmod $m"
+done
+o9p="trans=virtio,version=9p2000.L,msize=$TT_MSIZE"
+mkdir -p /lower /rw /newroot
+mount -t 9p -o "$o9p,ro,$TT_9P_CACHE" hostroot /lower || fail "mount 9p hostroot"
+# Host root (read-only) + tmpfs = writable root; writes are lost at exit.
+mount -t tmpfs -o mode=0755 tmpfs /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot ||
+	fail "mount overlay"
+R=/newroot
+mount -t proc proc $R/proc
+mount -t sysfs sysfs $R/sys
+mount -t devtmpfs devtmpfs $R/dev
+mkdir -p $R/dev/pts $R/dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
+mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
+mount -t tmpfs -o mode=0755 tmpfs $R/run
+mount -t tracefs tracefs $R/sys/kernel/tracing || fail "mount tracefs"
+mount -t debugfs debugfs $R/sys/kernel/debug
+mount -t bpf bpf $R/sys/fs/bpf || fail "mount bpffs"
+mount -t cgroup2 cgroup2 $R/sys/fs/cgroup || fail "mount cgroup2"
+# The run directory is shared read-write: cmd.sh in, rc out.  Mount it at
+# the host's path so the same paths work on both sides.
+mkdir -p $R$TT_RUNDIR
+mount -t 9p -o "$o9p" ttrun $R$TT_RUNDIR || fail "mount 9p ttrun"
+# The guest kernel's modules and headers live in the host's cache; make
+# them appear where modprobe and libbcc look for them.
+mkdir -p $R/lib/modules $R/usr/src $R/boot
+ln -sfn $TT_KROOT/lib/modules/$TT_KVER $R/lib/modules/$TT_KVER
+for d in $R$TT_KROOT/usr/src/*; do
+	[ -e "$d" ] && ln -sfn "${d#$R}" $R/usr/src/
+done
+# bpftool feature probe and libbcc read /boot/config-$(uname -r).
+ln -sf $TT_KROOT/boot/config-$TT_KVER $TT_KROOT/boot/System.map-$TT_KVER $R/boot/
+# Kernel module autoload runs /sbin/modprobe in *this* (initramfs) root.
+mkdir -p /sbin /lib/modules
+ln -sf /bin/busybox /sbin/modprobe
+ln -sfn $R$TT_KROOT/lib/modules/$TT_KVER /lib/modules/$TT_KVER
+ip link set lo up
+hostname tt-guest
+# Command stdout/stderr: pipes (so isatty() is false as in CI) drained by
+# cat onto ttyS1/ttyS2, which the host forwards to its stdout/stderr.
+stty -F /dev/ttyS1 raw -echo
+stty -F /dev/ttyS2 raw -echo
+mkfifo /out /err
+cat /out >/dev/ttyS1 &
+cat_out=$!
+cat /err >/dev/ttyS2 &
+cat_err=$!
+# The command runs in its own cgroup so that whatever it leaves running can
+# be killed afterwards (stragglers would otherwise hold the pipes open).
+mkdir $R/sys/fs/cgroup/tt-cmd
+echo "TT_GUEST_START"
+(
+	echo 0 >$R/sys/fs/cgroup/tt-cmd/cgroup.procs
+	exec chroot $R /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root USER=root LOGNAME=root SHELL=/bin/sh LANG=C.UTF-8 \
+		TMPDIR=/tmp TT_IN_GUEST=1 /bin/sh $TT_RUNDIR/cmd.sh
+) </dev/null >/out 2>/err
+rc=$?
+echo 1 >$R/sys/fs/cgroup/tt-cmd/cgroup.kill
+wait $cat_out $cat_err
+echo $rc >$R$TT_RUNDIR/rc
+echo "TT_GUEST_EXIT=$rc"
+reboot -f
+EOF
+}
+
+build_initramfs() { # out
+	local st=$rundir/initramfs m f
+	mkdir -p "$st/bin" "$st/modules" "$st/proc" "$st/sys" "$st/dev" "$st/tmp"
+	cp /bin/busybox "$st/bin/busybox"
+	guest_init >"$st/init"
+	chmod 755 "$st/init"
+	local mods=""
+	for m in $initrd_modules; do
+		f=$(find "$kroot/lib/modules/$kver/kernel" -name "$m.ko*" -print -quit)
+		if [ -z "$f" ]; then
+			# Fine if built in; an error otherwise.
+			grep -q "/$m.ko\$" "$kroot/lib/modules/$kver/modules.builtin" ||
+				die "module $m not found for $kver"
+			continue
+		fi
+		case $f in
+		*.ko) cp "$f" "$st/modules/$m.ko" ;;
+		*.ko.xz) xz -dc "$f" >"$st/modules/$m.ko" ;;
+		*.ko.zst) zstd -dcq "$f" >"$st/modules/$m.ko" ;;
+		*.ko.gz) gzip -dc "$f" >"$st/modules/$m.ko" ;;
+		*) die "unknown module format: $f" ;;
+		esac
+		mods="$mods $m"
+	done
+	cat >"$st/tt.conf" <<-EOF
+		TT_MODULES="$mods"
+		TT_MSIZE=$msize
+		TT_9P_CACHE=${TT_VM_9P_CACHE:-cache=loose}
+		TT_RUNDIR=$rundir
+		TT_KROOT=$kroot
+		TT_KVER=$kver
+	EOF
+	# Uncompressed: the guest would spend longer decompressing than qemu
+	# spends loading a few MB.
+	(cd "$st" && find . | /bin/busybox cpio -o -H newc 2>/dev/null) >"$1"
+	rm -rf "$st"
+}
+
+# ------------------------------------------------------------------- command
+
+# Quote for POSIX sh: 'it'\''s'.
+shquote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+write_cmd() { # out argv...
+	local out=$1 name kv
+	shift
+	{
+		echo "# generated by run-in-guest.sh"
+		# Pass through the host's TT_* variables, then --env ones.
+		while IFS= read -r name; do
+			case $name in TT_VM_* | TT_IN_GUEST) continue ;; esac
+			printf 'export %s=%s\n' "$name" "$(shquote "${!name}")"
+		done < <(compgen -e | grep '^TT_' || true)
+		for kv in "${extra_env[@]}"; do
+			printf 'export %s=%s\n' "${kv%%=*}" "$(shquote "${kv#*=}")"
+		done
+		printf 'cd %s || exit 125\n' "$(shquote "$PWD")"
+		printf 'exec'
+		for a in "$@"; do printf ' %s' "$(shquote "$a")"; done
+		printf '\n'
+	} >"$out"
+}
+
+# ---------------------------------------------------------------- lifecycle
+
+rundir=""
+qpid=""
+fwd_pids=()
+cleanup() {
+	if [ -n "$qpid" ]; then
+		kill -TERM "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+		qpid=""
+	fi
+	local p
+	for p in "${fwd_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	fwd_pids=()
+	if [ -n "$rundir" ]; then
+		rm -rf "$rundir"
+		rundir=""
+	fi
+}
+on_signal() {
+	log "interrupted (signal $1), killing the guest"
+	cleanup
+	exit $((128 + $1))
+}
+trap cleanup EXIT
+trap 'on_signal 2' INT
+trap 'on_signal 15' TERM
+trap 'on_signal 1' HUP
+
+tmpbase=${TMPDIR:-/tmp}
+case $tmpbase in *[[:space:],]*) tmpbase=/tmp ;; esac
+rundir=$(mktemp -d "$tmpbase/tt-vm.XXXXXX") || die "mktemp failed"
+# The guest mounts the run directory at the same path; keep it simple.
+case $rundir in *[[:space:],]*) die "bad temporary directory: $rundir" ;; esac
+case $PWD in /proc | /proc/* | /sys | /sys/* | /dev | /dev/* | /run | /run/*)
+	die "working directory $PWD is not shared with the guest" ;;
+esac
+
+t0=$(date +%s.%N)
+ensure_host_tools
+probe_qemu
+prepare_kernel
+build_initramfs "$rundir/initrd"
+write_cmd "$rundir/cmd.sh" "$@"
+debug "kernel $kver, image $kernel_image, rundir $rundir"
+
+# Serial ports: ttyS0 = kernel console (log file; live on stderr with
+# TT_VM_DEBUG=1), ttyS1 = command stdout, ttyS2 = command stderr.  The
+# latter go through FIFOs read by cat so that qemu never has to reopen our
+# stdout/stderr (which may be sockets).
+mkfifo "$rundir/out" "$rundir/err"
+cat "$rundir/out" &
+fwd_pids+=($!)
+cat "$rundir/err" >&2 &
+fwd_pids+=($!)
+if [ "$debug" = 1 ]; then
+	mkfifo "$rundir/console"
+	tee "$rundir/console.log" <"$rundir/console" >&2 &
+	fwd_pids+=($!)
+	console=$rundir/console
+else
+	console=$rundir/console.log
+fi
+
+# -cpu max exposes the CPU features TCG can emulate (the default qemu64 is
+# ancient); mitigations=off because there is nothing to protect and TCG is
+# slow enough; panic=-1 + -no-reboot turn any guest panic or reboot into a
+# qemu exit instead of a hang.
+qemu=(
+	qemu-system-x86_64 -accel tcg -machine pc -cpu "${TT_VM_CPU:-max}"
+	-m "$mem" -smp "$smp"
+	-nodefaults -no-user-config -display none -no-reboot
+	-kernel "$kernel_image" -initrd "$rundir/initrd"
+	-append "console=ttyS0 rdinit=/init panic=-1 mitigations=off ${TT_VM_APPEND:-quiet}"
+	-chardev "file,id=con,path=$console" -serial chardev:con
+	-chardev "file,id=out,path=$rundir/out" -serial chardev:out
+	-chardev "file,id=err,path=$rundir/err" -serial chardev:err
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$rundir,mount_tag=ttrun,security_model=none,multidevs=remap"
+)
+# pdeathsig: if this script is SIGKILLed, timeout dies and takes qemu along.
+deathsig=()
+if setpriv --help 2>/dev/null | grep -q pdeathsig; then
+	deathsig=(setpriv --pdeathsig KILL)
+fi
+t1=$(date +%s.%N)
+"${deathsig[@]}" timeout -k 5 "$timeout_s" "${deathsig[@]}" "${qemu[@]}" \
+	</dev/null >"$rundir/qemu.log" 2>&1 &
+qpid=$!
+qrc=0
+wait "$qpid" || qrc=$?
+qpid=""
+t2=$(date +%s.%N)
+# qemu has exited, so the forwarders see EOF and finish on their own.
+for p in "${fwd_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+fwd_pids=()
+
+show_failure() {
+	log "--- last lines of the guest console ---"
+	tail -n 25 "$rundir/console.log" >&2 2>/dev/null || true
+	if [ -s "$rundir/qemu.log" ]; then
+		log "--- qemu output ---"
+		tail -n 10 "$rundir/qemu.log" >&2
+	fi
+}
+
+if [ -f "$rundir/rc" ]; then
+	rc=$(cat "$rundir/rc")
+	case $rc in '' | *[!0-9]*) die "garbled exit status from guest: $rc" ;; esac
+	debug "$(awk -v a="$t0" -v b="$t1" -v c="$t2" \
+		'BEGIN{printf "prep %.2fs, guest %.2fs, rc %s", b-a, c-b, ARGV[1]}' "$rc")"
+	exit "$rc"
+fi
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	show_failure
+	log "error: TIMEOUT: guest did not finish within ${timeout_s}s, killed"
+	exit 124
+fi
+show_failure
+log "error: guest boot failure or crash (qemu exit status $qrc, no exit status from the guest)"
+exit 125
