@@ -1,0 +1,52 @@
+import os
+import subprocess
+
+import pytest
+
+import ttlib
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() != 0:
+        skip = pytest.mark.skip(reason="live tests need root (BPF)")
+        for item in items:
+            if "live" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "live: runs a tool against the real kernel (root)")
+
+
+@pytest.fixture
+def server():
+    """A listening peer process on IPv4 and IPv6 loopback."""
+    with ttlib.Peer(comm="tt-server") as peer:
+        yield peer
+
+
+@pytest.fixture
+def client():
+    with ttlib.Peer(comm="tt-client") as peer:
+        yield peer
+
+
+@pytest.fixture
+def isolated_netns():
+    """A network namespace of the test's own, with lo up and a veth pair whose
+    far end is down: a SYN to 198.18.0.2 waits for ARP forever, so connect()
+    stays in progress, and no packet leaves the namespace."""
+    ns = "tt-ns-%d" % os.getpid()
+    cmds = [
+        ["ip", "netns", "add", ns],
+        ["ip", "-n", ns, "link", "set", "lo", "up"],
+        ["ip", "-n", ns, "link", "add", "tt-near", "type", "veth", "peer", "name", "tt-far"],
+        ["ip", "-n", ns, "addr", "add", "198.18.0.1/24", "dev", "tt-near"],
+        ["ip", "-n", ns, "link", "set", "tt-near", "up"],
+    ]
+    try:
+        for cmd in cmds:
+            subprocess.run(cmd, check=True, capture_output=True)
+        yield ns
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)

@@ -1,0 +1,174 @@
+"""Running the real tools and the test peers for live tests."""
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("TT_BUILD_DIR", os.path.join(REPO, "build"))
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
+# Extra arguments for every tool run, e.g. "--backend tracepoint" (set by tests/run.sh).
+TOOL_ARGS = os.environ.get("TT_TOOL_ARGS", "").split()
+START_TIMEOUT = float(os.environ.get("TT_START_TIMEOUT", "60"))
+
+
+def tool_path(name):
+    return os.path.join(BUILD, name)
+
+
+def run_tool(name, *args, env=None, timeout=60):
+    """Runs a tool to completion (for bad input, --ebpf, --help)."""
+    return subprocess.run([tool_path(name), *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+class Tracer:
+    """A tool running in the background, its stdout collected line by line."""
+
+    def __init__(self, name, *args, env=None, use_default_args=True):
+        argv = [tool_path(name), *(TOOL_ARGS if use_default_args else []), *args]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env)
+        self.lines = []
+        self._queue = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.stderr = ""
+        self.returncode = None
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def _take(self, timeout):
+        try:
+            line = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        if line is None:
+            raise RuntimeError("tool exited early: " + self._finish_stderr())
+        self.lines.append(line)
+        return True
+
+    def _finish_stderr(self):
+        self.proc.wait(timeout=30)
+        self.stderr = self.proc.stderr.read()
+        self.returncode = self.proc.returncode
+        return f"status {self.returncode}, stderr: {self.stderr.strip()}"
+
+    def wait_header(self):
+        """Waits for the header, the tool's sign that tracing is live."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.lines:
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError("no header within %ss" % START_TIMEOUT)
+            self._take(0.1)
+        return self.lines[0]
+
+    def wait_for(self, predicate, timeout=15):
+        """Waits until an output line satisfies predicate; returns it or None."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            for line in self.lines[seen:]:
+                if predicate(line):
+                    return line
+            seen = len(self.lines)
+            self._take(0.05)
+        return None
+
+    def stop(self, sig=signal.SIGINT, timeout=30):
+        """Signals the tool, collects what it drained, returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(timeout=10)
+        while True:
+            try:
+                line = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.lines.append(line)
+        self.stderr = self.proc.stderr.read()
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def events(self):
+        """Output lines after the header, split into columns."""
+        return [line.split() for line in self.lines[1:]]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.stop()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+class Peer:
+    """A separate process (peer.py) that connects, listens and accepts on request."""
+
+    def __init__(self, comm="tt-peer", preexec_fn=None, user=None, netns=None):
+        argv = [sys.executable, PEER, comm]
+        if netns:
+            argv = ["ip", "netns", "exec", netns, *argv]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, preexec_fn=preexec_fn, user=user)
+        self.pid = json.loads(self.proc.stdout.readline())["pid"]
+        self.comm = comm
+
+    def request(self, op, **args):
+        self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
+        self.proc.stdin.flush()
+        answer = json.loads(self.proc.stdout.readline())
+        if "exception" in answer:
+            raise OSError(answer.get("errno"), answer["exception"])
+        return answer
+
+    def connect(self, addr, port, ip=4, **args):
+        return self.request("connect", addr=addr, port=port, ip=ip, **args)
+
+    def listen(self, addr, ip=4, backlog=128, port=0):
+        return self.request("listen", addr=addr, ip=ip, backlog=backlog, port=port)
+
+    def accept(self, listener):
+        return self.request("accept", id=listener["id"])
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def bpf_program_ids():
+    """IDs of all BPF programs loaded in the kernel (bpftool)."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
+                         check=True).stdout
+    return {p["id"] for p in json.loads(out or "[]")}
+
+
+def bpf_perf_links():
+    """BPF programs attached through perf events (kprobes, tracepoints)."""
+    out = subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out or "[]")

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Every test, as root on Debian 12: builds, then runs the unit tests and the
+# BPF verifier check (ctest), then the live tests against this kernel (pytest),
+# on the default backend and, where the kernel has kprobes, on tracepoints too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh test
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+
+status=0
+(cd build && ctest --output-on-failure) || status=1
+
+pytest=(/usr/bin/python3 -m pytest -p no:cacheprovider -rs tests/live)
+"${pytest[@]}" || status=1
+if [ -e /sys/bus/event_source/devices/kprobe ]; then
+	echo "== live tests again on the tracepoint backend"
+	TT_TOOL_ARGS="--backend tracepoint" "${pytest[@]}" || status=1
+fi
+exit $status
