@@ -6,8 +6,9 @@
  */
 #include <stdio.h>
 
-#include "bpf_defines.h"
+#include "filters.h"
 #include "check.h"
+#include "tcpaccept_programs.h"
 #include "tcpconnect_programs.h"
 #include "tracer.h"
 
@@ -32,12 +33,15 @@ int main(void)
 		 {.kprobe = &tcpconnect_kprobe_program,
 		  .tracepoint = &tcpconnect_tracepoint_program,
 		  .kernel_types = tcpconnect_kernel_types}},
+		{"tcpaccept",
+		 {.kprobe = &tcpaccept_kprobe_program,
+		  .tracepoint = &tcpaccept_tracepoint_program,
+		  .kernel_types = tcpaccept_kernel_types}},
 	};
 	struct strbuf filters;
 	strbuf_init(&filters);
-	struct tt_port_list ports = {{80, 443, 8080}, 3};
-	tt_define_target_pid(&filters, 4242);
-	tt_define_port_match(&filters, &ports);
+	const struct tt_filters all = {.pid = 4242, .ports = {{80, 443, 8080}, 3}};
+	tt_filters_defines(&all, &filters);
 
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		verify(&tools[i], TT_BACKEND_KPROBE, "");

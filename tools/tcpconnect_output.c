@@ -3,20 +3,15 @@
 
 #include <sys/socket.h>
 
-void tcpconnect_output_init(struct tcpconnect_output *o, FILE *out)
-{
-	o->out = out;
-	tt_clock_init(&o->clock);
-}
-
-void tcpconnect_print_header(struct tcpconnect_output *o)
+void tcpconnect_print_header(struct tt_output *o)
 {
 	fprintf(o->out, "%-8s %-7s %-16s %-15s %-5s %-15s %s\n", "TIME", "PID", "COMM", "SADDR",
 		"SPORT", "DADDR", "DPORT");
 }
 
-void tcpconnect_print_event(struct tcpconnect_output *o, const struct tcpconnect_event *e)
+void tcpconnect_print_event(struct tt_output *o, const void *event)
 {
+	const struct tcpconnect_event *e = event;
 	char saddr[TT_ADDR_STRLEN], daddr[TT_ADDR_STRLEN], comm[TT_COMM_TEXT_LEN];
 	int family = e->family == AF_INET6 ? AF_INET6 : AF_INET;
 	tt_format_addr(family, e->saddr, saddr);

@@ -61,9 +61,9 @@ static void test_tcpconnect_line(void)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct tcpconnect_output o;
+	struct tt_output o;
 	setenv("TZ", "UTC", 1);
-	tcpconnect_output_init(&o, out);
+	tt_output_init(&o, out);
 	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
 	struct tcpconnect_event e = {.ts_ns = 0, .pid = 4242, .family = AF_INET, .sport = 50000,
 				     .dport = 443};

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * main() of a tracing tool, from a description: its options, its programs,
+ * the kernel types they read, and its printer. A new tool of this kind is its
+ * BPF text, its event printer and one of these.
+ */
+#ifndef TT_TOOL_MAIN_H
+#define TT_TOOL_MAIN_H
+
+#include <stddef.h>
+
+#include "cli.h"
+#include "output.h"
+#include "tracer.h"
+
+struct tt_tool {
+	const char *about;    /* one line for --help */
+	const char *examples; /* lines for the end of --help */
+	/* The tool's options; -p and -P are handled by the shared filters. */
+	const struct tt_option *options;
+	size_t option_count;
+	const struct tt_program *kprobe;
+	const struct tt_program *tracepoint;
+	const struct tt_kernel_types_spec *kernel_types;
+	size_t event_size; /* smaller samples are ignored */
+	void (*print_header)(struct tt_output *out);
+	void (*print_event)(struct tt_output *out, const void *event);
+};
+
+/* Parses the command line and traces until a signal; returns the exit status. */
+int tt_tool_main(const struct tt_tool *tool, int argc, char **argv);
+
+#endif
