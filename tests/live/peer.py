@@ -62,6 +62,18 @@ class Peer:
         return {"raddr": remote[0], "rport": remote[1], "laddr": local[0],
                 "lport": local[1]}
 
+    def op_accept_syscall(self, req):
+        """accept(2) itself, where Python's accept() makes accept4(2)."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.accept(self.listeners[req["id"]].fileno(), None, None)
+        if fd < 0:
+            raise OSError(ctypes.get_errno(), "accept")
+        conn = socket.socket(fileno=fd)
+        self.sockets.append(conn)
+        local, remote = conn.getsockname(), conn.getpeername()
+        return {"raddr": remote[0], "rport": remote[1], "laddr": local[0],
+                "lport": local[1]}
+
     def op_close(self, req):
         for s in self.sockets:
             s.close()

@@ -29,8 +29,9 @@ def run_tool(name, *args, env=None, timeout=60):
 class Tracer:
     """A tool running in the background, its stdout collected line by line."""
 
-    def __init__(self, name, *args, env=None, use_default_args=True):
-        argv = [tool_path(name), *(TOOL_ARGS if use_default_args else []), *args]
+    def __init__(self, name, *args, env=None, wrapper=()):
+        """Runs tool name with TOOL_ARGS and args, under wrapper (a command prefix)."""
+        argv = [*wrapper, tool_path(name), *TOOL_ARGS, *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env=env)
         self.lines = []

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "format.h"
+#include "tcpaccept_output.h"
 #include "tcpconnect_output.h"
 
 static void test_addresses(void)
@@ -78,11 +79,36 @@ static void test_tcpconnect_line(void)
 	free(text);
 }
 
+static void test_tcpaccept_line(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct tt_output o;
+	setenv("TZ", "UTC", 1);
+	tt_output_init(&o, out);
+	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
+	struct tcpaccept_event e = {.ts_ns = 2000000000ULL, .pid = 77, .family = AF_INET6,
+				    .lport = 443, .rport = 40000, .backlog = 2, .backlog_max = 7};
+	inet_pton(AF_INET6, "2001:db8::1", e.laddr);
+	inet_pton(AF_INET6, "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe", e.raddr);
+	memcpy(e.comm, "nginx", 5);
+	tcpaccept_print_header(&o);
+	tcpaccept_print_event(&o, &e);
+	fclose(out);
+	CHECK_STR(text, "TIME     PID     COMM             RADDR           RPORT LADDR           "
+			"LPORT BL\n"
+			"22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
+			"40000 2001:db8::1     443   2/7\n");
+	free(text);
+}
+
 int main(void)
 {
 	test_addresses();
 	test_comm();
 	test_clock();
 	test_tcpconnect_line();
+	test_tcpaccept_line();
 	return check_done("test_format");
 }

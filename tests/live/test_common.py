@@ -1,0 +1,157 @@
+"""What both tools promise alike: errors, signals, cleanup, --ebpf."""
+import os
+import signal
+import subprocess
+import tempfile
+
+import pytest
+
+import ttlib
+from ttlib import Tracer
+
+pytestmark = pytest.mark.live
+
+TOOLS = ["tcpconnect", "tcpaccept"]
+
+
+def one_connection(server, client):
+    """A connect() by client and the accept() of it by server."""
+    listener = server.listen("127.0.0.1")
+    conn = client.connect("127.0.0.1", listener["lport"])
+    server.accept(listener)
+    return conn
+
+
+def pid_of_event(tool, server, client):
+    return client.pid if tool == "tcpconnect" else server.pid
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_signals_drain_and_detach(tool, sig, server, client):
+    before = ttlib.bpf_program_ids()
+    with Tracer(tool) as t:
+        t.wait_header()
+        during = ttlib.bpf_program_ids() - before
+        assert len(during) >= 2
+        conn = one_connection(server, client)
+        # Signal at once: the event must be drained from the buffer, not lost.
+        assert t.stop(sig) == 0, t.stderr
+    pid = str(pid_of_event(tool, server, client))
+    assert [e for e in t.events() if e[1] == pid and str(conn["sport"]) in e], t.lines
+    assert not ttlib.bpf_program_ids() & during
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_private_type_tree_removed(tool):
+    tmp = tempfile.mkdtemp(prefix="tt-tmpdir-")
+    try:
+        with Tracer(tool, env=dict(os.environ, TMPDIR=tmp)) as t:
+            t.wait_header()
+            assert os.listdir(tmp) == []  # needed only while compiling
+            t.stop()
+        assert os.listdir(tmp) == []
+    finally:
+        os.rmdir(tmp)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_tracefs_not_mounted(tool, server, client):
+    """Where tracefs is not mounted, the tool mounts it for itself only."""
+    # In a mount namespace of the test's own, tracefs is unmounted; the tool
+    # must mount it again for itself, and the test's namespace is untouched.
+    script = ("umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing "
+              "2>/dev/null; test ! -e /sys/kernel/tracing/events || exit 99; exec \"$@\"")
+    t = Tracer(tool, wrapper=["unshare", "-m", "--propagation", "private",
+                              "sh", "-c", script, "sh"])
+    with t:
+        t.wait_header()
+        conn = one_connection(server, client)
+        pid = str(pid_of_event(tool, server, client))
+        assert t.wait_for(lambda line: line.split()[1:2] == [pid] and str(conn["sport"]) in line)
+        assert t.stop() == 0, t.stderr
+
+
+BAD_INPUT = [
+    (["-p", "abc"], "invalid PID 'abc'"),
+    (["-p", "-5"], "invalid PID '-5'"),
+    (["-p", "0"], "invalid PID '0'"),
+    (["-P", "70000"], "invalid port list '70000'"),
+    (["-P", "65536"], "invalid port list '65536'"),
+    (["-P", "0"], "invalid port list '0'"),
+    (["-P", "80,,81"], "invalid port list '80,,81'"),
+    (["-P", "x,1"], "invalid port list 'x,1'"),
+    (["--frobnicate"], "unknown option '--frobnicate'"),
+    (["-Z"], "unknown option '-Z'"),
+    (["-p"], "needs an argument"),
+    (["--backend", "uprobe"], "invalid backend 'uprobe'"),
+    (["--kernel-types", "dwarf"], "invalid kernel types 'dwarf'"),
+    (["--buffer-pages", "3"], "not a power of 2"),
+    (["stray"], "unexpected argument 'stray'"),
+]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("args,message", BAD_INPUT)
+def test_bad_input(tool, args, message):
+    before = ttlib.bpf_program_ids()
+    r = ttlib.run_tool(tool, *args)
+    assert r.returncode != 0
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(tool + ": ") and message in lines[0], r.stderr
+    assert ttlib.bpf_program_ids() == before
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_not_root(tool):
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        ttlib.tool_path(tool)], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        tool + ": must run as root: missing CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)"]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_no_btf_and_no_headers(tool):
+    if os.path.exists("/lib/modules/%s/build/include" % os.uname().release):
+        pytest.skip("this machine has kernel headers")
+    r = ttlib.run_tool(tool, env=dict(os.environ, TCPTOOLS_BTF="/nonexistent/vmlinux"))
+    assert r.returncode != 0
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    assert "no BTF at /nonexistent/vmlinux and no kernel headers" in r.stderr
+    r = ttlib.run_tool(tool, "--kernel-types", "headers")
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        tool + ": no kernel headers: install linux-headers-$(uname -r), or set "
+        "BCC_KERNEL_SOURCE"]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_kprobe_backend_without_kprobes(tool):
+    if os.path.exists("/sys/bus/event_source/devices/kprobe"):
+        pytest.skip("this kernel has kprobes")
+    r = ttlib.run_tool(tool, "--backend", "kprobe")
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        tool + ": this kernel has no kprobes (CONFIG_KPROBES); use --backend tracepoint"]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_ebpf_prints_program_with_filters(tool):
+    r = ttlib.run_tool(tool, "--ebpf", "-p", "123", "-P", "80,443")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("#define TT_TARGET_PID 123\n"
+                               "#define TT_PORT_MATCH(port) ((port) == 80 || (port) == 443)\n")
+    assert "BPF_PERF_OUTPUT(events);" in r.stdout
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_help_and_version(tool):
+    r = ttlib.run_tool(tool, "--help")
+    assert r.returncode == 0 and r.stderr == ""
+    for flag in ["--pid", "--port", "--backend", "--kernel-types", "--ebpf", "--verbose"]:
+        assert flag in r.stdout
+    r = ttlib.run_tool(tool, "-V")
+    assert r.returncode == 0 and r.stdout.startswith(tool + " ")

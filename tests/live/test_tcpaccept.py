@@ -1,0 +1,120 @@
+"""tcpaccept against the real kernel, checked against both ends: the client's
+getsockname() and the server's accept(), listener and backlog."""
+import pytest
+
+import ttlib
+from ttlib import Tracer
+
+pytestmark = pytest.mark.live
+
+HEADER = ["TIME", "PID", "COMM", "RADDR", "RPORT", "LADDR", "LPORT", "BL"]
+
+
+def expected(server, accepted, conn):
+    """The columns after TIME for an accept, from both ends' own view."""
+    assert (accepted["raddr"], accepted["rport"]) == (conn["saddr"], conn["sport"])
+    assert (accepted["laddr"], accepted["lport"]) == (conn["daddr"], conn["dport"])
+    return [str(server.pid), server.comm, conn["saddr"], str(conn["sport"]),
+            conn["daddr"], str(conn["dport"])]
+
+
+def lines_for(tracer, conn):
+    return [e for e in tracer.events() if e[3:5] == [conn["saddr"], str(conn["sport"])]]
+
+
+def wait_line(tracer, conn):
+    return tracer.wait_for(lambda line: line.split()[3:5] == [conn["saddr"],
+                                                              str(conn["sport"])])
+
+
+def test_backlog_sequence_ipv4(server, client):
+    listener = server.listen("127.0.0.1", backlog=7)
+    with Tracer("tcpaccept") as t:
+        assert t.wait_header().split() == HEADER
+        conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(3)]
+        accepted = [server.accept(listener) for _ in range(3)]
+        assert wait_line(t, conns[-1]), t.lines
+        assert t.stop() == 0, t.stderr
+    for conn, acc, backlog in zip(conns, accepted, ["2/7", "1/7", "0/7"]):
+        lines = lines_for(t, conn)
+        assert len(lines) == 1, t.lines
+        assert lines[0][1:7] == expected(server, acc, conn)
+        assert lines[0][7] == backlog, t.lines
+
+
+def test_ipv6_and_accept_syscall(server, client):
+    listener = server.listen("::1", ip=6, backlog=3)
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        conns = [client.connect("::1", listener["lport"], ip=6) for _ in range(2)]
+        accepted = [server.accept(listener),  # accept4(2)
+                    server.request("accept_syscall", id=listener["id"])]  # accept(2)
+        assert wait_line(t, conns[-1]), t.lines
+        t.stop()
+    for conn, acc, backlog in zip(conns, accepted, ["1/3", "0/3"]):
+        lines = lines_for(t, conn)
+        assert len(lines) == 1, t.lines
+        assert lines[0][1:7] == expected(server, acc, conn)
+        assert lines[0][7] == backlog
+
+
+def test_backlog_max_is_capped_by_kernel(server, client):
+    with open("/proc/sys/net/core/somaxconn") as f:
+        somaxconn = int(f.read())
+    listener = server.listen("127.0.0.1", backlog=somaxconn + 1000)
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        conn = client.connect("127.0.0.1", listener["lport"])
+        server.accept(listener)
+        assert wait_line(t, conn), t.lines
+        t.stop()
+    assert lines_for(t, conn)[0][7] == "0/%d" % somaxconn
+
+
+def test_refused_and_unaccepted_are_not_shown(server, client):
+    listener = server.listen("127.0.0.1")
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        waiting = client.connect("127.0.0.1", listener["lport"])  # never accepted
+        with ttlib.Peer() as gone:
+            port = gone.listen("127.0.0.1")["lport"]
+        refused = client.connect("127.0.0.1", port)
+        assert refused["error"] == "ECONNREFUSED"
+        marker = client.connect("127.0.0.1", listener["lport"])
+        server.accept(listener)  # takes the first in the queue: waiting
+        assert wait_line(t, waiting), t.lines
+        t.stop()
+    assert len(t.events()) == 1, t.lines
+    assert not lines_for(t, marker) and not lines_for(t, refused)
+
+
+def test_pid_filter(client):
+    with ttlib.Peer("tt-wanted") as wanted, ttlib.Peer("tt-other") as other:
+        l_wanted = wanted.listen("127.0.0.1")
+        l_other = other.listen("127.0.0.1")
+        with Tracer("tcpaccept", "-p", str(wanted.pid)) as t:
+            t.wait_header()
+            skipped = client.connect("127.0.0.1", l_other["lport"])
+            other.accept(l_other)
+            conn = client.connect("127.0.0.1", l_wanted["lport"])
+            acc = wanted.accept(l_wanted)
+            assert wait_line(t, conn), t.lines
+            t.stop()
+        assert lines_for(t, conn)[0][1:7] == expected(wanted, acc, conn)
+        assert not lines_for(t, skipped)
+        assert all(e[1] == str(wanted.pid) for e in t.events()), t.lines
+
+
+def test_port_filter_list(server, client):
+    listeners = [server.listen("127.0.0.1") for _ in range(3)]
+    ports = [l["lport"] for l in listeners]
+    with Tracer("tcpaccept", "-P", "%d,%d" % (ports[0], ports[1])) as t:
+        t.wait_header()
+        conns = [client.connect("127.0.0.1", port) for port in (ports[2], ports[0], ports[1])]
+        for listener in (listeners[2], listeners[0], listeners[1]):
+            server.accept(listener)
+        assert wait_line(t, conns[2]), t.lines
+        t.stop()
+    assert not lines_for(t, conns[0]), t.lines  # the second listener must not show
+    assert len(lines_for(t, conns[1])) == 1 and len(lines_for(t, conns[2])) == 1
+    assert all(int(e[6]) in ports[:2] for e in t.events()), t.lines
