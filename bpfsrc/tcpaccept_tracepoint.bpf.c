@@ -18,7 +18,7 @@ BPF_HASH(accepting, u64, int, 16384);
 static __always_inline void accept_entered(int listen_fd)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (tt_pid_wanted(pid_tgid >> 32))
+	if (tt_task_wanted(pid_tgid))
 		accepting.update(&pid_tgid, &listen_fd);
 }
 

@@ -18,4 +18,12 @@ struct tcpconnect_event {
 	char comm[TT_COMM_LEN];
 };
 
+/* A -c key: attempts are counted per source, destination and destination port. */
+struct tcpconnect_flow {
+	__u16 family;
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
 #endif

@@ -7,16 +7,15 @@
  */
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
-#include "tcpconnect.h"
+#include "tcpconnect_submit.bpf.h"
 
 /* The socket each thread is connecting. */
 BPF_HASH(connecting, u32, struct sock *, 16384);
-BPF_PERF_OUTPUT(events);
 
 int trace_connect_entry(struct pt_regs *ctx, struct sock *sk)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!tt_pid_wanted(pid_tgid >> 32))
+	if (!tt_task_wanted(pid_tgid))
 		return 0;
 	u32 tid = (u32)pid_tgid;
 	/*
@@ -41,7 +40,8 @@ static __always_inline int trace_connect_return(struct pt_regs *ctx, u16 family)
 	if (tuple.family != family)
 		return 0; /* the inner tcp_v4_connect of an IPv4-mapped connect */
 	connecting.delete(&tid);
-	if (PT_REGS_RC(ctx) != 0 || !TT_PORT_MATCH(tuple.remote_port))
+	if (PT_REGS_RC(ctx) != 0 || !tt_family_wanted(tuple.family) ||
+	    !TT_PORT_MATCH(tuple.remote_port))
 		return 0;
 
 	struct tcpconnect_event event = {};
@@ -55,7 +55,7 @@ static __always_inline int trace_connect_return(struct pt_regs *ctx, u16 family)
 	__builtin_memcpy(event.saddr, tuple.local_addr, 16);
 	__builtin_memcpy(event.daddr, tuple.remote_addr, 16);
 	bpf_get_current_comm(&event.comm, sizeof(event.comm));
-	events.perf_submit(ctx, &event, sizeof(event));
+	tcpconnect_submit(ctx, &event);
 	return 0;
 }
 

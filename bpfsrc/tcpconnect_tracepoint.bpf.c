@@ -15,19 +15,18 @@
  */
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
-#include "tcpconnect.h"
+#include "tcpconnect_submit.bpf.h"
 
 /* Attempts waiting for their source port, by socket address. */
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, attempts, 16384);
 /* The socket each thread is connecting, for sys_exit_connect. */
 BPF_TABLE("lru_hash", u64, u64, connecting, 16384);
-BPF_PERF_OUTPUT(events);
 
 static __always_inline void record_attempt(u64 sk, u16 family, u16 dport)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 tgid = pid_tgid >> 32;
-	if (!tt_pid_wanted(tgid) || !TT_PORT_MATCH(dport))
+	if (!tt_task_wanted(pid_tgid) || !tt_family_wanted(family) || !TT_PORT_MATCH(dport))
 		return;
 
 	struct tcpconnect_event event = {};
@@ -67,7 +66,7 @@ TRACEPOINT_PROBE(sock, inet_sock_set_state)
 			__builtin_memcpy(event->saddr, args->saddr_v6, 16);
 			__builtin_memcpy(event->daddr, args->daddr_v6, 16);
 		}
-		events.perf_submit(args, event, sizeof(*event));
+		tcpconnect_submit(args, event);
 	}
 	attempts.delete(&sk);
 	return 0;
@@ -93,7 +92,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_connect)
 	event->sport = tuple.local_port;
 	__builtin_memcpy(event->saddr, tuple.local_addr, 16);
 	__builtin_memcpy(event->daddr, tuple.remote_addr, 16);
-	events.perf_submit(args, event, sizeof(*event));
+	tcpconnect_submit(args, event);
 	attempts.delete(&sk);
 	return 0;
 }

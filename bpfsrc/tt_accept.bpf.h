@@ -17,7 +17,7 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	struct tt_sock_tuple tuple = {};
 	tt_read_sock_tuple(newsk, &tuple);
 	if ((tuple.family != TT_AF_INET && tuple.family != TT_AF_INET6) ||
-	    !TT_PORT_MATCH(tuple.local_port))
+	    !tt_family_wanted(tuple.family) || !TT_PORT_MATCH(tuple.local_port))
 		return;
 
 	struct tcpaccept_event event = {};

@@ -40,8 +40,8 @@ static __always_inline u64 tt_read_bits(const void *base, u32 bit_offset, u32 bi
 }
 
 /*
- * Filters chosen on the command line arrive as #defines before this text, so
- * an unused filter compiles to nothing.
+ * Filters chosen on the command line arrive as #defines before this text
+ * (common/filters.c), so a filter not given compiles to nothing.
  */
 #ifndef TT_TARGET_PID
 #define TT_TARGET_PID 0
@@ -50,9 +50,78 @@ static __always_inline u64 tt_read_bits(const void *base, u32 bit_offset, u32 bi
 #define TT_PORT_MATCH(port) 1
 #endif
 
-static __always_inline bool tt_pid_wanted(u32 tgid)
+#ifdef TT_CGROUP_FILTER
+/* --cgroup: the directory's fd, set by user space before attaching. */
+BPF_CGROUP_ARRAY(tt_cgroup, 1);
+#endif
+#ifdef TT_CGROUPMAP_PATH
+/* --cgroupmap: BCC's pinned set of cgroup ids. */
+BPF_TABLE_PINNED("hash", u64, u64, tt_cgroupset, 1024, TT_CGROUPMAP_PATH);
+#endif
+#ifdef TT_MNTNSMAP_PATH
+/* --mntnsmap: BCC's pinned set of mount namespace ids. */
+BPF_TABLE_PINNED("hash", u64, u32, tt_mntnsset, 1024, TT_MNTNSMAP_PATH);
+#if defined(TT_KERNEL_TYPES_HEADERS)
+/* Not in the public headers (fs/mount.h); its start has been stable. */
+struct mnt_namespace {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+	atomic_t count;
+#endif
+	struct ns_common ns;
+};
+#endif
+
+static __always_inline u64 tt_current_mntns_id(void)
 {
-	return TT_TARGET_PID == 0 || tgid == TT_TARGET_PID;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct nsproxy *nsproxy = NULL;
+	struct mnt_namespace *mnt_ns = NULL;
+	unsigned int inum = 0;
+	TT_READ(nsproxy, task->nsproxy);
+	if (!nsproxy)
+		return 0;
+	TT_READ(mnt_ns, nsproxy->mnt_ns);
+	if (!mnt_ns)
+		return 0;
+	TT_READ(inum, mnt_ns->ns.inum);
+	return inum;
+}
+#endif
+
+/* Whether the current task passes -p, -u, --cgroup, --cgroupmap and --mntnsmap. */
+static __always_inline bool tt_task_wanted(u64 pid_tgid)
+{
+	if (TT_TARGET_PID != 0 && (pid_tgid >> 32) != TT_TARGET_PID)
+		return false;
+#ifdef TT_TARGET_UID
+	if ((u32)bpf_get_current_uid_gid() != TT_TARGET_UID)
+		return false;
+#endif
+#ifdef TT_CGROUP_FILTER
+	if (tt_cgroup.check_current_task(0) != 1)
+		return false;
+#endif
+#ifdef TT_CGROUPMAP_PATH
+	u64 cgroup_id = bpf_get_current_cgroup_id();
+	if (!tt_cgroupset.lookup(&cgroup_id))
+		return false;
+#endif
+#ifdef TT_MNTNSMAP_PATH
+	u64 mntns_id = tt_current_mntns_id();
+	if (!tt_mntnsset.lookup(&mntns_id))
+		return false;
+#endif
+	return true;
+}
+
+/* -4 or -6. */
+static __always_inline bool tt_family_wanted(u16 family)
+{
+#ifdef TT_TARGET_FAMILY
+	return family == TT_TARGET_FAMILY;
+#else
+	return true;
+#endif
 }
 
 #endif

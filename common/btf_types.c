@@ -123,14 +123,6 @@ static bool already_emitted(const struct emitter *em, __u32 id)
 	return false;
 }
 
-static const struct tt_kernel_struct *find_request(const struct emitter *em, const char *name)
-{
-	for (size_t i = 0; i < em->request_count; i++)
-		if (strcmp(em->requests[i].name, name) == 0)
-			return &em->requests[i];
-	return NULL;
-}
-
 static const char *int_type(const struct btf_type *t)
 {
 	bool is_signed = btf_is_int(t) ? (btf_int_encoding(t) & BTF_INT_SIGNED) : false;
@@ -152,7 +144,7 @@ static const char *int_type(const struct btf_type *t)
 	}
 }
 
-static int emit_struct(struct emitter *em, __u32 id, const struct tt_kernel_struct *req);
+static int emit_struct(struct emitter *em, __u32 id);
 
 /*
  * Writes "<base> <declarator>" for a member of type id called decl. Composite
@@ -203,7 +195,7 @@ static int render_decl(struct emitter *em, __u32 id, const char *decl, char *buf
 			snprintf(buf, len, "__u8 %s[%u]", decl, t->size);
 			return 0;
 		}
-		if (emit_struct(em, id, find_request(em, type_name(btf, t))) != 0)
+		if (emit_struct(em, id) != 0)
 			return -1;
 		snprintf(buf, len, "%s %s %s", btf_is_union(t) ? "union" : "struct", type_name(btf, t),
 			 decl);
@@ -239,8 +231,63 @@ static int emit_member(struct emitter *em, const char *sname, const struct membe
 	return 0;
 }
 
-/* Defines struct id: the requested members, all of them, or none (opaque). */
-static int emit_struct(struct emitter *em, __u32 id, const struct tt_kernel_struct *req)
+/* Whether name was already placed in this struct by an earlier request. */
+static bool listed_before(const struct emitter *em, const char *sname, size_t request,
+			  const char *name)
+{
+	for (size_t i = 0; i < request; i++) {
+		const struct tt_kernel_struct *r = &em->requests[i];
+		if (strcmp(r->name, sname) != 0 || !r->members)
+			continue;
+		for (const char *const *m = r->members; *m; m++)
+			if (strcmp(*m, name) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The requested members of struct t, from every request that names it. */
+static int emit_requested(struct emitter *em, const struct btf_type *t, const char *sname,
+			  struct strbuf *body)
+{
+	for (size_t i = 0; i < em->request_count; i++) {
+		const struct tt_kernel_struct *r = &em->requests[i];
+		if (strcmp(r->name, sname) != 0)
+			continue;
+		for (const char *const *name = r->members; *name; name++) {
+			struct member_info m;
+			if (listed_before(em, sname, i, *name))
+				continue;
+			if (!find_member(em->btf, t, 0, *name, &m))
+				return fail(em, "this kernel's struct %s has no member %s", sname,
+					    *name);
+			if (emit_member(em, sname, &m, body) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int emit_all(struct emitter *em, const struct btf_type *t, const char *sname,
+		    struct strbuf *body)
+{
+	/* Not static: emitting a member may emit (and flatten) another struct. */
+	struct member_info *all = calloc(MAX_FLATTENED, sizeof(*all));
+	if (!all)
+		return fail(em, "out of memory%s%s", "", "");
+	size_t n = flatten_members(em->btf, t, 0, all, 0, MAX_FLATTENED);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = emit_member(em, sname, &all[i], body);
+	free(all);
+	return rc;
+}
+
+/*
+ * Defines struct id: the members its requests name (all of them if one asks
+ * for the whole struct), or none (opaque) if nothing requests it.
+ */
+static int emit_struct(struct emitter *em, __u32 id)
 {
 	const struct btf *btf = em->btf;
 	const struct btf_type *t = btf__type_by_id(btf, id);
@@ -253,30 +300,21 @@ static int emit_struct(struct emitter *em, __u32 id, const struct tt_kernel_stru
 		return fail(em, "too many kernel structs (%s%s)", sname, "");
 	em->emitted[em->emitted_count++] = id;
 
+	bool requested = false, whole = false;
+	for (size_t i = 0; i < em->request_count; i++) {
+		if (strcmp(em->requests[i].name, sname) == 0) {
+			requested = true;
+			whole = whole || !em->requests[i].members;
+		}
+	}
 	struct strbuf body;
 	strbuf_init(&body);
 	int rc = 0;
-	if (!req) {
-		/* Held by value but never read: only its size and alignment matter. */
-	} else if (req->members) {
-		for (const char *const *name = req->members; *name && rc == 0; name++) {
-			struct member_info m;
-			if (!find_member(btf, t, 0, *name, &m))
-				rc = fail(em, "this kernel's struct %s has no member %s", sname,
-					  *name);
-			else
-				rc = emit_member(em, sname, &m, &body);
-		}
-	} else {
-		/* Not static: emitting a member may emit (and flatten) another struct. */
-		struct member_info *all = calloc(MAX_FLATTENED, sizeof(*all));
-		if (!all)
-			rc = fail(em, "out of memory%s%s", "", "");
-		size_t n = all ? flatten_members(btf, t, 0, all, 0, MAX_FLATTENED) : 0;
-		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = emit_member(em, sname, &all[i], &body);
-		free(all);
-	}
+	if (whole)
+		rc = emit_all(em, t, sname, &body);
+	else if (requested)
+		rc = emit_requested(em, t, sname, &body);
+	/* else: held by value but never read: only its size and alignment matter. */
 	if (rc == 0) {
 		int align = btf__align_of(btf, id);
 		strbuf_appendf(em->out, "%s %s {\n\tunion {\n\t\t__u8 __tt_size[%u];\n%s\t};\n}",
@@ -309,7 +347,7 @@ int tt_btf_emit_structs(const struct btf *btf, const struct tt_kernel_struct *st
 		if (id < 0)
 			return fail(&em, "this kernel's BTF has no struct %s%s", structs[i].name,
 				    "");
-		if (emit_struct(&em, (__u32)id, &structs[i]) != 0)
+		if (emit_struct(&em, (__u32)id) != 0)
 			return -1;
 	}
 	if (out->failed)

@@ -1,27 +1,109 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "filters.h"
 
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "log.h"
+
+/* The path becomes a C string in the BPF text: keep it plain. */
+static const char *path_problem(const char *path)
+{
+	if (!*path)
+		return "empty";
+	for (const char *p = path; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			return "has a quote, backslash or control character";
+	return NULL;
+}
 
 int tt_filters_option(struct tt_filters *filters, int key, const char *arg)
 {
-	const char *why;
+	const char *why = NULL;
 	switch (key) {
 	case 'p':
 		why = tt_parse_pid(arg, &filters->pid);
 		return why ? tt_bad_value("PID", arg, why) : 0;
+	case 'u':
+		why = tt_parse_uid(arg, &filters->uid);
+		filters->has_uid = !why;
+		return why ? tt_bad_value("UID", arg, why) : 0;
 	case 'P':
 		why = tt_parse_port_list(arg, &filters->ports);
 		return why ? tt_bad_value("port list", arg, why) : 0;
+	case '4':
+	case '6':
+		if (filters->family && filters->family != (key == '4' ? AF_INET : AF_INET6)) {
+			tt_error("-4 and -6 exclude each other");
+			return -1;
+		}
+		filters->family = key == '4' ? AF_INET : AF_INET6;
+		return 0;
+	case TT_OPT_CGROUP:
+		filters->cgroup_dir = arg;
+		return 0;
+	case TT_OPT_CGROUPMAP:
+	case TT_OPT_MNTNSMAP:
+		why = path_problem(arg);
+		if (why)
+			return tt_bad_value("map path", arg, why);
+		*(key == TT_OPT_CGROUPMAP ? &filters->cgroupmap : &filters->mntnsmap) = arg;
+		return 0;
 	default:
 		return 1;
 	}
+}
+
+static int check_pinned_map(const char *option, const char *path)
+{
+	int fd = bpf_obj_get(path);
+	if (fd < 0) {
+		tt_error("%s: cannot open pinned BPF map %s: %s", option, path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int tt_filters_check(struct tt_filters *filters)
+{
+	filters->cgroup_fd = -1;
+	if (filters->cgroup_dir) {
+		struct statfs fs;
+		filters->cgroup_fd = open(filters->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (filters->cgroup_fd < 0) {
+			tt_error("--cgroup: cannot open %s: %s", filters->cgroup_dir,
+				 strerror(errno));
+			return -1;
+		}
+		if (fstatfs(filters->cgroup_fd, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+			tt_error("--cgroup: %s is not a cgroup v2 directory", filters->cgroup_dir);
+			return -1;
+		}
+	}
+	if (filters->cgroupmap && check_pinned_map("--cgroupmap", filters->cgroupmap) != 0)
+		return -1;
+	if (filters->mntnsmap && check_pinned_map("--mntnsmap", filters->mntnsmap) != 0)
+		return -1;
+	return 0;
 }
 
 void tt_filters_defines(const struct tt_filters *filters, struct strbuf *defines)
 {
 	if (filters->pid)
 		strbuf_appendf(defines, "#define TT_TARGET_PID %u\n", filters->pid);
+	if (filters->has_uid)
+		strbuf_appendf(defines, "#define TT_TARGET_UID %u\n", filters->uid);
+	if (filters->family)
+		strbuf_appendf(defines, "#define TT_TARGET_FAMILY %d\n",
+			       filters->family == AF_INET ? 2 : 10);
 	if (filters->ports.count) {
 		strbuf_append(defines, "#define TT_PORT_MATCH(port) (");
 		for (size_t i = 0; i < filters->ports.count; i++)
@@ -29,4 +111,48 @@ void tt_filters_defines(const struct tt_filters *filters, struct strbuf *defines
 				       filters->ports.ports[i]);
 		strbuf_append(defines, ")\n");
 	}
+	if (filters->cgroup_dir)
+		strbuf_append(defines, "#define TT_CGROUP_FILTER 1\n");
+	if (filters->cgroupmap)
+		strbuf_appendf(defines, "#define TT_CGROUPMAP_PATH \"%s\"\n", filters->cgroupmap);
+	if (filters->mntnsmap)
+		strbuf_appendf(defines, "#define TT_MNTNSMAP_PATH \"%s\"\n", filters->mntnsmap);
+}
+
+static const char *const task_members[] = {"nsproxy", NULL};
+static const char *const nsproxy_members[] = {"mnt_ns", NULL};
+static const char *const mnt_namespace_members[] = {"ns", NULL};
+static const char *const ns_common_members[] = {"inum", NULL};
+static const struct tt_kernel_struct mntns_structs[] = {
+	{"task_struct", task_members},
+	{"nsproxy", nsproxy_members},
+	{"ns_common", ns_common_members},
+	{"mnt_namespace", mnt_namespace_members},
+};
+
+const struct tt_kernel_struct *tt_filters_kernel_structs(const struct tt_filters *filters,
+							 size_t *count)
+{
+	*count = filters->mntnsmap ? sizeof(mntns_structs) / sizeof(mntns_structs[0]) : 0;
+	return mntns_structs;
+}
+
+int tt_filters_fill_maps(const struct tt_filters *filters, int cgroup_array_fd)
+{
+	if (!filters->cgroup_dir)
+		return 0;
+	int index = 0;
+	if (cgroup_array_fd < 0 ||
+	    bpf_update_elem(cgroup_array_fd, &index, (void *)&filters->cgroup_fd, 0) != 0) {
+		tt_error("--cgroup: cannot set up the cgroup filter: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void tt_filters_close(struct tt_filters *filters)
+{
+	if (filters->cgroup_dir && filters->cgroup_fd >= 0)
+		close(filters->cgroup_fd);
+	filters->cgroup_fd = -1;
 }

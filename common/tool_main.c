@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tool_main.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "filters.h"
 #include "log.h"
 
@@ -8,12 +11,20 @@ struct tool_run {
 	const struct tt_tool *tool;
 	struct tt_filters filters;
 	struct tt_output output;
+	bool counting;
 };
 
 static int handle_option(int key, const char *arg, void *ctx)
 {
 	struct tool_run *run = ctx;
-	return tt_filters_option(&run->filters, key, arg) == 0 ? 0 : -1;
+	int rc = tt_filters_option(&run->filters, key, arg);
+	if (rc == 1)
+		rc = tt_output_option(&run->output, key);
+	if (rc == 1 && run->tool->handle_option)
+		rc = run->tool->handle_option(key, arg);
+	if (rc == 1)
+		tt_error("option not supported");
+	return rc == 0 ? 0 : -1;
 }
 
 static void on_event(void *cookie, const void *data, int size)
@@ -23,29 +34,70 @@ static void on_event(void *cookie, const void *data, int size)
 		run->tool->print_event(&run->output, data);
 }
 
+static int before_attach(void *cookie, struct tt_tracer *tracer)
+{
+	struct tool_run *run = cookie;
+	return tt_filters_fill_maps(&run->filters, tt_tracer_table_fd(tracer, "tt_cgroup"));
+}
+
+/* The tool's kernel structures plus those the filters read. */
+static struct tt_kernel_struct *kernel_structs(const struct tool_run *run, size_t *count)
+{
+	const struct tt_kernel_types_spec *types = run->tool->kernel_types;
+	size_t extra;
+	const struct tt_kernel_struct *filter_structs =
+		tt_filters_kernel_structs(&run->filters, &extra);
+	struct tt_kernel_struct *all = calloc(types->struct_count + extra, sizeof(*all));
+	if (!all)
+		return NULL;
+	memcpy(all, types->structs, types->struct_count * sizeof(*all));
+	memcpy(all + types->struct_count, filter_structs, extra * sizeof(*all));
+	*count = types->struct_count + extra;
+	return all;
+}
+
 static int trace(struct tool_run *run, struct tt_common_args *common)
 {
 	const struct tt_tool *tool = run->tool;
+	size_t struct_count;
+	struct tt_kernel_struct *structs = kernel_structs(run, &struct_count);
+	if (!structs) {
+		tt_error("out of memory");
+		return 1;
+	}
 	const struct tt_tracer_spec spec = {
 		.kprobe = tool->kprobe,
 		.tracepoint = tool->tracepoint,
-		.kernel_types = *tool->kernel_types,
-		.output_table = "events",
+		.kernel_types = {structs, struct_count, tool->kernel_types->headers},
+		.output_table = run->counting ? NULL : "events",
 		.on_event = on_event,
 		.cookie = run,
+		.before_attach = before_attach,
 	};
-	if (common->print_ebpf)
-		return tt_tracer_print_text(&spec, &common->tracer, stdout) == 0 ? 0 : 1;
+	int status = 1;
+	if (common->print_ebpf) {
+		status = tt_tracer_print_text(&spec, &common->tracer, stdout) == 0 ? 0 : 1;
+		free(structs);
+		return status;
+	}
 
 	struct tt_tracer *tracer = tt_tracer_start(&spec, &common->tracer);
+	free(structs);
 	if (!tracer)
 		return 1;
-	/* The header says tracing is live: probes attached, buffers open. */
+	/* Tracing is live: probes attached, buffers open. Say so. */
 	tt_output_init(&run->output, stdout);
-	tool->print_header(&run->output);
+	if (run->counting)
+		fprintf(stderr, "Tracing; counting in the kernel until Ctrl-C.\n");
+	else
+		tool->print_header(&run->output);
 	fflush(stdout);
-	int status = tt_tracer_run(tracer);
+	status = tt_tracer_run(tracer);
+	if (run->counting && status == 0)
+		tool->print_counts(&run->output, tt_tracer_table_fd(tracer, "counts"));
 	tt_tracer_stop(tracer);
+	if (fflush(stdout) != 0)
+		status = 1;
 	return status;
 }
 
@@ -65,10 +117,17 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 		return 1;
 	if (common.exit_now)
 		return 0;
+	run.counting = tool->counting && tool->counting();
+	if (tt_filters_check(&run.filters) != 0) {
+		tt_filters_close(&run.filters);
+		return 1;
+	}
 
 	struct strbuf defines;
 	strbuf_init(&defines);
 	tt_filters_defines(&run.filters, &defines);
+	if (run.counting)
+		strbuf_append(&defines, "#define TT_COUNT 1\n");
 	common.tracer.defines = strbuf_text(&defines);
 	int status = 1;
 	if (common.tracer.defines)
@@ -76,5 +135,6 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	else
 		tt_error("out of memory");
 	strbuf_free(&defines);
+	tt_filters_close(&run.filters);
 	return status;
 }

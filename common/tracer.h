@@ -17,6 +17,8 @@
 
 enum tt_backend { TT_BACKEND_AUTO, TT_BACKEND_KPROBE, TT_BACKEND_TRACEPOINT };
 
+struct tt_tracer;
+
 /* One backend's BPF text and where its functions attach. */
 struct tt_program {
 	const char *text;
@@ -31,6 +33,8 @@ struct tt_tracer_spec {
 	const char *output_table; /* the BPF_PERF_OUTPUT table, or NULL */
 	tt_event_fn on_event;
 	void *cookie;
+	/* Optional: fills the program's maps after loading, before attaching. */
+	int (*before_attach)(void *cookie, struct tt_tracer *tracer);
 };
 
 struct tt_tracer_options {

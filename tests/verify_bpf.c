@@ -5,6 +5,7 @@
  * kprobe programs are checked on a kernel that cannot attach kprobes.
  */
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "filters.h"
 #include "check.h"
@@ -40,8 +41,14 @@ int main(void)
 	};
 	struct strbuf filters;
 	strbuf_init(&filters);
-	const struct tt_filters all = {.pid = 4242, .ports = {{80, 443, 8080}, 3}};
+	const struct tt_filters all = {.pid = 4242,
+				       .has_uid = true,
+				       .uid = 1000,
+				       .family = AF_INET6,
+				       .ports = {{80, 443, 8080}, 3},
+				       .cgroup_dir = "/sys/fs/cgroup"};
 	tt_filters_defines(&all, &filters);
+	strbuf_append(&filters, "#define TT_COUNT 1\n"); /* tcpconnect -c */
 
 	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
 		verify(&tools[i], TT_BACKEND_KPROBE, "");

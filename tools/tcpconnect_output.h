@@ -10,5 +10,7 @@
 
 void tcpconnect_print_header(struct tt_output *o);
 void tcpconnect_print_event(struct tt_output *o, const void *event);
+/* -c: the flows counted in the kernel, most connects first. */
+void tcpconnect_print_counts(struct tt_output *o, int counts_fd);
 
 #endif

@@ -84,7 +84,8 @@ def test_refused_and_unaccepted_are_not_shown(server, client):
         server.accept(listener)  # takes the first in the queue: waiting
         assert wait_line(t, waiting), t.lines
         t.stop()
-    assert len(t.events()) == 1, t.lines
+    # Other processes may accept meanwhile; this server accepted once.
+    assert len([e for e in t.events() if e[1] == str(server.pid)]) == 1, t.lines
     assert not lines_for(t, marker) and not lines_for(t, refused)
 
 

@@ -86,8 +86,8 @@ apt_install() {
 	is_root || return 1
 	# apt-get update only when an install fails: it is slow and a fresh
 	# machine usually has usable lists already.
-	local i
-	for i in 1 2; do
+	local _
+	for _ in 1 2; do
 		if DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends "$@" >"$rundir/apt.log" 2>&1; then
 			return 0
@@ -139,11 +139,11 @@ probe_qemu() {
 # and later runs reuse the cache without any network access.
 
 apt_download() { # dir pkg...
-	local dir=$1 i
+	local dir=$1 _
 	shift
 	# apt drops privileges to _apt for downloads; let it write there.
 	chown _apt "$dir" 2>/dev/null || true
-	for i in 1 2; do
+	for _ in 1 2; do
 		if (cd "$dir" && apt-get download -q "$@") >>"$rundir/apt.log" 2>&1; then
 			return 0
 		fi
@@ -155,26 +155,25 @@ apt_download() { # dir pkg...
 	return 1
 }
 
-# Print the package linux-image-amd64 currently depends on.
+# Print the package linux-image-amd64 currently depends on.  Only called
+# when nothing is cached yet; refresh the lists first, since the security
+# archive drops superseded kernel packages and stale lists name those.
 resolve_kernel_pkg() {
-	local pkg
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
-	if [ -z "$pkg" ] && [ "$apt_updated" = 0 ] && is_root; then
-		apt-get update -q >>"$rundir/apt.log" 2>&1 || true
+	if [ "$apt_updated" = 0 ] && is_root; then
+		apt-get update -q >>"$rundir/apt.log" 2>&1 || log "warning: apt-get update failed"
 		apt_updated=1
-		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-			sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
 	fi
-	echo "$pkg"
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
 }
 
 fetch_kernel() { # kver -> fills $cache/$kver
 	local kver=$1 dl dest common
 	is_root || skip "kernel $kver not in $cache and not root to fetch it"
+	# Leftovers of an interrupted fetch (we hold the lock, so not in use).
+	rm -rf "$cache"/.dl.* "$cache"/.new.*
 	dl=$(mktemp -d "$cache/.dl.XXXXXX")
 	dest=$cache/.new.$kver
-	rm -rf "$dest"
 	log "fetching linux-image-$kver and headers into $cache (once)"
 	apt_download "$dl" "linux-image-$kver" "linux-headers-$kver" ||
 		{ rm -rf "$dl"; skip "cannot apt-get download linux-image-$kver"; }
@@ -215,8 +214,10 @@ extract_vmlinux() { # vmlinuz out
 prepare_kernel() {
 	case $cache in *[[:space:]]*) die "TT_VM_CACHE must not contain spaces" ;; esac
 	mkdir -p "$cache" 2>/dev/null || skip "cannot create cache dir $cache"
-	# Serialise cache filling between concurrent runs.
-	exec 8>>"$cache/.lock" || skip "cannot write $cache/.lock"
+	# Serialise cache filling between concurrent runs.  Opened read-only so
+	# that non-root users can use a cache that root filled.
+	[ -e "$cache/.lock" ] || : >>"$cache/.lock" || skip "cannot create $cache/.lock"
+	exec 8<"$cache/.lock"
 	flock -w 900 8 || die "timed out waiting for $cache/.lock"
 	local pkg=${TT_VM_KERNEL_PKG:-}
 	if [ -z "$pkg" ]; then
@@ -283,6 +284,11 @@ mount -t devtmpfs devtmpfs $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
+# devtmpfs lacks these; bash process substitution and scripts use them.
+ln -sfn /proc/self/fd $R/dev/fd
+ln -sf /proc/self/fd/0 $R/dev/stdin
+ln -sf /proc/self/fd/1 $R/dev/stdout
+ln -sf /proc/self/fd/2 $R/dev/stderr
 mount -t tmpfs -o mode=0755 tmpfs $R/run
 mount -t tracefs tracefs $R/sys/kernel/tracing || fail "mount tracefs"
 mount -t debugfs debugfs $R/sys/kernel/debug
@@ -319,7 +325,8 @@ cat_err=$!
 # The command runs in its own cgroup so that whatever it leaves running can
 # be killed afterwards (stragglers would otherwise hold the pipes open).
 mkdir $R/sys/fs/cgroup/tt-cmd
-echo "TT_GUEST_START"
+read -r up _ </proc/uptime
+echo "TT_GUEST_START uptime=$up"
 (
 	echo 0 >$R/sys/fs/cgroup/tt-cmd/cgroup.procs
 	exec chroot $R /usr/bin/env -i \
@@ -331,7 +338,8 @@ rc=$?
 echo 1 >$R/sys/fs/cgroup/tt-cmd/cgroup.kill
 wait $cat_out $cat_err
 echo $rc >$R$TT_RUNDIR/rc
-echo "TT_GUEST_EXIT=$rc"
+read -r up _ </proc/uptime
+echo "TT_GUEST_EXIT=$rc uptime=$up"
 reboot -f
 EOF
 }
@@ -404,6 +412,7 @@ write_cmd() { # out argv...
 rundir=""
 qpid=""
 fwd_pids=()
+# shellcheck disable=SC2317 # called from traps
 cleanup() {
 	if [ -n "$qpid" ]; then
 		kill -TERM "$qpid" 2>/dev/null || true
@@ -418,6 +427,7 @@ cleanup() {
 		rundir=""
 	fi
 }
+# shellcheck disable=SC2317 # called from traps
 on_signal() {
 	log "interrupted (signal $1), killing the guest"
 	cleanup
@@ -492,8 +502,17 @@ qrc=0
 wait "$qpid" || qrc=$?
 qpid=""
 t2=$(date +%s.%N)
-# qemu has exited, so the forwarders see EOF and finish on their own.
-for p in "${fwd_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+# qemu has exited, so the forwarders see EOF and finish on their own -
+# unless qemu died before opening the FIFOs: do not wait forever for that.
+for _ in $(seq 50); do
+	alive=0
+	for p in "${fwd_pids[@]}"; do
+		if kill -0 "$p" 2>/dev/null; then alive=1; fi
+	done
+	[ "$alive" = 1 ] || break
+	sleep 0.1
+done
+for p in "${fwd_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 fwd_pids=()
 
 show_failure() {
@@ -509,7 +528,8 @@ if [ -f "$rundir/rc" ]; then
 	rc=$(cat "$rundir/rc")
 	case $rc in '' | *[!0-9]*) die "garbled exit status from guest: $rc" ;; esac
 	debug "$(awk -v a="$t0" -v b="$t1" -v c="$t2" \
-		'BEGIN{printf "prep %.2fs, guest %.2fs, rc %s", b-a, c-b, ARGV[1]}' "$rc")"
+		'BEGIN { printf "host prep %.2fs, qemu %.2fs", b - a, c - b }')," \
+		"guest: $(grep -ao 'TT_GUEST_[A-Z]*=*[0-9]* uptime=[0-9.]*' "$rundir/console.log" | tr '\n' ' ')"
 	exit "$rc"
 fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
