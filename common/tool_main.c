@@ -89,6 +89,8 @@ static int trace(struct tool_run *run, struct tt_common_args *common)
 	tt_output_init(&run->output, stdout);
 	if (run->counting)
 		fprintf(stderr, "Tracing; counting in the kernel until Ctrl-C.\n");
+	else if (run->output.json)
+		fprintf(stderr, "Tracing; JSON lines on stdout until Ctrl-C.\n");
 	else
 		tool->print_header(&run->output);
 	fflush(stdout);

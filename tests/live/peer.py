@@ -14,9 +14,11 @@ import sys
 
 
 def set_comm(name):
+    """name, or hex:BYTES for a name that is not text."""
+    raw = bytes.fromhex(name[4:]) if name.startswith("hex:") else name.encode()
     libc = ctypes.CDLL(None, use_errno=True)
     PR_SET_NAME = 15
-    libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()), 0, 0, 0)
+    libc.prctl(PR_SET_NAME, ctypes.c_char_p(raw), 0, 0, 0)
 
 
 def family_of(version):

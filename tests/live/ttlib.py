@@ -32,12 +32,17 @@ class Tracer:
     def __init__(self, name, *args, env=None, wrapper=()):
         """Runs tool name with TOOL_ARGS and args, under wrapper (a command prefix)."""
         argv = [*wrapper, tool_path(name), *TOOL_ARGS, *args]
+        # surrogateescape: a process name need not be UTF-8, and the tools pass
+        # such bytes through in text mode.
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env)
+                                     text=True, errors="surrogateescape", env=env)
         self.lines = []
+        self.stderr_lines = []
         self._queue = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self._err_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._err_reader.start()
         self.stderr = ""
         self.returncode = None
 
@@ -45,6 +50,21 @@ class Tracer:
         for line in self.proc.stdout:
             self._queue.put(line.rstrip("\n"))
         self._queue.put(None)
+
+    def _read_stderr(self):
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line.rstrip("\n"))
+
+    def wait_stderr(self, text):
+        """Waits for a stderr line containing text (-c says it is live there)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.stderr_lines):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError("no %r on stderr: %s" % (text, self.stderr_lines))
 
     def _take(self, timeout):
         try:
@@ -58,7 +78,8 @@ class Tracer:
 
     def _finish_stderr(self):
         self.proc.wait(timeout=30)
-        self.stderr = self.proc.stderr.read()
+        self._err_reader.join(timeout=10)
+        self.stderr = "\n".join(self.stderr_lines)
         self.returncode = self.proc.returncode
         return f"status {self.returncode}, stderr: {self.stderr.strip()}"
 
@@ -101,7 +122,8 @@ class Tracer:
                 break
             if line is not None:
                 self.lines.append(line)
-        self.stderr = self.proc.stderr.read()
+        self._err_reader.join(timeout=10)
+        self.stderr = "\n".join(self.stderr_lines)
         self.returncode = self.proc.returncode
         return self.returncode
 
@@ -122,8 +144,10 @@ class Tracer:
 class Peer:
     """A separate process (peer.py) that connects, listens and accepts on request."""
 
-    def __init__(self, comm="tt-peer", preexec_fn=None, user=None, netns=None):
-        argv = [sys.executable, PEER, comm]
+    def __init__(self, comm="tt-peer", preexec_fn=None, user=None, netns=None, wrapper=()):
+        """comm may be bytes: any process name, hostile ones included."""
+        name = comm if isinstance(comm, str) else "hex:" + comm.hex()
+        argv = [*wrapper, sys.executable, PEER, name]
         if netns:
             argv = ["ip", "netns", "exec", netns, *argv]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
