@@ -27,11 +27,18 @@ static int handle_option(int key, const char *arg, void *ctx)
 	return rc == 0 ? 0 : -1;
 }
 
+#define MAX_EVENT_SIZE 512
+
 static void on_event(void *cookie, const void *data, int size)
 {
 	struct tool_run *run = cookie;
-	if (size >= 0 && (size_t)size >= run->tool->event_size)
-		run->tool->print_event(&run->output, data);
+	size_t event_size = run->tool->event_size;
+	/* Perf samples sit 4 bytes past an 8-byte boundary: copy to align. */
+	_Alignas(8) unsigned char event[MAX_EVENT_SIZE];
+	if (size < 0 || (size_t)size < event_size || event_size > sizeof(event))
+		return;
+	memcpy(event, data, event_size);
+	run->tool->print_event(&run->output, event);
 }
 
 static int before_attach(void *cookie, struct tt_tracer *tracer)

@@ -18,4 +18,10 @@ if [ -e /sys/bus/event_source/devices/kprobe ]; then
 	echo "== live tests again on the tracepoint backend"
 	TT_TOOL_ARGS="--backend tracepoint" "${pytest[@]}" || status=1
 fi
+echo "== unit and live tests again, built with AddressSanitizer and UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DTT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$(nproc)"
+(cd build-asan && ctest --output-on-failure) || status=1
+TT_BUILD_DIR=build-asan "${pytest[@]}" || status=1
+
 exit $status

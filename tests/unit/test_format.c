@@ -62,7 +62,7 @@ static void test_tcpconnect_line(void)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct tt_output o;
+	struct tt_output o = {0};
 	setenv("TZ", "UTC", 1);
 	tt_output_init(&o, out);
 	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
@@ -84,7 +84,7 @@ static void test_tcpaccept_line(void)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct tt_output o;
+	struct tt_output o = {0};
 	setenv("TZ", "UTC", 1);
 	tt_output_init(&o, out);
 	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
