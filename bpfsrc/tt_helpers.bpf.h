@@ -35,7 +35,7 @@ static __always_inline u64 tt_read_bits(const void *base, u32 bit_offset, u32 bi
 	u64 value = 0;
 	/* Little-endian: the field starts bit_offset % 8 bits into its first byte. */
 	bpf_probe_read_kernel(&value, (bit_offset % 8 + bit_size + 7) / 8,
-			      (const char *)base + bit_offset / 8);
+	                      (const char *)base + bit_offset / 8);
 	return (value >> (bit_offset % 8)) & ((1ULL << bit_size) - 1);
 }
 

@@ -72,7 +72,7 @@ static void fix_int_bitfield(const struct btf *btf, struct member_info *m)
 
 /* Finds member name in composite type t, looking inside anonymous members. */
 static bool find_member(const struct btf *btf, const struct btf_type *t, __u32 base_bits,
-			const char *name, struct member_info *found)
+                        const char *name, struct member_info *found)
 {
 	const struct btf_member *m = btf_members(t);
 	for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
@@ -82,7 +82,7 @@ static bool find_member(const struct btf *btf, const struct btf_type *t, __u32 b
 			if (strcmp(mname, name) != 0)
 				continue;
 			*found = (struct member_info){mname, m->type, off,
-						      btf_member_bitfield_size(t, i)};
+			                              btf_member_bitfield_size(t, i)};
 			fix_int_bitfield(btf, found);
 			return true;
 		}
@@ -95,7 +95,7 @@ static bool find_member(const struct btf *btf, const struct btf_type *t, __u32 b
 
 /* Every named member of t, with anonymous members opened up. */
 static size_t flatten_members(const struct btf *btf, const struct btf_type *t, __u32 base_bits,
-			      struct member_info *out, size_t n, size_t cap)
+                              struct member_info *out, size_t n, size_t cap)
 {
 	const struct btf_member *m = btf_members(t);
 	for (__u16 i = 0; i < btf_vlen(t) && n < cap; i++, m++) {
@@ -103,7 +103,7 @@ static size_t flatten_members(const struct btf *btf, const struct btf_type *t, _
 		__u32 off = base_bits + btf_member_bit_offset(t, i);
 		if (mname && *mname) {
 			out[n] = (struct member_info){mname, m->type, off,
-						      btf_member_bitfield_size(t, i)};
+			                              btf_member_bitfield_size(t, i)};
 			fix_int_bitfield(btf, &out[n]);
 			n++;
 			continue;
@@ -176,9 +176,10 @@ static int render_decl(struct emitter *em, __u32 id, const char *decl, char *buf
 			return 0;
 		}
 		if (btf_is_composite(target) || btf_is_fwd(target)) {
-			bool is_union = btf_is_union(target) || (btf_is_fwd(target) && btf_kflag(target));
+			bool is_union =
+			    btf_is_union(target) || (btf_is_fwd(target) && btf_kflag(target));
 			snprintf(buf, len, "%s %s *%s", is_union ? "union" : "struct",
-				 type_name(btf, target), decl);
+			         type_name(btf, target), decl);
 			return 0;
 		}
 		snprintf(inner, sizeof(inner), btf_is_array(target) ? "(*%s)" : "*%s", decl);
@@ -197,8 +198,8 @@ static int render_decl(struct emitter *em, __u32 id, const char *decl, char *buf
 		}
 		if (emit_struct(em, id) != 0)
 			return -1;
-		snprintf(buf, len, "%s %s %s", btf_is_union(t) ? "union" : "struct", type_name(btf, t),
-			 decl);
+		snprintf(buf, len, "%s %s %s", btf_is_union(t) ? "union" : "struct",
+		         type_name(btf, t), decl);
 		return 0;
 	}
 	return fail(em, "unsupported type of member %s%s", decl, "");
@@ -207,11 +208,11 @@ static int render_decl(struct emitter *em, __u32 id, const char *decl, char *buf
 static void emit_bitfield_macro(struct emitter *em, const char *sname, const struct member_info *m)
 {
 	strbuf_appendf(em->out, "#define TT_BITFIELD_%s__%s %u, %u\n", sname, m->name,
-		       m->bit_offset, m->bitfield_size);
+	               m->bit_offset, m->bitfield_size);
 }
 
 static int emit_member(struct emitter *em, const char *sname, const struct member_info *m,
-		       struct strbuf *body)
+                       struct strbuf *body)
 {
 	if (m->bitfield_size) {
 		emit_bitfield_macro(em, sname, m);
@@ -233,7 +234,7 @@ static int emit_member(struct emitter *em, const char *sname, const struct membe
 
 /* Whether name was already placed in this struct by an earlier request. */
 static bool listed_before(const struct emitter *em, const char *sname, size_t request,
-			  const char *name)
+                          const char *name)
 {
 	for (size_t i = 0; i < request; i++) {
 		const struct tt_kernel_struct *r = &em->requests[i];
@@ -248,7 +249,7 @@ static bool listed_before(const struct emitter *em, const char *sname, size_t re
 
 /* The requested members of struct t, from every request that names it. */
 static int emit_requested(struct emitter *em, const struct btf_type *t, const char *sname,
-			  struct strbuf *body)
+                          struct strbuf *body)
 {
 	for (size_t i = 0; i < em->request_count; i++) {
 		const struct tt_kernel_struct *r = &em->requests[i];
@@ -260,7 +261,7 @@ static int emit_requested(struct emitter *em, const struct btf_type *t, const ch
 				continue;
 			if (!find_member(em->btf, t, 0, *name, &m))
 				return fail(em, "this kernel's struct %s has no member %s", sname,
-					    *name);
+				            *name);
 			if (emit_member(em, sname, &m, body) != 0)
 				return -1;
 		}
@@ -269,7 +270,7 @@ static int emit_requested(struct emitter *em, const struct btf_type *t, const ch
 }
 
 static int emit_all(struct emitter *em, const struct btf_type *t, const char *sname,
-		    struct strbuf *body)
+                    struct strbuf *body)
 {
 	/* Not static: emitting a member may emit (and flatten) another struct. */
 	struct member_info *all = calloc(MAX_FLATTENED, sizeof(*all));
@@ -318,7 +319,8 @@ static int emit_struct(struct emitter *em, __u32 id)
 	if (rc == 0) {
 		int align = btf__align_of(btf, id);
 		strbuf_appendf(em->out, "%s %s {\n\tunion {\n\t\t__u8 __tt_size[%u];\n%s\t};\n}",
-			       keyword, sname, t->size, strbuf_text(&body) ? strbuf_text(&body) : "");
+		               keyword, sname, t->size,
+		               strbuf_text(&body) ? strbuf_text(&body) : "");
 		if (align > 1)
 			strbuf_appendf(em->out, " __attribute__((aligned(%d)))", align);
 		strbuf_append(em->out, ";\n\n");
@@ -329,16 +331,16 @@ static int emit_struct(struct emitter *em, __u32 id)
 	return rc;
 }
 
-int tt_btf_emit_structs(const struct btf *btf, const struct tt_kernel_struct *structs,
-			size_t count, struct strbuf *out, char *err, size_t errlen)
+int tt_btf_emit_structs(const struct btf *btf, const struct tt_kernel_struct *structs, size_t count,
+                        struct strbuf *out, char *err, size_t errlen)
 {
 	struct emitter em = {
-		.btf = btf,
-		.requests = structs,
-		.request_count = count,
-		.out = out,
-		.err = err,
-		.errlen = errlen,
+	    .btf = btf,
+	    .requests = structs,
+	    .request_count = count,
+	    .out = out,
+	    .err = err,
+	    .errlen = errlen,
 	};
 	for (size_t i = 0; i < count; i++) {
 		__s32 id = btf__find_by_name_kind(btf, structs[i].name, BTF_KIND_STRUCT);
@@ -346,7 +348,7 @@ int tt_btf_emit_structs(const struct btf *btf, const struct tt_kernel_struct *st
 			id = btf__find_by_name_kind(btf, structs[i].name, BTF_KIND_UNION);
 		if (id < 0)
 			return fail(&em, "this kernel's BTF has no struct %s%s", structs[i].name,
-				    "");
+			            "");
 		if (emit_struct(&em, (__u32)id) != 0)
 			return -1;
 	}

@@ -32,7 +32,7 @@ struct tt_kernel_struct {
  * defined as an opaque blob of the right size). Returns 0, or -1 with a reason
  * in err when a struct or member does not exist in this kernel.
  */
-int tt_btf_emit_structs(const struct btf *btf, const struct tt_kernel_struct *structs,
-			size_t count, struct strbuf *out, char *err, size_t errlen);
+int tt_btf_emit_structs(const struct btf *btf, const struct tt_kernel_struct *structs, size_t count,
+                        struct strbuf *out, char *err, size_t errlen);
 
 #endif

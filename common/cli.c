@@ -19,15 +19,15 @@ enum {
 #define MAX_OPTIONS 64
 
 static const struct tt_option common_options[] = {
-	{OPT_BACKEND, "backend", "auto|kprobe|tracepoint",
-	 "how to attach: kprobes (the default where the kernel has them) or tracepoints"},
-	{OPT_KERNEL_TYPES, "kernel-types", "auto|btf|headers",
-	 "where kernel structures come from (auto: BTF, else kernel headers)"},
-	{OPT_BUFFER_PAGES, "buffer-pages", "N", "perf buffer size per CPU, in pages (power of 2)"},
-	{OPT_EBPF, "ebpf", NULL, "print the BPF program that would be compiled, and exit"},
-	{'v', "verbose", NULL, "say which backend and kernel types are used, on stderr"},
-	{'h', "help", NULL, "show this help, and exit"},
-	{'V', "version", NULL, "show the version, and exit"},
+    {OPT_BACKEND, "backend", "auto|kprobe|tracepoint",
+     "how to attach: kprobes (the default where the kernel has them) or tracepoints"},
+    {OPT_KERNEL_TYPES, "kernel-types", "auto|btf|headers",
+     "where kernel structures come from (auto: BTF, else kernel headers)"},
+    {OPT_BUFFER_PAGES, "buffer-pages", "N", "perf buffer size per CPU, in pages (power of 2)"},
+    {OPT_EBPF, "ebpf", NULL, "print the BPF program that would be compiled, and exit"},
+    {'v', "verbose", NULL, "say which backend and kernel types are used, on stderr"},
+    {'h', "help", NULL, "show this help, and exit"},
+    {'V', "version", NULL, "show the version, and exit"},
 };
 
 #define COMMON_COUNT (sizeof(common_options) / sizeof(common_options[0]))
@@ -97,19 +97,19 @@ static int handle_common(int key, const char *arg, struct tt_common_args *common
 	}
 }
 
-static int build_getopt_tables(const struct tt_command *cmd, struct option *longs,
-			       char *shorts, size_t shorts_len)
+static int build_getopt_tables(const struct tt_command *cmd, struct option *longs, char *shorts,
+                               size_t shorts_len)
 {
 	size_t n = 0, s = 0;
 	shorts[s++] = ':'; /* report a missing argument as ':' */
 	for (size_t i = 0; i < cmd->option_count + COMMON_COUNT; i++) {
 		const struct tt_option *o = i < cmd->option_count
-						    ? &cmd->options[i]
-						    : &common_options[i - cmd->option_count];
+		                                ? &cmd->options[i]
+		                                : &common_options[i - cmd->option_count];
 		if (n + 1 >= MAX_OPTIONS || s + 3 >= shorts_len)
 			return -1;
 		longs[n++] = (struct option){o->name, o->arg ? required_argument : no_argument,
-					     NULL, o->key};
+		                             NULL, o->key};
 		if (o->key < 256) {
 			shorts[s++] = (char)o->key;
 			if (o->arg)
@@ -122,7 +122,7 @@ static int build_getopt_tables(const struct tt_command *cmd, struct option *long
 }
 
 int tt_parse_command(const struct tt_command *cmd, struct tt_common_args *common, int argc,
-		     char **argv)
+                     char **argv)
 {
 	struct option longs[MAX_OPTIONS];
 	char shorts[2 * MAX_OPTIONS + 2];

@@ -47,7 +47,7 @@ struct tt_common_args {
  * argument).
  */
 int tt_parse_command(const struct tt_command *cmd, struct tt_common_args *common, int argc,
-		     char **argv);
+                     char **argv);
 
 /* A one-line error about an option value: "invalid PORT '70000': out of range". */
 int tt_bad_value(const char *what, const char *value, const char *why);

@@ -80,7 +80,7 @@ int tt_filters_check(struct tt_filters *filters)
 		filters->cgroup_fd = open(filters->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (filters->cgroup_fd < 0) {
 			tt_error("--cgroup: cannot open %s: %s", filters->cgroup_dir,
-				 strerror(errno));
+			         strerror(errno));
 			return -1;
 		}
 		if (fstatfs(filters->cgroup_fd, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
@@ -103,12 +103,12 @@ void tt_filters_defines(const struct tt_filters *filters, struct strbuf *defines
 		strbuf_appendf(defines, "#define TT_TARGET_UID %u\n", filters->uid);
 	if (filters->family)
 		strbuf_appendf(defines, "#define TT_TARGET_FAMILY %d\n",
-			       filters->family == AF_INET ? 2 : 10);
+		               filters->family == AF_INET ? 2 : 10);
 	if (filters->ports.count) {
 		strbuf_append(defines, "#define TT_PORT_MATCH(port) (");
 		for (size_t i = 0; i < filters->ports.count; i++)
 			strbuf_appendf(defines, "%s(port) == %u", i ? " || " : "",
-				       filters->ports.ports[i]);
+			               filters->ports.ports[i]);
 		strbuf_append(defines, ")\n");
 	}
 	if (filters->cgroup_dir)
@@ -124,14 +124,14 @@ static const char *const nsproxy_members[] = {"mnt_ns", NULL};
 static const char *const mnt_namespace_members[] = {"ns", NULL};
 static const char *const ns_common_members[] = {"inum", NULL};
 static const struct tt_kernel_struct mntns_structs[] = {
-	{"task_struct", task_members},
-	{"nsproxy", nsproxy_members},
-	{"ns_common", ns_common_members},
-	{"mnt_namespace", mnt_namespace_members},
+    {"task_struct", task_members},
+    {"nsproxy", nsproxy_members},
+    {"ns_common", ns_common_members},
+    {"mnt_namespace", mnt_namespace_members},
 };
 
 const struct tt_kernel_struct *tt_filters_kernel_structs(const struct tt_filters *filters,
-							 size_t *count)
+                                                         size_t *count)
 {
 	*count = filters->mntnsmap ? sizeof(mntns_structs) / sizeof(mntns_structs[0]) : 0;
 	return mntns_structs;

@@ -44,7 +44,7 @@ int tt_filters_check(struct tt_filters *filters);
 void tt_filters_defines(const struct tt_filters *filters, struct strbuf *defines);
 /* Kernel structures the filters' BPF code reads (the mount namespace's): count set. */
 const struct tt_kernel_struct *tt_filters_kernel_structs(const struct tt_filters *filters,
-							 size_t *count);
+                                                         size_t *count);
 /* Fills the filters' BPF maps of a compiled program, before it is attached. */
 int tt_filters_fill_maps(const struct tt_filters *filters, int cgroup_array_fd);
 void tt_filters_close(struct tt_filters *filters);

@@ -15,29 +15,31 @@ static const char kconfig_h[] = "#define CONFIG_BPF_SYSCALL 1\n";
 
 /* What kernel headers would give libbcc's own helpers: fixed-width types. */
 static const char types_h[] =
-	"#ifndef _TT_LINUX_TYPES_H\n"
-	"#define _TT_LINUX_TYPES_H\n"
-	"typedef signed char __s8;\ntypedef unsigned char __u8;\n"
-	"typedef short __s16;\ntypedef unsigned short __u16;\n"
-	"typedef int __s32;\ntypedef unsigned int __u32;\n"
-	"typedef long long __s64;\ntypedef unsigned long long __u64;\n"
-	"typedef __s8 s8;\ntypedef __u8 u8;\ntypedef __s16 s16;\ntypedef __u16 u16;\n"
-	"typedef __s32 s32;\ntypedef __u32 u32;\ntypedef __s64 s64;\ntypedef __u64 u64;\n"
-	"typedef __u16 __be16;\ntypedef __u32 __be32;\ntypedef __u64 __be64;\n"
-	"typedef __u16 __le16;\ntypedef __u32 __le32;\ntypedef __u64 __le64;\n"
-	"typedef __u16 __sum16;\ntypedef __u32 __wsum;\n"
-	"#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
-	"#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
-	"#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"
-	"typedef unsigned long size_t;\ntypedef long ssize_t;\n"
-	"typedef unsigned long uintptr_t;\n"
-	"typedef _Bool bool;\n#define true 1\n#define false 0\n"
-	"#ifndef NULL\n#define NULL ((void *)0)\n#endif\n"
-	"#endif\n";
+    "#ifndef _TT_LINUX_TYPES_H\n"
+    "#define _TT_LINUX_TYPES_H\n"
+    "typedef signed char __s8;\ntypedef unsigned char __u8;\n"
+    "typedef short __s16;\ntypedef unsigned short __u16;\n"
+    "typedef int __s32;\ntypedef unsigned int __u32;\n"
+    "typedef long long __s64;\ntypedef unsigned long long __u64;\n"
+    "typedef __s8 s8;\ntypedef __u8 u8;\ntypedef __s16 s16;\ntypedef __u16 u16;\n"
+    "typedef __s32 s32;\ntypedef __u32 u32;\ntypedef __s64 s64;\ntypedef __u64 u64;\n"
+    "typedef __u16 __be16;\ntypedef __u32 __be32;\ntypedef __u64 __be64;\n"
+    "typedef __u16 __le16;\ntypedef __u32 __le32;\ntypedef __u64 __le64;\n"
+    "typedef __u16 __sum16;\ntypedef __u32 __wsum;\n"
+    "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
+    "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
+    "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"
+    "typedef unsigned long size_t;\ntypedef long ssize_t;\n"
+    "typedef unsigned long uintptr_t;\n"
+    "typedef _Bool bool;\n#define true 1\n#define false 0\n"
+    "#ifndef NULL\n#define NULL ((void *)0)\n#endif\n"
+    "#endif\n";
 
 static const char *const empty_files[] = {
-	"include/linux/bpf_common.h", "include/uapi/linux/bpf.h", "include/uapi/linux/if_packet.h",
-	"include/linux/log2.h",
+    "include/linux/bpf_common.h",
+    "include/uapi/linux/bpf.h",
+    "include/uapi/linux/if_packet.h",
+    "include/linux/log2.h",
 };
 
 static const char *kernel_arch(void)
@@ -70,7 +72,8 @@ static int write_file(const char *root, const char *relative, const char *text)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", root, relative);
-	for (char *slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+	for (char *slash = strchr(path + strlen(root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		int rc = mkdir(path, 0700);
 		*slash = '/';
@@ -87,7 +90,8 @@ static int write_file(const char *root, const char *relative, const char *text)
 int tt_kernel_tree_create(struct tt_kernel_tree *tree)
 {
 	const char *tmp = getenv("TMPDIR");
-	snprintf(tree->path, sizeof(tree->path), "%s/tcptools-types-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(tree->path, sizeof(tree->path), "%s/tcptools-types-XXXXXX",
+	         tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tree->path)) {
 		tree->path[0] = '\0';
 		return -1;
@@ -95,17 +99,23 @@ int tt_kernel_tree_create(struct tt_kernel_tree *tree)
 
 	char version_h[160], page_h[64];
 	snprintf(version_h, sizeof(version_h),
-		 "#define LINUX_VERSION_CODE %u\n"
-		 "#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))\n",
-		 tt_running_kernel_version());
+	         "#define LINUX_VERSION_CODE %u\n"
+	         "#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : "
+	         "(c)))\n",
+	         tt_running_kernel_version());
 	snprintf(page_h, sizeof(page_h), "arch/%s/include/asm/page.h", kernel_arch());
 
 	const struct {
 		const char *path, *text;
 	} files[] = {
-		{"include/linux/kconfig.h", kconfig_h}, {"include/linux/types.h", types_h},
-		{"include/linux/version.h", version_h}, {page_h, ""},
-		{empty_files[0], ""}, {empty_files[1], ""}, {empty_files[2], ""}, {empty_files[3], ""},
+	    {"include/linux/kconfig.h", kconfig_h},
+	    {"include/linux/types.h", types_h},
+	    {"include/linux/version.h", version_h},
+	    {page_h, ""},
+	    {empty_files[0], ""},
+	    {empty_files[1], ""},
+	    {empty_files[2], ""},
+	    {empty_files[3], ""},
 	};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++)

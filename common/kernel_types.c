@@ -72,13 +72,13 @@ static const char *find_headers(char *dir, size_t len)
 }
 
 static int prepare_from_btf(struct tt_kernel_types *kt, const struct tt_kernel_types_spec *spec,
-			    struct btf *btf, bool make_tree)
+                            struct btf *btf, bool make_tree)
 {
 	char why[256];
 	strbuf_appendf(&kt->preamble, "/* Kernel types generated from BTF (%s). */\n", kt->source);
 	strbuf_append(&kt->preamble, "#define TT_KERNEL_TYPES_BTF 1\n");
 	if (tt_btf_emit_structs(btf, spec->structs, spec->struct_count, &kt->preamble, why,
-				sizeof(why)) != 0) {
+	                        sizeof(why)) != 0) {
 		tt_error("cannot use BTF %s: %s", kt->source, why);
 		return -1;
 	}
@@ -93,7 +93,7 @@ static int prepare_from_btf(struct tt_kernel_types *kt, const struct tt_kernel_t
 }
 
 int tt_kernel_types_prepare(struct tt_kernel_types *kt, const struct tt_kernel_types_spec *spec,
-			    enum tt_types_choice choice, bool make_tree)
+                            enum tt_types_choice choice, bool make_tree)
 {
 	memset(kt, 0, sizeof(*kt));
 	strbuf_init(&kt->preamble);
@@ -108,20 +108,21 @@ int tt_kernel_types_prepare(struct tt_kernel_types *kt, const struct tt_kernel_t
 		}
 		if (choice == TT_TYPES_BTF) {
 			tt_error("no BTF: cannot read %s (the kernel needs CONFIG_DEBUG_INFO_BTF)",
-				 kt->source);
+			         kt->source);
 			return -1;
 		}
 	}
 	char btf_path[PATH_MAX];
-	snprintf(btf_path, sizeof(btf_path), "%s", kt->source[0] ? kt->source : "/sys/kernel/btf/vmlinux");
+	snprintf(btf_path, sizeof(btf_path), "%s",
+	         kt->source[0] ? kt->source : "/sys/kernel/btf/vmlinux");
 	if (!find_headers(kt->source, sizeof(kt->source))) {
 		if (choice == TT_TYPES_HEADERS)
 			tt_error("no kernel headers: install linux-headers-$(uname -r), or set "
-				 "BCC_KERNEL_SOURCE");
+			         "BCC_KERNEL_SOURCE");
 		else
 			tt_error("no BTF at %s and no kernel headers: this kernel needs "
-				 "CONFIG_DEBUG_INFO_BTF, or install linux-headers-$(uname -r)",
-				 btf_path);
+			         "CONFIG_DEBUG_INFO_BTF, or install linux-headers-$(uname -r)",
+			         btf_path);
 		return -1;
 	}
 	strbuf_appendf(&kt->preamble, "/* Kernel types from kernel headers (%s). */\n", kt->source);

@@ -25,8 +25,8 @@ struct tt_kernel_types_spec {
 
 struct tt_kernel_types {
 	bool from_btf;
-	char source[PATH_MAX]; /* the BTF file or header directory used */
-	struct strbuf preamble;  /* text to put before the BPF program */
+	char source[PATH_MAX];  /* the BTF file or header directory used */
+	struct strbuf preamble; /* text to put before the BPF program */
 	struct tt_kernel_tree tree;
 };
 
@@ -38,7 +38,7 @@ int tt_parse_types_choice(const char *text, enum tt_types_choice *choice);
  * BCC_KERNEL_SOURCE at it (BTF only). Returns 0, or -1 after printing why.
  */
 int tt_kernel_types_prepare(struct tt_kernel_types *kt, const struct tt_kernel_types_spec *spec,
-			    enum tt_types_choice choice, bool make_tree);
+                            enum tt_types_choice choice, bool make_tree);
 /* Removes the private tree: call as soon as the program is compiled. */
 void tt_kernel_types_drop_tree(struct tt_kernel_types *kt);
 void tt_kernel_types_free(struct tt_kernel_types *kt);

@@ -35,7 +35,7 @@ void tt_output_header_start(const struct tt_output *o)
 }
 
 void tt_output_line_start(struct tt_output *o, uint64_t ktime_ns, uint32_t uid, uint32_t pid,
-			  const char *comm, size_t comm_len)
+                          const char *comm, size_t comm_len)
 {
 	char safe_comm[TT_COMM_TEXT_LEN];
 	tt_format_comm(comm, comm_len, safe_comm);
@@ -49,7 +49,7 @@ void tt_output_line_start(struct tt_output *o, uint64_t ktime_ns, uint32_t uid, 
 }
 
 void tt_output_json_start(struct tt_output *o, uint64_t ktime_ns, uint32_t uid, uint32_t pid,
-			  const char *comm, size_t comm_len)
+                          const char *comm, size_t comm_len)
 {
 	char time[40];
 	tt_clock_rfc3339(&o->clock, ktime_ns, time);

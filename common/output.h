@@ -28,9 +28,9 @@ void tt_output_init(struct tt_output *o, FILE *out);
 /* The text columns every tool starts with: TIME or TIME(s), [UID,] PID, COMM. */
 void tt_output_header_start(const struct tt_output *o);
 void tt_output_line_start(struct tt_output *o, uint64_t ktime_ns, uint32_t uid, uint32_t pid,
-			  const char *comm, size_t comm_len);
+                          const char *comm, size_t comm_len);
 /* The JSON keys every tool starts with: time, pid, uid, comm; then ", ". */
 void tt_output_json_start(struct tt_output *o, uint64_t ktime_ns, uint32_t uid, uint32_t pid,
-			  const char *comm, size_t comm_len);
+                          const char *comm, size_t comm_len);
 
 #endif

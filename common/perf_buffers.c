@@ -46,7 +46,7 @@ static int read_online_cpus(unsigned char *online)
 }
 
 int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page_count,
-			 tt_event_fn on_event, void *cookie)
+                         tt_event_fn on_event, void *cookie)
 {
 	memset(pb, 0, sizeof(*pb));
 	pb->on_event = on_event;
@@ -65,13 +65,13 @@ int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page
 		struct bcc_perf_buffer_opts opts = {.pid = -1, .cpu = cpu, .wakeup_events = 1};
 		struct tt_stderr_capture cap;
 		tt_stderr_capture_begin(&cap);
-		struct perf_reader *reader = bpf_open_perf_buffer_opts(
-			raw_callback, lost_callback, pb, (int)page_count, &opts);
+		struct perf_reader *reader = bpf_open_perf_buffer_opts(raw_callback, lost_callback,
+		                                                       pb, (int)page_count, &opts);
 		int saved = errno;
 		tt_stderr_capture_end(&cap, tt_log_verbose);
 		if (!reader) {
 			tt_error("cannot open a perf buffer of %u pages on CPU %d: %s", page_count,
-				 cpu, strerror(saved));
+			         cpu, strerror(saved));
 			tt_perf_buffers_close(pb);
 			return -1;
 		}
@@ -79,7 +79,7 @@ int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page
 		int fd = perf_reader_fd(reader);
 		if (bpf_update_elem(table_fd, &cpu, &fd, 0) != 0) {
 			tt_error("cannot register the perf buffer of CPU %d: %s", cpu,
-				 strerror(errno));
+			         strerror(errno));
 			tt_perf_buffers_close(pb);
 			return -1;
 		}

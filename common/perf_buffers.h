@@ -22,7 +22,7 @@ struct tt_perf_buffers {
  * the table. Returns 0, or -1 after printing why.
  */
 int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page_count,
-			 tt_event_fn on_event, void *cookie);
+                         tt_event_fn on_event, void *cookie);
 /* Waits up to timeout_ms and reads whatever arrived. */
 void tt_perf_buffers_poll(struct tt_perf_buffers *pb, int timeout_ms);
 /* Reads everything still in the buffers, without waiting. */

@@ -49,13 +49,13 @@ static int load_function(void *module, const struct tt_probe *probe)
 	struct tt_stderr_capture cap;
 	tt_stderr_capture_begin(&cap);
 	int fd = bcc_func_load(module, type, fn, insns, (int)bpf_function_size(module, fn),
-			       bpf_module_license(module), bpf_module_kern_version(module), 0, log,
-			       sizeof(log), NULL, 0);
+	                       bpf_module_license(module), bpf_module_kern_version(module), 0, log,
+	                       sizeof(log), NULL, 0);
 	int saved = errno;
 	tt_stderr_capture_end(&cap, tt_log_verbose);
 	if (fd < 0)
 		tt_error("the kernel refused BPF function %s: %s%s%s", fn, strerror(saved),
-			 log[0] ? ": " : "", last_line(log));
+		         log[0] ? ": " : "", last_line(log));
 	return fd;
 }
 
@@ -76,17 +76,17 @@ static int attach_one(struct tt_attachment *a)
 	} else {
 		/* Unique per process, so two instances never share a kprobe event. */
 		snprintf(a->event_name, sizeof(a->event_name), "tcptools_%d_%c_%s", (int)getpid(),
-			 probe->kind == TT_KPROBE ? 'p' : 'r', probe->target);
+		         probe->kind == TT_KPROBE ? 'p' : 'r', probe->target);
 		enum bpf_probe_attach_type type =
-			probe->kind == TT_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN;
+		    probe->kind == TT_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN;
 		a->perf_fd =
-			bpf_attach_kprobe(a->prog_fd, type, a->event_name, probe->target, 0, 0);
+		    bpf_attach_kprobe(a->prog_fd, type, a->event_name, probe->target, 0, 0);
 	}
 	int saved = errno;
 	tt_stderr_capture_end(&cap, tt_log_verbose);
 	if (a->perf_fd < 0) {
 		tt_error("cannot attach %s to %s: %s", kind_name(probe->kind), probe->target,
-			 saved ? strerror(saved) : "refused by the kernel");
+		         saved ? strerror(saved) : "refused by the kernel");
 		return -1;
 	}
 	tt_info("attached %s %s to %s", kind_name(probe->kind), probe->function, probe->target);
@@ -109,7 +109,7 @@ static void detach_one(struct tt_attachment *a)
 }
 
 int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
-		  struct tt_attachments *out)
+                  struct tt_attachments *out)
 {
 	out->count = 0;
 	out->items = calloc(count, sizeof(*out->items));
@@ -145,7 +145,6 @@ void tt_detach_all(struct tt_attachments *attachments)
 	attachments->items = NULL;
 	attachments->count = 0;
 }
-
 
 int tt_load_only(void *module, const struct tt_probe *probes, size_t count)
 {

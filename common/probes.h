@@ -17,7 +17,7 @@ struct tt_attachment {
 	const struct tt_probe *probe;
 	int prog_fd;
 	int perf_fd;
-	int owns_prog;        /* the first attachment of a function closes its program */
+	int owns_prog;       /* the first attachment of a function closes its program */
 	char event_name[64]; /* kprobe event, for kernels that attach through kprobe_events */
 };
 
@@ -31,7 +31,7 @@ struct tt_attachments {
  * on failure, detaches what it attached and returns -1 after printing why.
  */
 int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
-		  struct tt_attachments *out);
+                  struct tt_attachments *out);
 void tt_detach_all(struct tt_attachments *attachments);
 /* Loads every probe's function into the verifier and unloads it, attaching nothing. */
 int tt_load_only(void *module, const struct tt_probe *probes, size_t count);

@@ -16,6 +16,9 @@ extern const char *const tt_fdtable_members[];
 extern const char *const tt_file_members[];
 extern const char *const tt_socket_members[];
 
+/* Initializer lists, not code blocks: */
+// clang-format off
+
 /* Every register: BCC's PT_REGS_* macros name them per architecture. */
 #define TT_PT_REGS_STRUCT     {"pt_regs", NULL}
 #define TT_SOCK_COMMON_STRUCT {"sock_common", tt_sock_common_members}
@@ -25,8 +28,10 @@ extern const char *const tt_socket_members[];
 	{"task_struct", tt_task_struct_members}, {"files_struct", tt_files_struct_members}, \
 	{"fdtable", tt_fdtable_members}, {"file", tt_file_members}, {"socket", tt_socket_members}
 
-#define TT_FD_WALK_HEADERS                                                        \
-	"#include <linux/sched.h>\n#include <linux/fdtable.h>\n#include <linux/fs.h>\n" \
+// clang-format on
+
+#define TT_FD_WALK_HEADERS                                                                         \
+	"#include <linux/sched.h>\n#include <linux/fdtable.h>\n#include <linux/fs.h>\n"            \
 	"#include <linux/net.h>\n"
 
 #define TT_SOCKET_HEADERS "#include <uapi/linux/ptrace.h>\n#include <net/sock.h>\n"

@@ -39,9 +39,9 @@ int tt_check_privileges(void)
 		return 0;
 	if (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))
 		return 0;
-	const char *missing = has_cap(data, CAP_BPF)	   ? "CAP_PERFMON"
-			      : has_cap(data, CAP_PERFMON) ? "CAP_BPF"
-							   : "CAP_BPF and CAP_PERFMON";
+	const char *missing = has_cap(data, CAP_BPF)       ? "CAP_PERFMON"
+	                      : has_cap(data, CAP_PERFMON) ? "CAP_BPF"
+	                                                   : "CAP_BPF and CAP_PERFMON";
 	tt_error("must run as root: missing %s (or CAP_SYS_ADMIN)", missing);
 	return -1;
 }
@@ -64,7 +64,7 @@ int tt_ensure_tracefs(void)
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tracefs", tracefs_dirs[0], "tracefs", 0, NULL) != 0) {
 		tt_error("tracefs is not mounted and cannot be mounted at %s: %s", tracefs_dirs[0],
-			 strerror(errno));
+		         strerror(errno));
 		return -1;
 	}
 	tt_info("mounted tracefs at %s in a private mount namespace", tracefs_dirs[0]);

@@ -53,7 +53,7 @@ static struct tt_kernel_struct *kernel_structs(const struct tool_run *run, size_
 	const struct tt_kernel_types_spec *types = run->tool->kernel_types;
 	size_t extra;
 	const struct tt_kernel_struct *filter_structs =
-		tt_filters_kernel_structs(&run->filters, &extra);
+	    tt_filters_kernel_structs(&run->filters, &extra);
 	struct tt_kernel_struct *all = calloc(types->struct_count + extra, sizeof(*all));
 	if (!all)
 		return NULL;
@@ -73,13 +73,13 @@ static int trace(struct tool_run *run, struct tt_common_args *common)
 		return 1;
 	}
 	const struct tt_tracer_spec spec = {
-		.kprobe = tool->kprobe,
-		.tracepoint = tool->tracepoint,
-		.kernel_types = {structs, struct_count, tool->kernel_types->headers},
-		.output_table = run->counting ? NULL : "events",
-		.on_event = on_event,
-		.cookie = run,
-		.before_attach = before_attach,
+	    .kprobe = tool->kprobe,
+	    .tracepoint = tool->tracepoint,
+	    .kernel_types = {structs, struct_count, tool->kernel_types->headers},
+	    .output_table = run->counting ? NULL : "events",
+	    .on_event = on_event,
+	    .cookie = run,
+	    .before_attach = before_attach,
 	};
 	int status = 1;
 	if (common->print_ebpf) {
@@ -115,12 +115,12 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	struct tool_run run = {.tool = tool};
 	struct tt_common_args common;
 	const struct tt_command command = {
-		.about = tool->about,
-		.examples = tool->examples,
-		.options = tool->options,
-		.option_count = tool->option_count,
-		.handle = handle_option,
-		.ctx = &run,
+	    .about = tool->about,
+	    .examples = tool->examples,
+	    .options = tool->options,
+	    .option_count = tool->option_count,
+	    .handle = handle_option,
+	    .ctx = &run,
 	};
 	if (tt_parse_command(&command, &common, argc, argv) != 0)
 		return 1;

@@ -37,8 +37,11 @@ bool tt_stop_requested(void)
 
 static void install_signal_handlers(void)
 {
-	/* No SA_RESTART: a signal must interrupt poll() at once. */
-	struct sigaction sa = {.sa_handler = on_stop_signal};
+	/*
+	 * SA_RESTART keeps a write to a slow stdout going; poll() and nanosleep()
+	 * are never restarted, so a signal still ends the wait at once.
+	 */
+	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -60,8 +63,8 @@ int tt_parse_backend(const char *text, enum tt_backend *backend)
 }
 
 static const struct tt_program *choose_program(const struct tt_tracer_spec *spec,
-					       enum tt_backend backend, bool must_attach,
-					       const char **name)
+                                               enum tt_backend backend, bool must_attach,
+                                               const char **name)
 {
 	bool kprobes = tt_kprobes_available();
 	if (backend == TT_BACKEND_AUTO)
@@ -75,7 +78,7 @@ static const struct tt_program *choose_program(const struct tt_tracer_spec *spec
 }
 
 static int build_text(const struct tt_program *program, const struct tt_tracer_options *opts,
-		      const struct tt_kernel_types *types, struct strbuf *text)
+                      const struct tt_kernel_types *types, struct strbuf *text)
 {
 	strbuf_init(text);
 	if (opts->defines)
@@ -92,7 +95,7 @@ static int build_text(const struct tt_program *program, const struct tt_tracer_o
 }
 
 int tt_tracer_print_text(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
-			 FILE *out)
+                         FILE *out)
 {
 	const char *backend;
 	const struct tt_program *program = choose_program(spec, opts->backend, false, &backend);
@@ -122,13 +125,13 @@ static void *compile(const char *text)
 	tt_stderr_capture_end(&cap, tt_log_verbose);
 	if (!module)
 		tt_error("cannot compile the BPF program%s",
-			 tt_log_verbose ? "" : " (run with -v for the compiler's messages)");
+		         tt_log_verbose ? "" : " (run with -v for the compiler's messages)");
 	return module;
 }
 
 static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec *spec,
-			  const struct tt_tracer_options *opts, bool must_attach,
-			  const struct tt_program **program)
+                          const struct tt_tracer_options *opts, bool must_attach,
+                          const struct tt_program **program)
 {
 	const char *backend;
 	*program = choose_program(spec, opts->backend, must_attach, &backend);
@@ -141,7 +144,7 @@ static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec 
 		rc = build_text(*program, opts, &types, &text);
 	if (rc == 0) {
 		tt_info("backend: %s; kernel types: %s (%s)", backend,
-			types.from_btf ? "BTF" : "kernel headers", types.source);
+		        types.from_btf ? "BTF" : "kernel headers", types.source);
 		tracer->module = compile(strbuf_text(&text));
 		strbuf_free(&text);
 		rc = tracer->module ? 0 : -1;
@@ -167,7 +170,7 @@ int tt_tracer_verify(const struct tt_tracer_spec *spec, const struct tt_tracer_o
 }
 
 struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
-				  const struct tt_tracer_options *opts)
+                                  const struct tt_tracer_options *opts)
 {
 	install_signal_handlers();
 	if (tt_check_privileges() != 0 || tt_ensure_tracefs() != 0)
@@ -182,7 +185,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 	if (prepare_module(tracer, spec, opts, true, &program) != 0 ||
 	    (spec->before_attach && spec->before_attach(spec->cookie, tracer) != 0) ||
 	    tt_attach_all(tracer->module, program->probes, program->probe_count,
-			  &tracer->attachments) != 0) {
+	                  &tracer->attachments) != 0) {
 		tt_tracer_stop(tracer);
 		return NULL;
 	}
@@ -194,7 +197,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 			return NULL;
 		}
 		if (tt_perf_buffers_open(&tracer->buffers, fd, opts->buffer_pages, spec->on_event,
-					 spec->cookie) != 0) {
+		                         spec->cookie) != 0) {
 			tt_tracer_stop(tracer);
 			return NULL;
 		}
@@ -215,8 +218,8 @@ static void report_lost(struct tt_tracer *tracer, bool final)
 	if (lost == tracer->reported_lost || (!final && now == tracer->last_lost_report))
 		return;
 	tt_warn("lost %llu events (perf buffers full)%s",
-		(unsigned long long)(lost - tracer->reported_lost),
-		final ? "" : "; consider a larger --buffer-pages");
+	        (unsigned long long)(lost - tracer->reported_lost),
+	        final ? "" : "; consider a larger --buffer-pages");
 	tracer->reported_lost = lost;
 	tracer->last_lost_report = now;
 }

@@ -51,7 +51,7 @@ int tt_parse_backend(const char *text, enum tt_backend *backend);
 
 /* Writes the complete BPF text that would be compiled (for --ebpf). */
 int tt_tracer_print_text(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
-			 FILE *out);
+                         FILE *out);
 
 /*
  * Compiles the program of opts->backend (kprobe or tracepoint, even where
@@ -68,7 +68,7 @@ struct tt_tracer;
  * attached.
  */
 struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
-				  const struct tt_tracer_options *opts);
+                                  const struct tt_tracer_options *opts);
 /* The fd of a BPF table of the program, or -1. */
 int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table);
 /*

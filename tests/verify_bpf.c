@@ -30,23 +30,23 @@ static void verify(const struct tool *tool, enum tt_backend backend, const char 
 int main(void)
 {
 	const struct tool tools[] = {
-		{"tcpconnect",
-		 {.kprobe = &tcpconnect_kprobe_program,
-		  .tracepoint = &tcpconnect_tracepoint_program,
-		  .kernel_types = tcpconnect_kernel_types}},
-		{"tcpaccept",
-		 {.kprobe = &tcpaccept_kprobe_program,
-		  .tracepoint = &tcpaccept_tracepoint_program,
-		  .kernel_types = tcpaccept_kernel_types}},
+	    {"tcpconnect",
+	     {.kprobe = &tcpconnect_kprobe_program,
+	      .tracepoint = &tcpconnect_tracepoint_program,
+	      .kernel_types = tcpconnect_kernel_types}},
+	    {"tcpaccept",
+	     {.kprobe = &tcpaccept_kprobe_program,
+	      .tracepoint = &tcpaccept_tracepoint_program,
+	      .kernel_types = tcpaccept_kernel_types}},
 	};
 	struct strbuf filters;
 	strbuf_init(&filters);
 	const struct tt_filters all = {.pid = 4242,
-				       .has_uid = true,
-				       .uid = 1000,
-				       .family = AF_INET6,
-				       .ports = {{80, 443, 8080}, 3},
-				       .cgroup_dir = "/sys/fs/cgroup"};
+	                               .has_uid = true,
+	                               .uid = 1000,
+	                               .family = AF_INET6,
+	                               .ports = {{80, 443, 8080}, 3},
+	                               .cgroup_dir = "/sys/fs/cgroup"};
 	tt_filters_defines(&all, &filters);
 	strbuf_append(&filters, "#define TT_COUNT 1\n"); /* tcpconnect -c */
 

@@ -11,19 +11,18 @@
 #include "tool_main.h"
 
 static const struct tt_option options[] = {
-	{'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)"},
-	{'t', "timestamp", NULL, "TIME(s): seconds since tracing started, instead of TIME"},
-	{'p', "pid", "PID", "trace this process only"},
-	{'P', "port", "PORT[,PORT...]", "trace these local (listening) ports only"},
-	{'4', "ipv4", NULL, "trace IPv4 only"},
-	{'6', "ipv6", NULL, "trace IPv6 only"},
-	{'U', "print-uid", NULL, "add a UID column"},
-	{'u', "uid", "UID", "trace this user only"},
-	{TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)"},
-	{TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)"},
-	{TT_OPT_MNTNSMAP, "mntnsmap", "PATH",
-	 "trace mount namespaces in this pinned BPF map (BCC's)"},
-	{'j', "json", NULL, "one JSON object per line, no header"},
+    {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)"},
+    {'t', "timestamp", NULL, "TIME(s): seconds since tracing started, instead of TIME"},
+    {'p', "pid", "PID", "trace this process only"},
+    {'P', "port", "PORT[,PORT...]", "trace these local (listening) ports only"},
+    {'4', "ipv4", NULL, "trace IPv4 only"},
+    {'6', "ipv6", NULL, "trace IPv6 only"},
+    {'U', "print-uid", NULL, "add a UID column"},
+    {'u', "uid", "UID", "trace this user only"},
+    {TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)"},
+    {TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)"},
+    {TT_OPT_MNTNSMAP, "mntnsmap", "PATH", "trace mount namespaces in this pinned BPF map (BCC's)"},
+    {'j', "json", NULL, "one JSON object per line, no header"},
 };
 
 static int handle_option(int key, const char *arg)
@@ -33,22 +32,22 @@ static int handle_option(int key, const char *arg)
 }
 
 static const struct tt_tool tcpaccept = {
-	.about = "Trace TCP passive connections (accept()).",
-	.examples = "  tcpaccept                   # trace every successful TCP accept()\n"
-		    "  tcpaccept -t                # with seconds since start\n"
-		    "  tcpaccept -p 181            # only process 181\n"
-		    "  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
-		    "  tcpaccept -4 -U             # only IPv4, with a UID column\n"
-		    "  tcpaccept -j                # JSON lines\n",
-	.options = options,
-	.option_count = sizeof(options) / sizeof(options[0]),
-	.handle_option = handle_option,
-	.kprobe = &tcpaccept_kprobe_program,
-	.tracepoint = &tcpaccept_tracepoint_program,
-	.kernel_types = &tcpaccept_kernel_types,
-	.event_size = sizeof(struct tcpaccept_event),
-	.print_header = tcpaccept_print_header,
-	.print_event = tcpaccept_print_event,
+    .about = "Trace TCP passive connections (accept()).",
+    .examples = "  tcpaccept                   # trace every successful TCP accept()\n"
+		"  tcpaccept -t                # with seconds since start\n"
+		"  tcpaccept -p 181            # only process 181\n"
+		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
+		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
+		"  tcpaccept -j                # JSON lines\n",
+    .options = options,
+    .option_count = sizeof(options) / sizeof(options[0]),
+    .handle_option = handle_option,
+    .kprobe = &tcpaccept_kprobe_program,
+    .tracepoint = &tcpaccept_tracepoint_program,
+    .kernel_types = &tcpaccept_kernel_types,
+    .event_size = sizeof(struct tcpaccept_event),
+    .print_header = tcpaccept_print_header,
+    .print_event = tcpaccept_print_event,
 };
 
 int main(int argc, char **argv)

@@ -21,13 +21,13 @@ void tcpaccept_print_event(struct tt_output *o, const void *event)
 	if (o->json) {
 		tt_output_json_start(o, e->ts_ns, e->uid, e->pid, e->comm, sizeof(e->comm));
 		fprintf(o->out,
-			"\"ip\": %d, \"raddr\": \"%s\", \"rport\": %u, \"laddr\": \"%s\", "
-			"\"lport\": %u, \"backlog\": %u, \"backlog_max\": %u}\n",
-			family == AF_INET6 ? 6 : 4, raddr, e->rport, laddr, e->lport, e->backlog,
-			e->backlog_max);
+		        "\"ip\": %d, \"raddr\": \"%s\", \"rport\": %u, \"laddr\": \"%s\", "
+		        "\"lport\": %u, \"backlog\": %u, \"backlog_max\": %u}\n",
+		        family == AF_INET6 ? 6 : 4, raddr, e->rport, laddr, e->lport, e->backlog,
+		        e->backlog_max);
 		return;
 	}
 	tt_output_line_start(o, e->ts_ns, e->uid, e->pid, e->comm, sizeof(e->comm));
 	fprintf(o->out, "%-15s %-5u %-15s %-5u %u/%u\n", raddr, e->rport, laddr, e->lport,
-		e->backlog, e->backlog_max);
+	        e->backlog, e->backlog_max);
 }

@@ -23,9 +23,9 @@ void tcpconnect_print_event(struct tt_output *o, const void *event)
 	if (o->json) {
 		tt_output_json_start(o, e->ts_ns, e->uid, e->pid, e->comm, sizeof(e->comm));
 		fprintf(o->out,
-			"\"ip\": %d, \"saddr\": \"%s\", \"sport\": %u, \"daddr\": \"%s\", "
-			"\"dport\": %u}\n",
-			family == AF_INET6 ? 6 : 4, saddr, e->sport, daddr, e->dport);
+		        "\"ip\": %d, \"saddr\": \"%s\", \"sport\": %u, \"daddr\": \"%s\", "
+		        "\"dport\": %u}\n",
+		        family == AF_INET6 ? 6 : 4, saddr, e->sport, daddr, e->dport);
 		return;
 	}
 	tt_output_line_start(o, e->ts_ns, e->uid, e->pid, e->comm, sizeof(e->comm));
@@ -74,12 +74,12 @@ void tcpconnect_print_counts(struct tt_output *o, int counts_fd)
 		tt_format_addr(family, f->daddr, daddr);
 		if (o->json)
 			fprintf(o->out,
-				"{\"saddr\": \"%s\", \"daddr\": \"%s\", \"dport\": %u, "
-				"\"connects\": %llu}\n",
-				saddr, daddr, f->dport, (unsigned long long)flows[i].connects);
+			        "{\"saddr\": \"%s\", \"daddr\": \"%s\", \"dport\": %u, "
+			        "\"connects\": %llu}\n",
+			        saddr, daddr, f->dport, (unsigned long long)flows[i].connects);
 		else
 			fprintf(o->out, "%-15s %-15s %-5u %llu\n", saddr, daddr, f->dport,
-				(unsigned long long)flows[i].connects);
+			        (unsigned long long)flows[i].connects);
 	}
 	free(flows);
 }

@@ -9,29 +9,29 @@ extern const char tcpconnect_kprobe_bpf[];
 extern const char tcpconnect_tracepoint_bpf[];
 
 static const struct tt_probe kprobe_probes[] = {
-	{TT_KPROBE, "trace_connect_entry", "tcp_v4_connect"},
-	{TT_KPROBE, "trace_connect_entry", "tcp_v6_connect"},
-	{TT_KRETPROBE, "trace_connect_v4_return", "tcp_v4_connect"},
-	{TT_KRETPROBE, "trace_connect_v6_return", "tcp_v6_connect"},
+    {TT_KPROBE, "trace_connect_entry", "tcp_v4_connect"},
+    {TT_KPROBE, "trace_connect_entry", "tcp_v6_connect"},
+    {TT_KRETPROBE, "trace_connect_v4_return", "tcp_v4_connect"},
+    {TT_KRETPROBE, "trace_connect_v6_return", "tcp_v6_connect"},
 };
 
 static const struct tt_probe tracepoint_probes[] = {
-	{TT_TRACEPOINT, "tracepoint__sock__inet_sock_set_state", "sock:inet_sock_set_state"},
-	{TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_connect", "syscalls:sys_exit_connect"},
+    {TT_TRACEPOINT, "tracepoint__sock__inet_sock_set_state", "sock:inet_sock_set_state"},
+    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_connect", "syscalls:sys_exit_connect"},
 };
 
-const struct tt_program tcpconnect_kprobe_program = {
-	tcpconnect_kprobe_bpf, kprobe_probes, COUNT(kprobe_probes)};
+const struct tt_program tcpconnect_kprobe_program = {tcpconnect_kprobe_bpf, kprobe_probes,
+                                                     COUNT(kprobe_probes)};
 const struct tt_program tcpconnect_tracepoint_program = {
-	tcpconnect_tracepoint_bpf, tracepoint_probes, COUNT(tracepoint_probes)};
+    tcpconnect_tracepoint_bpf, tracepoint_probes, COUNT(tracepoint_probes)};
 
 static const char *const sock_members[] = {"__sk_common", NULL};
 
 static const struct tt_kernel_struct kernel_structs[] = {
-	TT_PT_REGS_STRUCT,
-	TT_SOCK_COMMON_STRUCT,
-	{"sock", sock_members},
+    TT_PT_REGS_STRUCT,
+    TT_SOCK_COMMON_STRUCT,
+    {"sock", sock_members},
 };
 
-const struct tt_kernel_types_spec tcpconnect_kernel_types = {
-	kernel_structs, COUNT(kernel_structs), TT_SOCKET_HEADERS};
+const struct tt_kernel_types_spec tcpconnect_kernel_types = {kernel_structs, COUNT(kernel_structs),
+                                                             TT_SOCKET_HEADERS};

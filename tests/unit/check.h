@@ -9,24 +9,24 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		check_count++;                                                             \
-		if (!(cond)) {                                                             \
-			check_failures++;                                                  \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                          \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		check_count++;                                                                     \
+		if (!(cond)) {                                                                     \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(actual, expected)                                                        \
-	do {                                                                               \
-		const char *a_ = (actual), *e_ = (expected);                               \
-		check_count++;                                                             \
-		if (!a_ || strcmp(a_, e_) != 0) {                                          \
-			check_failures++;                                                  \
-			fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\"\n", __FILE__,   \
-				__LINE__, e_, a_ ? a_ : "(null)");                         \
-		}                                                                          \
+#define CHECK_STR(actual, expected)                                                                \
+	do {                                                                                       \
+		const char *a_ = (actual), *e_ = (expected);                                       \
+		check_count++;                                                                     \
+		if (!a_ || strcmp(a_, e_) != 0) {                                                  \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\"\n", __FILE__,          \
+			        __LINE__, e_, a_ ? a_ : "(null)");                                 \
+		}                                                                                  \
 	} while (0)
 
 static inline int check_done(const char *name)

@@ -66,8 +66,8 @@ static int compile(const char *definitions, const char *asserts)
 
 static void test_requested_members(struct btf *btf)
 {
-	static const char *const members[] = {"x", "y", "z", "flags", "w", "in", "big", "name",
-					      "next", NULL};
+	static const char *const members[] = {"x",  "y",   "z",    "flags", "w",
+	                                      "in", "big", "name", "next",  NULL};
 	const struct tt_kernel_struct want[] = {{"outer", members}};
 	struct strbuf out;
 	char err[256] = "";
@@ -77,18 +77,18 @@ static void test_requested_members(struct btf *btf)
 	CHECK(strstr(text, "#define TT_BITFIELD_outer__flags 64, 4\n") != NULL);
 	CHECK(strstr(text, "#define TT_BITFIELD_outer__w 68, 8\n") != NULL);
 	CHECK(strstr(text, "struct inner {") != NULL); /* embedded by value: defined, opaque */
-	CHECK(compile(text, "_Static_assert(offsetof(struct outer, x) == 0, \"x\");\n"
-			    "_Static_assert(offsetof(struct outer, y) == 4, \"y\");\n"
-			    "_Static_assert(offsetof(struct outer, z) == 4, \"z\");\n"
-			    "_Static_assert(offsetof(struct outer, in) == 12, \"in\");\n"
-			    "_Static_assert(offsetof(struct outer, big) == 20, \"big\");\n"
-			    "_Static_assert(offsetof(struct outer, name) == 28, \"name\");\n"
-			    "_Static_assert(sizeof(((struct outer *)0)->name) == 4, \"name size\");\n"
-			    "_Static_assert(offsetof(struct outer, next) == 32, \"next\");\n"
-			    "_Static_assert(sizeof(struct outer) == 40, \"size\");\n"
-			    "_Static_assert(sizeof(struct inner) == 8, \"inner\");\n"
-			    "struct outer *check_next_type(struct outer *o) { return o->next; }\n") ==
-	      0);
+	CHECK(compile(text,
+	              "_Static_assert(offsetof(struct outer, x) == 0, \"x\");\n"
+	              "_Static_assert(offsetof(struct outer, y) == 4, \"y\");\n"
+	              "_Static_assert(offsetof(struct outer, z) == 4, \"z\");\n"
+	              "_Static_assert(offsetof(struct outer, in) == 12, \"in\");\n"
+	              "_Static_assert(offsetof(struct outer, big) == 20, \"big\");\n"
+	              "_Static_assert(offsetof(struct outer, name) == 28, \"name\");\n"
+	              "_Static_assert(sizeof(((struct outer *)0)->name) == 4, \"name size\");\n"
+	              "_Static_assert(offsetof(struct outer, next) == 32, \"next\");\n"
+	              "_Static_assert(sizeof(struct outer) == 40, \"size\");\n"
+	              "_Static_assert(sizeof(struct inner) == 8, \"inner\");\n"
+	              "struct outer *check_next_type(struct outer *o) { return o->next; }\n") == 0);
 	strbuf_free(&out);
 }
 
@@ -100,9 +100,9 @@ static void test_whole_struct_and_errors(struct btf *btf)
 	strbuf_init(&out);
 	CHECK(tt_btf_emit_structs(btf, whole, 2, &out, err, sizeof(err)) == 0);
 	CHECK(compile(strbuf_text(&out),
-		      "_Static_assert(offsetof(struct inner, b) == 4, \"b\");\n"
-		      "_Static_assert(offsetof(struct outer, y) == 4, \"y\");\n"
-		      "_Static_assert(offsetof(struct outer, next) == 32, \"next\");\n") == 0);
+	              "_Static_assert(offsetof(struct inner, b) == 4, \"b\");\n"
+	              "_Static_assert(offsetof(struct outer, y) == 4, \"y\");\n"
+	              "_Static_assert(offsetof(struct outer, next) == 32, \"next\");\n") == 0);
 	strbuf_free(&out);
 
 	static const char *const missing[] = {"nope", NULL};

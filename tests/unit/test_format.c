@@ -66,16 +66,17 @@ static void test_tcpconnect_line(void)
 	setenv("TZ", "UTC", 1);
 	tt_output_init(&o, out);
 	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
-	struct tcpconnect_event e = {.ts_ns = 0, .pid = 4242, .family = AF_INET, .sport = 50000,
-				     .dport = 443};
+	struct tcpconnect_event e = {
+	    .ts_ns = 0, .pid = 4242, .family = AF_INET, .sport = 50000, .dport = 443};
 	memcpy(e.saddr, (unsigned char[]){10, 0, 0, 1}, 4);
 	memcpy(e.daddr, (unsigned char[]){10, 0, 0, 2}, 4);
 	memcpy(e.comm, "curl\x1b", 5);
 	tcpconnect_print_header(&o);
 	tcpconnect_print_event(&o, &e);
 	fclose(out);
-	CHECK_STR(text, "TIME     PID     COMM             SADDR           SPORT DADDR           DPORT\n"
-			"22:13:20 4242    curl?            10.0.0.1        50000 10.0.0.2        443\n");
+	CHECK_STR(text,
+	          "TIME     PID     COMM             SADDR           SPORT DADDR           DPORT\n"
+	          "22:13:20 4242    curl?            10.0.0.1        50000 10.0.0.2        443\n");
 	free(text);
 }
 
@@ -88,8 +89,13 @@ static void test_tcpaccept_line(void)
 	setenv("TZ", "UTC", 1);
 	tt_output_init(&o, out);
 	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
-	struct tcpaccept_event e = {.ts_ns = 2000000000ULL, .pid = 77, .family = AF_INET6,
-				    .lport = 443, .rport = 40000, .backlog = 2, .backlog_max = 7};
+	struct tcpaccept_event e = {.ts_ns = 2000000000ULL,
+	                            .pid = 77,
+	                            .family = AF_INET6,
+	                            .lport = 443,
+	                            .rport = 40000,
+	                            .backlog = 2,
+	                            .backlog_max = 7};
 	inet_pton(AF_INET6, "2001:db8::1", e.laddr);
 	inet_pton(AF_INET6, "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe", e.raddr);
 	memcpy(e.comm, "nginx", 5);
@@ -97,9 +103,9 @@ static void test_tcpaccept_line(void)
 	tcpaccept_print_event(&o, &e);
 	fclose(out);
 	CHECK_STR(text, "TIME     PID     COMM             RADDR           RPORT LADDR           "
-			"LPORT BL\n"
-			"22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
-			"40000 2001:db8::1     443   2/7\n");
+	                "LPORT BL\n"
+	                "22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
+	                "40000 2001:db8::1     443   2/7\n");
 	free(text);
 }
 
