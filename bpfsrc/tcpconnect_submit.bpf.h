@@ -25,7 +25,7 @@ BPF_PERF_OUTPUT(events);
 
 static __always_inline void tcpconnect_submit(void *ctx, struct tcpconnect_event *event)
 {
-	events.perf_submit(ctx, event, sizeof(*event));
+	tt_count_lost(events.perf_submit(ctx, event, sizeof(*event)));
 }
 #endif
 

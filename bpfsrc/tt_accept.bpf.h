@@ -39,7 +39,7 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 		event.backlog_max = backlog_max;
 	}
 	bpf_get_current_comm(&event.comm, sizeof(event.comm));
-	events.perf_submit(ctx, &event, sizeof(event));
+	tt_count_lost(events.perf_submit(ctx, &event, sizeof(event)));
 }
 
 #endif

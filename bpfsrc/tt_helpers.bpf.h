@@ -24,6 +24,25 @@
 #define tt_ntohs(x) (x)
 #endif
 
+/*
+ * Samples the kernel could not put in a full perf buffer. The kernel's own
+ * PERF_RECORD_LOST reaches user space only with the next sample that fits,
+ * so a burst that ends while the buffer is full would go unreported; this
+ * count is exact, and user space reads it (common/tracer.c).
+ */
+BPF_PERCPU_ARRAY(tt_lost, u64, 1);
+
+/* Wraps every perf_submit: tt_count_lost(events.perf_submit(ctx, data, size)). */
+static __always_inline void tt_count_lost(int submit_error)
+{
+	if (submit_error) {
+		int zero = 0;
+		u64 *lost = tt_lost.lookup(&zero);
+		if (lost)
+			(*lost)++;
+	}
+}
+
 /* Copies a kernel field, whatever its type, into a local of the same type. */
 #define TT_READ(dst, src) bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
 

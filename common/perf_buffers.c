@@ -20,29 +20,52 @@ static void raw_callback(void *cookie, void *raw, int size)
 	pb->on_event(pb->cookie, raw, size);
 }
 
+/*
+ * The kernel's lost-sample records arrive only with the next sample that
+ * fits, so the BPF text counts failed submissions itself (tt_lost) and that
+ * count is what gets reported. Without a callback, libbcc would print its own
+ * "Possibly lost" line.
+ */
 static void lost_callback(void *cookie, uint64_t lost)
 {
-	struct tt_perf_buffers *pb = cookie;
-	pb->lost += lost;
+	(void)cookie;
+	(void)lost;
+}
+
+static int read_cpus(const char *path, unsigned char *cpus)
+{
+	char text[4096] = "";
+	FILE *f = fopen(path, "r");
+	if (!f || !fgets(text, sizeof(text), f)) {
+		if (f)
+			fclose(f);
+		tt_error("cannot read %s", path);
+		return -1;
+	}
+	fclose(f);
+	const char *why = tt_parse_cpu_list(text, cpus, MAX_CPUS);
+	if (why) {
+		tt_error("cannot parse %s: %s", path, why);
+		return -1;
+	}
+	return 0;
 }
 
 static int read_online_cpus(unsigned char *online)
 {
-	char text[4096] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-	if (!f || !fgets(text, sizeof(text), f)) {
-		if (f)
-			fclose(f);
-		tt_error("cannot read /sys/devices/system/cpu/online");
+	return read_cpus("/sys/devices/system/cpu/online", online);
+}
+
+int tt_possible_cpus(void)
+{
+	static unsigned char possible[MAX_CPUS];
+	if (read_cpus("/sys/devices/system/cpu/possible", possible) != 0)
 		return -1;
-	}
-	fclose(f);
-	const char *why = tt_parse_cpu_list(text, online, MAX_CPUS);
-	if (why) {
-		tt_error("cannot parse /sys/devices/system/cpu/online: %s", why);
-		return -1;
-	}
-	return 0;
+	int count = 0;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (possible[cpu])
+			count = cpu + 1;
+	return count;
 }
 
 int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page_count,

@@ -12,7 +12,6 @@ struct perf_reader;
 struct tt_perf_buffers {
 	struct perf_reader **readers;
 	int count;
-	uint64_t lost; /* samples the kernel dropped because a buffer was full */
 	tt_event_fn on_event;
 	void *cookie;
 };
@@ -28,5 +27,7 @@ void tt_perf_buffers_poll(struct tt_perf_buffers *pb, int timeout_ms);
 /* Reads everything still in the buffers, without waiting. */
 void tt_perf_buffers_drain(struct tt_perf_buffers *pb);
 void tt_perf_buffers_close(struct tt_perf_buffers *pb);
+/* How many CPUs per-CPU maps hold values for (highest possible CPU + 1), or -1. */
+int tt_possible_cpus(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include "tracer.h"
 
 #include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@ struct tt_tracer {
 	struct tt_attachments attachments;
 	struct tt_perf_buffers buffers;
 	bool has_buffers;
+	int lost_fd; /* the program's tt_lost per-CPU counter */
+	int possible_cpus;
+	uint64_t *lost_values; /* one per possible CPU */
 	uint64_t reported_lost;
 	time_t last_lost_report;
 };
@@ -181,6 +185,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 		tt_error("out of memory");
 		return NULL;
 	}
+	tracer->lost_fd = -1;
 	const struct tt_program *program;
 	if (prepare_module(tracer, spec, opts, true, &program) != 0 ||
 	    (spec->before_attach && spec->before_attach(spec->cookie, tracer) != 0) ||
@@ -202,6 +207,11 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 			return NULL;
 		}
 		tracer->has_buffers = true;
+		tracer->lost_fd = bpf_table_fd(tracer->module, "tt_lost");
+		tracer->possible_cpus = tt_possible_cpus();
+		if (tracer->possible_cpus > 0)
+			tracer->lost_values =
+			    calloc((size_t)tracer->possible_cpus, sizeof(*tracer->lost_values));
 	}
 	return tracer;
 }
@@ -211,15 +221,34 @@ int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table)
 	return bpf_table_fd(tracer->module, table);
 }
 
+/* Events the BPF program could not submit, summed over CPUs. */
+static uint64_t count_lost(const struct tt_tracer *tracer)
+{
+	uint64_t total = 0;
+	int zero = 0;
+	if (tracer->lost_fd < 0 || !tracer->lost_values ||
+	    bpf_lookup_elem(tracer->lost_fd, &zero, tracer->lost_values) != 0)
+		return 0;
+	for (int cpu = 0; cpu < tracer->possible_cpus; cpu++)
+		total += tracer->lost_values[cpu];
+	return total;
+}
+
 static void report_lost(struct tt_tracer *tracer, bool final)
 {
-	uint64_t lost = tracer->buffers.lost;
+	uint64_t lost = count_lost(tracer);
 	time_t now = time(NULL);
-	if (lost == tracer->reported_lost || (!final && now == tracer->last_lost_report))
+	if (final) {
+		if (lost)
+			tt_warn("lost %llu events in total (perf buffers full)",
+			        (unsigned long long)lost);
 		return;
-	tt_warn("lost %llu events (perf buffers full)%s",
-	        (unsigned long long)(lost - tracer->reported_lost),
-	        final ? "" : "; consider a larger --buffer-pages");
+	}
+	/* At most once a second, so a storm does not flood stderr too. */
+	if (lost == tracer->reported_lost || now == tracer->last_lost_report)
+		return;
+	tt_warn("lost %llu more events (perf buffers full); consider a larger --buffer-pages",
+	        (unsigned long long)(lost - tracer->reported_lost));
 	tracer->reported_lost = lost;
 	tracer->last_lost_report = now;
 }
@@ -259,10 +288,12 @@ void tt_tracer_stop(struct tt_tracer *tracer)
 		return;
 	tt_detach_all(&tracer->attachments);
 	if (tracer->has_buffers) {
+		/* Detached: nothing more can be lost, so this count is final. */
 		report_lost(tracer, true);
 		tt_perf_buffers_close(&tracer->buffers);
 	}
 	if (tracer->module)
 		bpf_module_destroy(tracer->module);
+	free(tracer->lost_values);
 	free(tracer);
 }

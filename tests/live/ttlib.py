@@ -197,3 +197,42 @@ def bpf_perf_links():
     out = subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True, text=True,
                          check=True).stdout
     return json.loads(out or "[]")
+
+
+def bpf_json(*args):
+    out = subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out or "[]")
+
+
+def kernel_objects_of(pid):
+    """The BPF programs a process has attached through perf events, with their maps."""
+    progs = {e["prog_id"] for e in bpf_json("perf", "list") if e["pid"] == pid}
+    maps = set()
+    for prog in bpf_json("prog", "show"):
+        if prog["id"] in progs:
+            maps.update(prog.get("map_ids", []))
+    return progs, maps
+
+
+def assert_nothing_left(progs, maps, pid):
+    """None of a finished tool's programs, maps, perf events or kprobes remain."""
+    assert not progs & {p["id"] for p in bpf_json("prog", "show")}, "programs left"
+    assert not maps & {m["id"] for m in bpf_json("map", "show")}, "maps left"
+    assert not [e for e in bpf_json("perf", "list") if e["pid"] == pid], "perf events left"
+    for events in ("/sys/kernel/tracing/kprobe_events", "/sys/kernel/debug/tracing/kprobe_events"):
+        if os.path.exists(events):
+            with open(events) as f:
+                assert "tcptools_%d_" % pid not in f.read(), "kprobe events left"
+
+
+def storm(count, port=None, ipv6=False, build=None):
+    """Runs bench/storm (connect+accept+close loop); returns its result fields."""
+    argv = [os.path.join(build or BUILD, "storm"), "-n", str(count)]
+    if ipv6:
+        argv.append("-6")
+    if port:
+        argv += ["-p", str(port)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return dict(field.split("=", 1) for field in r.stdout.split())
