@@ -16,6 +16,8 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "live: runs a tool against the real kernel (root)")
+    config.addinivalue_line("markers", "valgrind: runs a tool under valgrind (not with ASan)")
+    config.addinivalue_line("markers", "soak: minutes of load (TT_SOAK_SECONDS)")
 
 
 @pytest.fixture

@@ -83,13 +83,13 @@ class Tracer:
         self.returncode = self.proc.returncode
         return f"status {self.returncode}, stderr: {self.stderr.strip()}"
 
-    def wait_header(self):
+    def wait_header(self, timeout=START_TIMEOUT):
         """Waits for the header, the tool's sign that tracing is live."""
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + timeout
         while not self.lines:
             if time.monotonic() > deadline:
                 self.stop()
-                raise AssertionError("no header within %ss" % START_TIMEOUT)
+                raise AssertionError("no header within %ss" % timeout)
             self._take(0.1)
         return self.lines[0]
 
