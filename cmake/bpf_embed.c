@@ -8,13 +8,28 @@
  * headers it shares with user space stay real files in bpfsrc/ while the tool
  * carries one self-contained string.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 8
+#define MAX_FILES 64
 
 static char dir[4096];
+/* Each header is inlined once, as if every header had #pragma once. */
+static char *included[MAX_FILES];
+static int included_count;
+
+static int already_included(const char *path)
+{
+	for (int i = 0; i < included_count; i++)
+		if (strcmp(included[i], path) == 0)
+			return 1;
+	if (included_count < MAX_FILES)
+		included[included_count++] = strdup(path);
+	return 0;
+}
 
 static void emit_escaped_line(FILE *out, const char *line)
 {
@@ -49,7 +64,8 @@ static int embed_file(FILE *out, const char *path, int depth)
 		if (sscanf(line, " #include \"%1023[^\"]\"", name) == 1) {
 			char inc[8192];
 			snprintf(inc, sizeof(inc), "%s/%s", dir, name);
-			rc = embed_file(out, inc, depth + 1);
+			if (!already_included(inc))
+				rc = embed_file(out, inc, depth + 1);
 			continue;
 		}
 		emit_escaped_line(out, line);

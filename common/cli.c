@@ -23,7 +23,7 @@ static const struct tt_option common_options[] = {
      "how to attach: kprobes (the default where the kernel has them) or tracepoints"},
     {OPT_KERNEL_TYPES, "kernel-types", "auto|btf|headers",
      "where kernel structures come from (auto: BTF, else kernel headers)"},
-    {OPT_BUFFER_PAGES, "buffer-pages", "N", "perf buffer size per CPU, in pages (power of 2)"},
+    {OPT_BUFFER_PAGES, "buffer-pages", "N", "perf buffer size per CPU, in pages (power of 2, at most 8192)"},
     {OPT_EBPF, "ebpf", NULL, "print the BPF program that would be compiled, and exit"},
     {'v', "verbose", NULL, "say which backend and kernel types are used, on stderr"},
     {'h', "help", NULL, "show this help, and exit"},
@@ -79,7 +79,8 @@ static int handle_common(int key, const char *arg, struct tt_common_args *common
 			return tt_bad_value("kernel types", arg, "expected auto, btf or headers");
 		return 0;
 	case OPT_BUFFER_PAGES:
-		why = tt_parse_uint(arg, 1, 1u << 20, &pages);
+		/* At most 8192 pages (32 MiB with 4 KiB pages) per CPU. */
+		why = tt_parse_uint(arg, 1, 8192, &pages);
 		if (!why && (pages & (pages - 1)))
 			why = "not a power of 2";
 		if (why)

@@ -4,6 +4,7 @@
 #include <bcc/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -61,14 +62,34 @@ int tt_filters_option(struct tt_filters *filters, int key, const char *arg)
 	}
 }
 
-static int check_pinned_map(const char *option, const char *path)
+/* BCC's maps: a hash with 8-byte keys and value_size-byte values. */
+static int check_pinned_map(const char *option, const char *path, unsigned value_size)
 {
+	struct statfs fs;
+	if (statfs(path, &fs) != 0) {
+		tt_error("%s: %s: %s", option, path, strerror(errno));
+		return -1;
+	}
+	if (fs.f_type != BPF_FS_MAGIC) {
+		tt_error("%s: %s is not a pinned BPF map (not on a bpf filesystem)", option, path);
+		return -1;
+	}
 	int fd = bpf_obj_get(path);
 	if (fd < 0) {
 		tt_error("%s: cannot open pinned BPF map %s: %s", option, path, strerror(errno));
 		return -1;
 	}
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
 	close(fd);
+	if (rc != 0 || info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 ||
+	    info.value_size != value_size) {
+		tt_error("%s: %s must be a hash map with 8-byte keys and %u-byte values", option,
+		         path, value_size);
+		return -1;
+	}
 	return 0;
 }
 
@@ -88,9 +109,9 @@ int tt_filters_check(struct tt_filters *filters)
 			return -1;
 		}
 	}
-	if (filters->cgroupmap && check_pinned_map("--cgroupmap", filters->cgroupmap) != 0)
+	if (filters->cgroupmap && check_pinned_map("--cgroupmap", filters->cgroupmap, 8) != 0)
 		return -1;
-	if (filters->mntnsmap && check_pinned_map("--mntnsmap", filters->mntnsmap) != 0)
+	if (filters->mntnsmap && check_pinned_map("--mntnsmap", filters->mntnsmap, 4) != 0)
 		return -1;
 	return 0;
 }

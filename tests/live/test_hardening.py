@@ -51,7 +51,10 @@ def test_closed_stdout_ends_quietly(tool, server, client):
         time.sleep(0.2)
     proc.wait(timeout=10)
     assert proc.returncode == 0
-    assert proc.stderr.read() == ""
+    # Quiet: no error. (Under someone else's connection storm, lost-event
+    # counts may be reported; they are not errors.)
+    stderr = proc.stderr.read()
+    assert all(" lost " in line for line in stderr.splitlines()), stderr
     ttlib.assert_nothing_left(progs, maps, tool_pid)
 
 

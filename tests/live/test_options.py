@@ -234,7 +234,8 @@ def test_missing_pinned_map():
     r = ttlib.run_tool("tcpaccept", "--cgroupmap", "/sys/fs/bpf/tt-no-such-map")
     assert r.returncode != 0
     assert len(r.stderr.splitlines()) == 1
-    assert "--cgroupmap: cannot open pinned BPF map /sys/fs/bpf/tt-no-such-map" in r.stderr
+    assert r.stderr == ("tcpaccept: --cgroupmap: /sys/fs/bpf/tt-no-such-map: "
+                        "No such file or directory\n")
 
 
 # -c ---------------------------------------------------------------------------
@@ -330,3 +331,19 @@ def test_text_output_defuses_hostile_comm(tool, client):
     (line,) = t.lines[1:]
     # One line: the newline in the name did not break it; controls became '?'.
     assert line.split()[2] == 'a"b\\c?d?[2J\udcff?', line  # 0xff passes through
+
+
+def test_pinned_map_of_the_wrong_kind(bpffs):
+    path = "/sys/fs/bpf/tt_array_%d" % os.getpid()
+    bpffs.append(path)
+    subprocess.run(["bpftool", "map", "create", path, "type", "array", "key", "4", "value", "8",
+                    "entries", "16", "name", "tt_array"], check=True)
+    r = ttlib.run_tool("tcpconnect", "--cgroupmap", path)
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        "tcpconnect: --cgroupmap: %s must be a hash map with 8-byte keys and 8-byte values"
+        % path]
+    r = ttlib.run_tool("tcpaccept", "--mntnsmap", "/tmp")
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        "tcpaccept: --mntnsmap: /tmp is not a pinned BPF map (not on a bpf filesystem)"]
