@@ -50,9 +50,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_THREADS 1024
+#define MAX_THREADS       1024
 #define ACCEPT_TIMEOUT_MS 5000 /* both mode: accept() that waits longer fails */
-#define SERVER_POLL_MS 200     /* server-only: how often to check for a stop */
+#define SERVER_POLL_MS    200  /* server-only: how often to check for a stop */
 
 enum mode { MODE_BOTH, MODE_SERVER, MODE_CLIENT };
 enum wait_kind { WAIT_NONE, WAIT_STDIN, WAIT_SIGNAL };
@@ -83,13 +83,13 @@ struct thread_ctx {
 };
 
 static struct config cfg = {
-	.count = 100000,
-	.rate = 0,
-	.threads = 1,
-	.port = 0,
-	.ipv6 = false,
-	.mode = MODE_BOTH,
-	.wait = WAIT_NONE,
+    .count = 100000,
+    .rate = 0,
+    .threads = 1,
+    .port = 0,
+    .ipv6 = false,
+    .mode = MODE_BOTH,
+    .wait = WAIT_NONE,
 };
 
 static int listen_fd = -1;
@@ -105,22 +105,26 @@ static const char *prog = "storm";
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: %s [options]\n"
-		"  -n, --count N        total connections (default 100000; server-only: 0 = until SIGINT)\n"
-		"  -r, --rate N         target connections/s over all threads, 0 = as fast as possible (default 0)\n"
-		"  -t, --threads N      worker threads, 1..%d (default 1)\n"
-		"  -p, --port PORT      listen port (connect port with --client-only), 0 = ephemeral (default 0)\n"
-		"  -6, --ipv6           use ::1 instead of 127.0.0.1\n"
-		"      --server-only    only listen and accept (+close with SO_LINGER 0)\n"
-		"      --client-only    only connect (+close with SO_LINGER 0) to --port\n"
-		"      --wait-start[=stdin|signal]\n"
-		"                       print 'ready pid=N port=P ...' and wait for a line on stdin\n"
-		"                       (default) or for SIGUSR1 before starting\n"
-		"  -h, --help           this help\n"
-		"Prints one line at the end: connections=N seconds=S rate=R pid=P port=P failed=N ...\n"
-		"Exit: 0 ok, 1 some connection failed or interrupted, 2 bad usage.\n",
-		prog, MAX_THREADS);
+	fprintf(
+	    f,
+	    "usage: %s [options]\n"
+	    "  -n, --count N        total connections (default 100000; server-only: 0 = until "
+	    "SIGINT)\n"
+	    "  -r, --rate N         target connections/s over all threads, 0 = as fast as possible "
+	    "(default 0)\n"
+	    "  -t, --threads N      worker threads, 1..%d (default 1)\n"
+	    "  -p, --port PORT      listen port (connect port with --client-only), 0 = ephemeral "
+	    "(default 0)\n"
+	    "  -6, --ipv6           use ::1 instead of 127.0.0.1\n"
+	    "      --server-only    only listen and accept (+close with SO_LINGER 0)\n"
+	    "      --client-only    only connect (+close with SO_LINGER 0) to --port\n"
+	    "      --wait-start[=stdin|signal]\n"
+	    "                       print 'ready pid=N port=P ...' and wait for a line on stdin\n"
+	    "                       (default) or for SIGUSR1 before starting\n"
+	    "  -h, --help           this help\n"
+	    "Prints one line at the end: connections=N seconds=S rate=R pid=P port=P failed=N ...\n"
+	    "Exit: 0 ok, 1 some connection failed or interrupted, 2 bad usage.\n",
+	    prog, MAX_THREADS);
 }
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die_usage(const char *fmt, ...)
@@ -144,20 +148,21 @@ static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t
 	uint64_t v = 0;
 	for (const char *p = s; *p; p++) {
 		if (*p < '0' || *p > '9') {
-			fprintf(stderr, "%s: %s: invalid number '%s' (expected integer %s)\n", prog, opt,
-				s, range);
+			fprintf(stderr, "%s: %s: invalid number '%s' (expected integer %s)\n", prog,
+			        opt, s, range);
 			exit(2);
 		}
 		unsigned d = (unsigned)(*p - '0');
 		if (v > (UINT64_MAX - d) / 10) {
-			fprintf(stderr, "%s: %s: number '%s' out of range (expected %s)\n", prog, opt, s,
-				range);
+			fprintf(stderr, "%s: %s: number '%s' out of range (expected %s)\n", prog,
+			        opt, s, range);
 			exit(2);
 		}
 		v = v * 10 + d;
 	}
 	if (v < min || v > max) {
-		fprintf(stderr, "%s: %s: number '%s' out of range (expected %s)\n", prog, opt, s, range);
+		fprintf(stderr, "%s: %s: number '%s' out of range (expected %s)\n", prog, opt, s,
+		        range);
 		exit(2);
 	}
 	return v;
@@ -203,7 +208,7 @@ static void on_go(int sig)
 
 static void set_linger0(int fd)
 {
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
 	/* Failure here is not fatal: the connection still closes, just not by RST. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
 }
@@ -245,7 +250,7 @@ static unsigned setup_listener(void)
 	(void)setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(listen_fd, (struct sockaddr *)&ss, len) < 0) {
 		fprintf(stderr, "%s: bind %s port %u: %s\n", prog, cfg.ipv6 ? "[::1]" : "127.0.0.1",
-			cfg.port, strerror(errno));
+		        cfg.port, strerror(errno));
 		exit(1);
 	}
 	if (listen(listen_fd, SOMAXCONN) < 0) {
@@ -254,7 +259,7 @@ static unsigned setup_listener(void)
 	}
 	/* accept() honours SO_RCVTIMEO: a lost connection cannot hang a thread. */
 	long ms = cfg.mode == MODE_SERVER ? SERVER_POLL_MS : ACCEPT_TIMEOUT_MS;
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	if (setsockopt(listen_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) {
 		fprintf(stderr, "%s: setsockopt SO_RCVTIMEO: %s\n", prog, strerror(errno));
 		exit(1);
@@ -266,7 +271,7 @@ static unsigned setup_listener(void)
 		exit(1);
 	}
 	return cfg.ipv6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
-			: ntohs(((struct sockaddr_in *)&bound)->sin_port);
+	                : ntohs(((struct sockaddr_in *)&bound)->sin_port);
 }
 
 /* Sleep until connection number i of this thread is due (rate limiting). */
@@ -392,7 +397,7 @@ static bool wait_for_go(void)
 			go = true;
 			break;
 		}
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 		int n = ppoll(&pfd, cfg.wait == WAIT_STDIN ? 1 : 0, NULL, &waitmask);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -406,7 +411,9 @@ static bool wait_for_go(void)
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
-				fprintf(stderr, "%s: stdin closed before the go line, not starting\n", prog);
+				fprintf(stderr,
+				        "%s: stdin closed before the go line, not starting\n",
+				        prog);
 				break;
 			}
 			if (memchr(buf, '\n', (size_t)r)) {
@@ -423,16 +430,16 @@ int main(int argc, char **argv)
 {
 	enum { OPT_SERVER = 256, OPT_CLIENT, OPT_WAIT };
 	static const struct option longopts[] = {
-		{ "count", required_argument, NULL, 'n' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "ipv6", no_argument, NULL, '6' },
-		{ "server-only", no_argument, NULL, OPT_SERVER },
-		{ "client-only", no_argument, NULL, OPT_CLIENT },
-		{ "wait-start", optional_argument, NULL, OPT_WAIT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"count", required_argument, NULL, 'n'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"ipv6", no_argument, NULL, '6'},
+	    {"server-only", no_argument, NULL, OPT_SERVER},
+	    {"client-only", no_argument, NULL, OPT_CLIENT},
+	    {"wait-start", optional_argument, NULL, OPT_WAIT},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool count_given = false;
 	int opt;
@@ -471,15 +478,17 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "signal") == 0)
 				cfg.wait = WAIT_SIGNAL;
 			else
-				die_usage("--wait-start: invalid value '%s' (expected stdin or signal)",
-					  optarg);
+				die_usage(
+				    "--wait-start: invalid value '%s' (expected stdin or signal)",
+				    optarg);
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		case ':':
 			if (strncmp(argv[optind - 1], "--", 2) == 0)
-				die_usage("option '%s' requires a value (try --help)", argv[optind - 1]);
+				die_usage("option '%s' requires a value (try --help)",
+				          argv[optind - 1]);
 			die_usage("option '-%c' requires a value (try --help)", optopt);
 		default:
 			if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
@@ -498,7 +507,7 @@ int main(int argc, char **argv)
 	if (cfg.mode != MODE_SERVER && cfg.threads > cfg.count)
 		cfg.threads = (unsigned)cfg.count;
 
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 	sa.sa_handler = on_stop; /* no SA_RESTART: blocking calls return EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -533,9 +542,11 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < cfg.threads; i++) {
 		ctx[i].index = i;
 		if (cfg.mode != MODE_SERVER)
-			ctx[i].quota = cfg.count / cfg.threads + (i < cfg.count % cfg.threads ? 1 : 0);
-		int rc = pthread_create(&ctx[i].tid, NULL,
-					cfg.mode == MODE_SERVER ? server_loop : client_loop, &ctx[i]);
+			ctx[i].quota =
+			    cfg.count / cfg.threads + (i < cfg.count % cfg.threads ? 1 : 0);
+		int rc =
+		    pthread_create(&ctx[i].tid, NULL,
+		                   cfg.mode == MODE_SERVER ? server_loop : client_loop, &ctx[i]);
 		if (rc != 0) {
 			fprintf(stderr, "%s: pthread_create: %s\n", prog, strerror(rc));
 			return 1;
@@ -556,7 +567,7 @@ int main(int argc, char **argv)
 
 	uint64_t ok = 0, cfail = 0, afail = 0, ereset = 0;
 	int cerr = 0, aerr = 0;
-	struct timespec first = { 0 }, last = { 0 };
+	struct timespec first = {0}, last = {0};
 	bool have_ts = false;
 	for (unsigned i = 0; i < cfg.threads; i++) {
 		ok += ctx[i].ok;
@@ -578,23 +589,26 @@ int main(int argc, char **argv)
 	/* Server-only: time from first to last accepted connection (the clients
 	 * start whenever they start); otherwise from the start to the last join. */
 	double secs = cfg.mode == MODE_SERVER ? (have_ts ? ts_diff(&first, &last) : 0.0)
-					      : ts_diff(&t_start, &t_end);
+	                                      : ts_diff(&t_start, &t_end);
 	double rate = secs > 0 ? (double)ok / secs : 0.0;
-	const char *mode = cfg.mode == MODE_BOTH ? "both" : cfg.mode == MODE_SERVER ? "server" : "client";
-	bool interrupted = atomic_load(&stop_flag) &&
-			   (cfg.mode != MODE_SERVER ? ok + cfail < cfg.count
-						    : (cfg.count && ok < cfg.count));
+	const char *mode = cfg.mode == MODE_BOTH     ? "both"
+	                   : cfg.mode == MODE_SERVER ? "server"
+	                                             : "client";
+	bool interrupted =
+	    atomic_load(&stop_flag) &&
+	    (cfg.mode != MODE_SERVER ? ok + cfail < cfg.count : (cfg.count && ok < cfg.count));
 	printf("connections=%" PRIu64 " seconds=%.3f rate=%.0f pid=%d port=%u failed=%" PRIu64
-	       " accept_failed=%" PRIu64 " early_reset=%" PRIu64 " cpu=%.3f family=%s threads=%u mode=%s%s\n",
-	       ok, secs, rate, (int)getpid(), port, cfail, afail, ereset, cpu, fam, cfg.threads, mode,
-	       interrupted ? " interrupted=1" : "");
+	       " accept_failed=%" PRIu64 " early_reset=%" PRIu64
+	       " cpu=%.3f family=%s threads=%u mode=%s%s\n",
+	       ok, secs, rate, (int)getpid(), port, cfail, afail, ereset, cpu, fam, cfg.threads,
+	       mode, interrupted ? " interrupted=1" : "");
 	fflush(stdout);
 	if (cfail)
-		fprintf(stderr, "%s: %" PRIu64 " connection(s) failed, first error: %s\n", prog, cfail,
-			strerror(cerr));
+		fprintf(stderr, "%s: %" PRIu64 " connection(s) failed, first error: %s\n", prog,
+		        cfail, strerror(cerr));
 	if (afail)
 		fprintf(stderr, "%s: %" PRIu64 " accept(s) failed, first error: %s\n", prog, afail,
-			aerr == EAGAIN ? "timed out" : strerror(aerr));
+		        aerr == EAGAIN ? "timed out" : strerror(aerr));
 	if (listen_fd >= 0)
 		close(listen_fd);
 	free(ctx);

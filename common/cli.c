@@ -23,7 +23,8 @@ static const struct tt_option common_options[] = {
      "how to attach: kprobes (the default where the kernel has them) or tracepoints"},
     {OPT_KERNEL_TYPES, "kernel-types", "auto|btf|headers",
      "where kernel structures come from (auto: BTF, else kernel headers)"},
-    {OPT_BUFFER_PAGES, "buffer-pages", "N", "perf buffer size per CPU, in pages (power of 2, at most 8192)"},
+    {OPT_BUFFER_PAGES, "buffer-pages", "N",
+     "perf buffer size per CPU, in pages (power of 2, at most 8192)"},
     {OPT_EBPF, "ebpf", NULL, "print the BPF program that would be compiled, and exit"},
     {'v', "verbose", NULL, "say which backend and kernel types are used, on stderr"},
     {'h', "help", NULL, "show this help, and exit"},
@@ -135,7 +136,8 @@ int tt_parse_command(const struct tt_command *cmd, struct tt_common_args *common
 	}
 
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a half-parsed group of short options. */
+	optind = 0;
 	int key;
 	while ((key = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		const char *given = argv[optind - 1];

@@ -17,7 +17,10 @@ void tt_format_comm(const char *comm, size_t len, char out[TT_COMM_TEXT_LEN])
 	size_t i = 0;
 	for (; i < len && i < TT_COMM_TEXT_LEN - 1 && comm[i]; i++) {
 		unsigned char c = (unsigned char)comm[i];
-		out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		if (c < 0x20 || c == 0x7f)
+			out[i] = '?';
+		else
+			out[i] = comm[i];
 	}
 	out[i] = '\0';
 }

@@ -61,10 +61,20 @@ static const char *kernel_arch(void)
 unsigned tt_running_kernel_version(void)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0, patch = 0;
-	if (uname(&u) == 0)
-		sscanf(u.release, "%u.%u.%u", &major, &minor, &patch);
-	return (major << 16) + (minor << 8) + (patch > 255 ? 255 : patch);
+	unsigned long part[3] = {0, 0, 0};
+	if (uname(&u) == 0) {
+		/* "6.18.44-fc-v657": up to three dot-separated numbers. */
+		const char *p = u.release;
+		for (int i = 0; i < 3; i++) {
+			char *end;
+			part[i] = strtoul(p, &end, 10);
+			if (end == p || *end != '.')
+				break;
+			p = end + 1;
+		}
+	}
+	unsigned long patch = part[2] > 255 ? 255 : part[2];
+	return (unsigned)((part[0] << 16) + (part[1] << 8) + patch);
 }
 
 /* Writes root/relative, creating its directories. */

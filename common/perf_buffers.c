@@ -77,7 +77,7 @@ int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page
 	static unsigned char online[MAX_CPUS];
 	if (read_online_cpus(online) != 0)
 		return -1;
-	pb->readers = calloc(MAX_CPUS, sizeof(*pb->readers));
+	pb->readers = calloc(MAX_CPUS, sizeof(struct perf_reader *));
 	if (!pb->readers) {
 		tt_error("out of memory");
 		return -1;

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libFuzzer target: event formatting. The input is taken as a tcpconnect or
+ * tcpaccept event from the kernel (any bytes: a hostile process name, absurd
+ * families and ports) and printed as text and as JSON. Besides not crashing,
+ * the output must hold two properties: text lines carry no control
+ * characters but the final newline, and each JSON line is one line with no
+ * raw control characters.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "tcpaccept_output.h"
+#include "tcpconnect_output.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_line(const char *text, size_t len)
+{
+	/* One line: a single newline, at the end; no other control bytes. */
+	if (len == 0 || text[len - 1] != '\n')
+		abort();
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c < 0x20 || c == 0x7f)
+			abort();
+	}
+}
+
+static void print_one(const uint8_t *data, size_t size, int json, int elapsed, int uid)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return;
+	struct tt_output o = {0};
+	tt_output_init(&o, out);
+	o.json = json;
+	o.elapsed = elapsed;
+	o.print_uid = uid;
+	if (data[0] & 1) {
+		struct tcpaccept_event e;
+		memset(&e, 0, sizeof(e));
+		memcpy(&e, data + 1, size - 1 < sizeof(e) ? size - 1 : sizeof(e));
+		tcpaccept_print_event(&o, &e);
+	} else {
+		struct tcpconnect_event e;
+		memset(&e, 0, sizeof(e));
+		memcpy(&e, data + 1, size - 1 < sizeof(e) ? size - 1 : sizeof(e));
+		tcpconnect_print_event(&o, &e);
+	}
+	fclose(out);
+	check_line(text, len);
+	free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int flags = data[0] >> 1;
+	print_one(data, size, flags & 1, flags & 2, flags & 4);
+
+	/* JSON strings of arbitrary bytes, as a process name may be. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return 0;
+	tt_json_string(out, (const char *)data, size);
+	fputc('\n', out);
+	fclose(out);
+	check_line(text, len);
+	free(text);
+	return 0;
+}

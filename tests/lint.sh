@@ -1,0 +1,26 @@
+#!/bin/bash
+# Static checks of our C code, configured in the tree: clang-format
+# (.clang-format), cppcheck, clang-tidy (.clang-tidy). Needs a configured
+# build/ for compile_commands.json. Exits non-zero on any finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sources=(common/*.c common/*.h tools/*.c tools/*.h bpfsrc/*.c bpfsrc/*.h cmake/*.c
+	tests/unit/*.c tests/unit/*.h tests/*.c tests/fuzz/*.c bench/storm.c)
+status=0
+
+echo "== clang-format"
+clang-format --dry-run -Werror "${sources[@]}" || status=1
+
+echo "== cppcheck"
+cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
+	--error-exitcode=1 -q -I common -I tools -I bpfsrc \
+	common tools cmake tests/unit tests/verify_bpf.c tests/fuzz bench/storm.c || status=1
+
+echo "== clang-tidy"
+cmake -S . -B build -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+clang-tidy -p build --quiet common/*.c tools/*.c tests/unit/*.c tests/verify_bpf.c \
+	tests/fuzz/*.c 2>&1 | grep -E "(warning|error):" && status=1
+
+[ $status -eq 0 ] && echo "lint: clean"
+exit $status
