@@ -1,7 +1,9 @@
 #!/bin/bash
-# Every test, as root on Debian 12: builds, then runs the unit tests and the
-# BPF verifier check (ctest), then the live tests against this kernel (pytest),
-# on the default backend and, where the kernel has kprobes, on tracepoints too.
+# Every test, as root on Debian 12: builds; static checks and a short fuzz run;
+# the unit tests and the BPF verifier check (ctest); the live tests against
+# this kernel (pytest), on the default backend and, where the kernel has
+# kprobes, on tracepoints too; the kprobe stage in a qemu guest (tests/vm/);
+# and the unit and live tests again under ASan and UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,8 @@ if [ -e /sys/bus/event_source/devices/kprobe ]; then
 	echo "== live tests again on the tracepoint backend"
 	TT_TOOL_ARGS="--backend tracepoint" "${pytest[@]}" || status=1
 fi
+echo "== the kprobe stage: live cases in a qemu guest with Debian's kernel (tests/vm/)"
+tests/vm/stage.sh || status=1
 echo "== unit and live tests again, built with AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DTT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$(nproc)"
