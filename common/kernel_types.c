@@ -12,20 +12,18 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "parse.h"
 
 /* Like bpftrace's BPFTRACE_BTF: use this BTF file instead of the kernel's. */
 #define BTF_ENV "TCPTOOLS_BTF"
 
 int tt_parse_types_choice(const char *text, enum tt_types_choice *choice)
 {
-	static const char *const names[] = {"auto", "btf", "headers"};
-	for (int i = 0; i < 3; i++) {
-		if (strcmp(text, names[i]) == 0) {
-			*choice = (enum tt_types_choice)i;
-			return 0;
-		}
-	}
-	return -1;
+	static const char *const names[] = {"auto", "btf", "headers"}; /* enum order */
+	int i = tt_parse_choice(text, names, 3);
+	if (i >= 0)
+		*choice = (enum tt_types_choice)i;
+	return i >= 0 ? 0 : -1;
 }
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -97,3 +97,11 @@ const char *tt_parse_cpu_list(const char *text, unsigned char *online, size_t ma
 	}
 	return NULL;
 }
+
+int tt_parse_choice(const char *text, const char *const *names, int count)
+{
+	for (int i = 0; i < count; i++)
+		if (strcmp(text, names[i]) == 0)
+			return i;
+	return -1;
+}

@@ -25,6 +25,9 @@ const char *tt_parse_uid(const char *text, uint32_t *uid);
 /* PORT[,PORT...], each 1 to 65535; appended to list. */
 const char *tt_parse_port_list(const char *text, struct tt_port_list *list);
 
+/* The index of text in names[0..count), or -1. */
+int tt_parse_choice(const char *text, const char *const *names, int count);
+
 /* A CPU list as in /sys/devices/system/cpu/online ("0-3,6"): marks online[cpu]. */
 const char *tt_parse_cpu_list(const char *text, unsigned char *online, size_t max_cpus);
 

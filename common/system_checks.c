@@ -46,11 +46,12 @@ int tt_check_privileges(void)
 	return -1;
 }
 
-static bool tracefs_reachable(void)
+/* Whether name exists in tracefs, at either of its usual mount points. */
+static bool tracefs_has(const char *name)
 {
 	char path[64];
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/events", tracefs_dirs[i]);
+		snprintf(path, sizeof(path), "%s/%s", tracefs_dirs[i], name);
 		if (access(path, F_OK) == 0)
 			return true;
 	}
@@ -59,7 +60,7 @@ static bool tracefs_reachable(void)
 
 int tt_ensure_tracefs(void)
 {
-	if (tracefs_reachable())
+	if (tracefs_has("events"))
 		return 0;
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tracefs", tracefs_dirs[0], "tracefs", 0, NULL) != 0) {
@@ -73,13 +74,6 @@ int tt_ensure_tracefs(void)
 
 bool tt_kprobes_available(void)
 {
-	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0)
-		return true;
-	char path[64];
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/kprobe_events", tracefs_dirs[i]);
-		if (access(path, F_OK) == 0)
-			return true;
-	}
-	return false;
+	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+	       tracefs_has("kprobe_events");
 }

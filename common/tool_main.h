@@ -11,9 +11,30 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "filters.h"
 #include "output.h"
 #include "strbuf.h"
 #include "tracer.h"
+
+/*
+ * Entries for a tool's option table, handled by common code: the filters on
+ * the process (-p -u --cgroup --cgroupmap --mntnsmap), the address family
+ * (-4 -6), and the output (-t -U -j). -P's meaning is the tool's to word.
+ */
+// clang-format off
+#define TT_TIMESTAMP_OPTION \
+	{'t', "timestamp", NULL, "TIME(s): seconds since tracing started, instead of TIME"}
+#define TT_PID_OPTION {'p', "pid", "PID", "trace this process only"}
+#define TT_FAMILY_OPTIONS \
+	{'4', "ipv4", NULL, "trace IPv4 only"}, {'6', "ipv6", NULL, "trace IPv6 only"}
+#define TT_UID_OPTIONS \
+	{'U', "print-uid", NULL, "add a UID column"}, {'u', "uid", "UID", "trace this user only"}
+#define TT_CONTAINER_OPTIONS \
+	{TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)"}, \
+	{TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)"}, \
+	{TT_OPT_MNTNSMAP, "mntnsmap", "PATH", "trace mount namespaces in this pinned BPF map (BCC's)"}
+#define TT_JSON_OPTION {'j', "json", NULL, "one JSON object per line, no header"}
+// clang-format on
 
 struct tt_tool {
 	const char *about;    /* one line for --help */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "parse.h"
 #include "stderr_capture.h"
 #include "system_checks.h"
 
@@ -56,14 +57,11 @@ static void install_signal_handlers(void)
 
 int tt_parse_backend(const char *text, enum tt_backend *backend)
 {
-	static const char *const names[] = {"auto", "kprobe", "tracepoint"};
-	for (int i = 0; i < 3; i++) {
-		if (strcmp(text, names[i]) == 0) {
-			*backend = (enum tt_backend)i;
-			return 0;
-		}
-	}
-	return -1;
+	static const char *const names[] = {"auto", "kprobe", "tracepoint"}; /* enum order */
+	int i = tt_parse_choice(text, names, 3);
+	if (i >= 0)
+		*backend = (enum tt_backend)i;
+	return i >= 0 ? 0 : -1;
 }
 
 static const struct tt_program *choose_program(const struct tt_tracer_spec *spec,

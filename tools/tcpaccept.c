@@ -5,24 +5,19 @@
  * Only successful accept()s are traced, with the PID and COMM of the process
  * that called accept(). Filters run inside the kernel. See man/tcpaccept.8.
  */
-#include "filters.h"
 #include "tcpaccept_output.h"
 #include "tcpaccept_programs.h"
 #include "tool_main.h"
 
 static const struct tt_option options[] = {
     {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)"},
-    {'t', "timestamp", NULL, "TIME(s): seconds since tracing started, instead of TIME"},
-    {'p', "pid", "PID", "trace this process only"},
+    TT_TIMESTAMP_OPTION,
+    TT_PID_OPTION,
     {'P', "port", "PORT[,PORT...]", "trace these local (listening) ports only"},
-    {'4', "ipv4", NULL, "trace IPv4 only"},
-    {'6', "ipv6", NULL, "trace IPv6 only"},
-    {'U', "print-uid", NULL, "add a UID column"},
-    {'u', "uid", "UID", "trace this user only"},
-    {TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)"},
-    {TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)"},
-    {TT_OPT_MNTNSMAP, "mntnsmap", "PATH", "trace mount namespaces in this pinned BPF map (BCC's)"},
-    {'j', "json", NULL, "one JSON object per line, no header"},
+    TT_FAMILY_OPTIONS,
+    TT_UID_OPTIONS,
+    TT_CONTAINER_OPTIONS,
+    TT_JSON_OPTION,
 };
 
 static int handle_option(int key, const char *arg)

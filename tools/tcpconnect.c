@@ -7,25 +7,20 @@
  */
 #include <stdbool.h>
 
-#include "filters.h"
 #include "tcpconnect_output.h"
 #include "tcpconnect_programs.h"
 #include "tool_main.h"
 
 static const struct tt_option options[] = {
-    {'t', "timestamp", NULL, "TIME(s): seconds since tracing started, instead of TIME"},
-    {'p', "pid", "PID", "trace this process only"},
+    TT_TIMESTAMP_OPTION,
+    TT_PID_OPTION,
     {'P', "port", "PORT[,PORT...]", "trace these destination ports only"},
-    {'4', "ipv4", NULL, "trace IPv4 only"},
-    {'6', "ipv6", NULL, "trace IPv6 only"},
+    TT_FAMILY_OPTIONS,
     {'L', "lport", NULL, "show the local port (accepted for BCC; SPORT is always shown)"},
-    {'U', "print-uid", NULL, "add a UID column"},
-    {'u', "uid", "UID", "trace this user only"},
+    TT_UID_OPTIONS,
     {'c', "count", NULL, "count attempts per flow in the kernel; print them at the end"},
-    {TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)"},
-    {TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)"},
-    {TT_OPT_MNTNSMAP, "mntnsmap", "PATH", "trace mount namespaces in this pinned BPF map (BCC's)"},
-    {'j', "json", NULL, "one JSON object per line, no header"},
+    TT_CONTAINER_OPTIONS,
+    TT_JSON_OPTION,
 };
 
 static bool count_mode;

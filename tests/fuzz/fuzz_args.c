@@ -12,19 +12,12 @@
 #include "cli.h"
 #include "filters.h"
 #include "output.h"
+#include "tool_main.h"
 
 static const struct tt_option options[] = {
-    {'t', "timestamp", NULL, ""},
-    {'p', "pid", "PID", ""},
-    {'P', "port", "PORTS", ""},
-    {'4', "ipv4", NULL, ""},
-    {'6', "ipv6", NULL, ""},
-    {'U', "print-uid", NULL, ""},
-    {'u', "uid", "UID", ""},
-    {TT_OPT_CGROUP, "cgroup", "DIR", ""},
-    {TT_OPT_CGROUPMAP, "cgroupmap", "PATH", ""},
-    {TT_OPT_MNTNSMAP, "mntnsmap", "PATH", ""},
-    {'j', "json", NULL, ""},
+    TT_TIMESTAMP_OPTION, TT_PID_OPTION,  {'P', "port", "PORTS", ""},
+    TT_FAMILY_OPTIONS,   TT_UID_OPTIONS, TT_CONTAINER_OPTIONS,
+    TT_JSON_OPTION,
 };
 
 struct state {
