@@ -14,6 +14,14 @@
 
 #define MAX_CPUS 4096
 
+/*
+ * The kernel wakes the reader once this many samples wait in a buffer, not
+ * at every sample: a wakeup costs the traced task an IPI, and at tens of
+ * thousands of connections a second that is most of the tracing cost. Fewer
+ * samples are read when poll() times out, so they wait at most that long.
+ */
+#define WAKEUP_EVENTS 64
+
 static void raw_callback(void *cookie, void *raw, int size)
 {
 	struct tt_perf_buffers *pb = cookie;
@@ -85,7 +93,8 @@ int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		if (!online[cpu])
 			continue;
-		struct bcc_perf_buffer_opts opts = {.pid = -1, .cpu = cpu, .wakeup_events = 1};
+		struct bcc_perf_buffer_opts opts = {
+		    .pid = -1, .cpu = cpu, .wakeup_events = WAKEUP_EVENTS};
 		struct tt_stderr_capture cap;
 		tt_stderr_capture_begin(&cap);
 		struct perf_reader *reader = bpf_open_perf_buffer_opts(raw_callback, lost_callback,
@@ -112,7 +121,9 @@ int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page
 
 void tt_perf_buffers_poll(struct tt_perf_buffers *pb, int timeout_ms)
 {
+	/* Then read every buffer: those below the wakeup mark are not "ready". */
 	perf_reader_poll(pb->count, pb->readers, timeout_ms);
+	perf_reader_consume(pb->count, pb->readers);
 }
 
 void tt_perf_buffers_drain(struct tt_perf_buffers *pb)

@@ -22,7 +22,7 @@ struct tt_perf_buffers {
  */
 int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page_count,
                          tt_event_fn on_event, void *cookie);
-/* Waits up to timeout_ms and reads whatever arrived. */
+/* Waits up to timeout_ms (less when many samples wait) and reads them all. */
 void tt_perf_buffers_poll(struct tt_perf_buffers *pb, int timeout_ms);
 /* Reads everything still in the buffers, without waiting. */
 void tt_perf_buffers_drain(struct tt_perf_buffers *pb);

@@ -92,6 +92,12 @@ static int trace(struct tool_run *run, struct tt_common_args *common)
 	free(structs);
 	if (!tracer)
 		return 1;
+	/*
+	 * Output is flushed after each batch of events read (common/tracer.c);
+	 * a large buffer makes that one write per batch, not per line.
+	 */
+	static char stdout_buffer[1 << 16];
+	setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 	/* Tracing is live: probes attached, buffers open. Say so. */
 	tt_output_init(&run->output, stdout);
 	if (run->counting)

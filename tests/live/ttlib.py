@@ -185,18 +185,6 @@ class Peer:
         self.close()
 
 
-def bpf_program_ids():
-    """IDs of all BPF programs loaded in the kernel (bpftool)."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True).stdout
-    return {p["id"] for p in json.loads(out or "[]")}
-
-
-def bpf_perf_links():
-    """BPF programs attached through perf events (kprobes, tracepoints)."""
-    out = subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True, text=True,
-                         check=True).stdout
-    return json.loads(out or "[]")
 
 
 def bpf_json(*args):
@@ -216,9 +204,18 @@ def kernel_objects_of(pid):
 
 
 def assert_nothing_left(progs, maps, pid):
-    """None of a finished tool's programs, maps, perf events or kprobes remain."""
-    assert not progs & {p["id"] for p in bpf_json("prog", "show")}, "programs left"
-    assert not maps & {m["id"] for m in bpf_json("map", "show")}, "maps left"
+    """None of a finished tool's programs, maps, perf events or kprobes remain.
+    The kernel frees them in deferred work after the last fd closes: allow it
+    a few seconds."""
+    deadline = time.monotonic() + 5
+    while True:
+        left_progs = progs & {p["id"] for p in bpf_json("prog", "show")}
+        left_maps = maps & {m["id"] for m in bpf_json("map", "show")}
+        if not (left_progs or left_maps) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not left_progs, "programs left: %s" % left_progs
+    assert not left_maps, "maps left: %s" % left_maps
     assert not [e for e in bpf_json("perf", "list") if e["pid"] == pid], "perf events left"
     for events in ("/sys/kernel/tracing/kprobe_events", "/sys/kernel/debug/tracing/kprobe_events"):
         if os.path.exists(events):
@@ -236,3 +233,13 @@ def storm(count, port=None, ipv6=False, build=None):
     r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     return dict(field.split("=", 1) for field in r.stdout.split())
+
+
+def bpf_syscalls(argv, env=None):
+    """Runs argv under strace; returns (CompletedProcess, number of bpf() calls)."""
+    import tempfile
+    with tempfile.NamedTemporaryFile(mode="r") as trace:
+        r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=bpf", "-o", trace.name, *argv],
+                           capture_output=True, text=True, env=env, timeout=120)
+        calls = sum(1 for line in trace if "bpf(" in line)
+    return r, calls
