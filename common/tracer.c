@@ -4,6 +4,7 @@
 #include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,8 @@ static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec 
 	}
 	/* The private header tree is needed only while compiling. */
 	tt_kernel_types_free(&types);
+	/* Compiling left the heap large and mostly free: give it back. */
+	malloc_trim(0);
 	return rc;
 }
 
