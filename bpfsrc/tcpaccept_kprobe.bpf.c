@@ -13,7 +13,7 @@ BPF_HASH(accepting, u32, struct sock *, 16384);
 int trace_accept_entry(struct pt_regs *ctx, struct sock *listener)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!tt_task_wanted(pid_tgid))
+	if (!tt_task_wanted(pid_tgid) || !tt_listener_wanted(listener))
 		return 0;
 	u32 tid = (u32)pid_tgid;
 	accepting.update(&tid, &listener);

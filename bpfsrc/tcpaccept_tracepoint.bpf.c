@@ -18,8 +18,14 @@ BPF_HASH(accepting, u64, int, 16384);
 static __always_inline void accept_entered(int listen_fd)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (tt_task_wanted(pid_tgid))
-		accepting.update(&pid_tgid, &listen_fd);
+	if (!tt_task_wanted(pid_tgid))
+		return;
+#ifdef TT_PORT_FILTER
+	/* Only with -P: looking at the listener costs a descriptor walk. */
+	if (!tt_listener_wanted(tt_sock_of_fd(listen_fd)))
+		return;
+#endif
+	accepting.update(&pid_tgid, &listen_fd);
 }
 
 static __always_inline void accept_returned(void *ctx, long ret)

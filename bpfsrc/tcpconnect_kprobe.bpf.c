@@ -12,18 +12,23 @@
 /* The socket each thread is connecting. */
 BPF_HASH(connecting, u32, struct sock *, 16384);
 
-int trace_connect_entry(struct pt_regs *ctx, struct sock *sk)
+int trace_connect_entry(struct pt_regs *ctx, struct sock *sk, void *uaddr)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!tt_task_wanted(pid_tgid))
 		return 0;
+	/* sin_port and sin6_port are both at offset 2: a rejected port costs no map update. */
+	u16 dport = 0;
+	bpf_probe_read_kernel(&dport, sizeof(dport), (const char *)uaddr + 2);
+	if (!TT_PORT_MATCH(tt_ntohs(dport)))
+		return 0;
 	u32 tid = (u32)pid_tgid;
 	/*
-	 * tcp_v6_connect calls tcp_v4_connect for an IPv4-mapped peer: keep the
-	 * outer call's entry, so the event is emitted once, when the socket's
-	 * IPv6 addresses are complete.
+	 * tcp_v6_connect calls tcp_v4_connect with the same socket for an
+	 * IPv4-mapped peer, so updating keeps it; the inner return skips it (the
+	 * family differs) and the outer one emits it, addresses complete.
 	 */
-	connecting.insert(&tid, &sk);
+	connecting.update(&tid, &sk);
 	return 0;
 }
 

@@ -10,6 +10,19 @@
 
 BPF_PERF_OUTPUT(events);
 
+/*
+ * -P on the listener's port, before accept() runs: an accepted socket's
+ * local port is its listener's, so rejected listeners cost no more work.
+ */
+static __always_inline bool tt_listener_wanted(struct sock *listener)
+{
+	u16 port = 0;
+	if (!listener)
+		return false;
+	TT_READ(port, listener->__sk_common.skc_num);
+	return TT_PORT_MATCH(port);
+}
+
 static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct sock *listener)
 {
 	if (!newsk || tt_sock_protocol(newsk) != TT_IPPROTO_TCP)

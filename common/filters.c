@@ -126,7 +126,7 @@ void tt_filters_defines(const struct tt_filters *filters, struct strbuf *defines
 		strbuf_appendf(defines, "#define TT_TARGET_FAMILY %d\n",
 		               filters->family == AF_INET ? 2 : 10);
 	if (filters->ports.count) {
-		strbuf_append(defines, "#define TT_PORT_MATCH(port) (");
+		strbuf_append(defines, "#define TT_PORT_FILTER 1\n#define TT_PORT_MATCH(port) (");
 		for (size_t i = 0; i < filters->ports.count; i++)
 			strbuf_appendf(defines, "%s(port) == %u", i ? " || " : "",
 			               filters->ports.ports[i]);
