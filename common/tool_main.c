@@ -91,7 +91,7 @@ static int trace(struct tool_run *run, struct tt_common_args *common)
 	struct tt_tracer *tracer = tt_tracer_start(&spec, &common->tracer);
 	free(structs);
 	if (!tracer)
-		return 1;
+		return tt_stop_requested() ? 0 : 1; /* Ctrl-C before tracing began is no error */
 	/*
 	 * Output is flushed after each batch of events read (common/tracer.c);
 	 * a large buffer makes that one write per batch, not per line.

@@ -189,6 +189,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 	tracer->lost_fd = -1;
 	const struct tt_program *program;
 	if (prepare_module(tracer, spec, opts, true, &program) != 0 ||
+	    stop_signal /* interrupted while compiling: attach nothing */ ||
 	    (spec->before_attach && spec->before_attach(spec->cookie, tracer) != 0) ||
 	    tt_attach_all(tracer->module, program->probes, program->probe_count,
 	                  &tracer->attachments) != 0) {

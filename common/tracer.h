@@ -64,8 +64,8 @@ struct tt_tracer;
 
 /*
  * Compiles, loads and attaches, and opens the perf buffers: once it returns,
- * tracing is live. Returns NULL after printing why, with nothing left
- * attached.
+ * tracing is live. Returns NULL after printing why, or quietly when a stop
+ * signal came while compiling (tt_stop_requested()), with nothing attached.
  */
 struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
                                   const struct tt_tracer_options *opts);

@@ -26,6 +26,8 @@ if [ -e /sys/bus/event_source/devices/kprobe ]; then
 	echo "== live tests again on the tracepoint backend"
 	TT_TOOL_ARGS="--backend tracepoint" "${pytest[@]}" || status=1
 fi
+echo "== benchmark, smoke mode (checks the pipeline; never judged on timings)"
+/usr/bin/python3 bench/run.py --smoke || status=1
 echo "== the kprobe stage: live cases in a qemu guest with Debian's kernel (tests/vm/)"
 tests/vm/stage.sh || status=1
 echo "== unit and live tests again, built with AddressSanitizer and UndefinedBehaviorSanitizer"

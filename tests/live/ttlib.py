@@ -216,6 +216,7 @@ def assert_nothing_left(progs, maps, pid):
         time.sleep(0.1)
     assert not left_progs, "programs left: %s" % left_progs
     assert not left_maps, "maps left: %s" % left_maps
+    assert not [l for l in bpf_json("link", "show") if l.get("prog_id") in progs], "links left"
     assert not [e for e in bpf_json("perf", "list") if e["pid"] == pid], "perf events left"
     for events in ("/sys/kernel/tracing/kprobe_events", "/sys/kernel/debug/tracing/kprobe_events"):
         if os.path.exists(events):
