@@ -14,14 +14,6 @@ pytestmark = pytest.mark.live
 TOOLS = ["tcpconnect", "tcpaccept"]
 
 
-def one_connection(server, client):
-    """A connect() by client and the accept() of it by server."""
-    listener = server.listen("127.0.0.1")
-    conn = client.connect("127.0.0.1", listener["lport"])
-    server.accept(listener)
-    return conn
-
-
 def pid_of_event(tool, server, client):
     return client.pid if tool == "tcpconnect" else server.pid
 
@@ -31,7 +23,7 @@ def pid_of_event(tool, server, client):
 def test_signals_drain(tool, sig, server, client):
     with Tracer(tool) as t:
         t.wait_header()
-        conn = one_connection(server, client)
+        conn = ttlib.one_connection(server, client)
         # Signal at once: the event must be drained from the buffer, not lost.
         assert t.stop(sig) == 0, t.stderr
     pid = str(pid_of_event(tool, server, client))
@@ -62,7 +54,7 @@ def test_tracefs_not_mounted(tool, server, client):
                               "sh", "-c", script, "sh"])
     with t:
         t.wait_header()
-        conn = one_connection(server, client)
+        conn = ttlib.one_connection(server, client)
         pid = str(pid_of_event(tool, server, client))
         assert t.wait_for(lambda line: line.split()[1:2] == [pid] and str(conn["sport"]) in line)
         assert t.stop() == 0, t.stderr

@@ -15,13 +15,6 @@ pytestmark = pytest.mark.live
 TOOLS = ["tcpconnect", "tcpaccept"]
 
 
-def make_connection(server, client):
-    listener = server.listen("127.0.0.1")
-    conn = client.connect("127.0.0.1", listener["lport"])
-    server.accept(listener)
-    return conn
-
-
 @pytest.mark.parametrize("tool", TOOLS)
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_nothing_left_after_signal(tool, sig, server, client):
@@ -29,7 +22,7 @@ def test_nothing_left_after_signal(tool, sig, server, client):
         t.wait_header()
         progs, maps = ttlib.kernel_objects_of(t.proc.pid)
         assert len(progs) >= 2 and maps, (progs, maps)
-        make_connection(server, client)
+        ttlib.one_connection(server, client)
         assert t.stop(sig) == 0, t.stderr
     ttlib.assert_nothing_left(progs, maps, t.proc.pid)
 
@@ -47,7 +40,7 @@ def test_closed_stdout_ends_quietly(tool, server, client):
     progs, maps = ttlib.kernel_objects_of(tool_pid)
     deadline = time.monotonic() + 30
     while proc.poll() is None and time.monotonic() < deadline:
-        make_connection(server, client)  # the tool notices at its next write
+        ttlib.one_connection(server, client)  # the tool notices at its next write
         time.sleep(0.2)
     proc.wait(timeout=10)
     assert proc.returncode == 0
@@ -95,14 +88,14 @@ def test_two_instances_side_by_side(tool, server, client):
     with Tracer(tool) as first, Tracer(tool) as second:
         first.wait_header()
         second.wait_header()
-        conn = make_connection(server, client)
+        conn = ttlib.one_connection(server, client)
         pid = client.pid if tool == "tcpconnect" else server.pid
         for t in (first, second):
             assert t.wait_for(lambda line: str(pid) in line and str(conn["sport"]) in line)
         progs, maps = ttlib.kernel_objects_of(first.proc.pid)
         assert first.stop() == 0
         ttlib.assert_nothing_left(progs, maps, first.proc.pid)
-        later = make_connection(server, client)
+        later = ttlib.one_connection(server, client)
         assert second.wait_for(lambda line: str(pid) in line
                                and str(later["sport"]) in line), second.lines
         assert second.stop() == 0

@@ -244,3 +244,11 @@ def bpf_syscalls(argv, env=None):
                            capture_output=True, text=True, env=env, timeout=120)
         calls = sum(1 for line in trace if "bpf(" in line)
     return r, calls
+
+
+def one_connection(server, client):
+    """A connect() by client and the accept() of it by server; the client's view."""
+    listener = server.listen("127.0.0.1")
+    conn = client.connect("127.0.0.1", listener["lport"])
+    server.accept(listener)
+    return conn

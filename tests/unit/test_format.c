@@ -57,7 +57,9 @@ static void test_clock(void)
 	CHECK_STR(rfc, "2023-11-14T22:13:21.234+00:00");
 }
 
-static void test_tcpconnect_line(void)
+/* A tool's header and one event line, printed with a clock pinned at 2023-11-14T22:13:20Z. */
+static char *print_header_and_line(void (*header)(struct tt_output *),
+                                   void (*line)(struct tt_output *, const void *), const void *e)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -66,14 +68,20 @@ static void test_tcpconnect_line(void)
 	setenv("TZ", "UTC", 1);
 	tt_output_init(&o, out);
 	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
+	header(&o);
+	line(&o, e);
+	fclose(out);
+	return text;
+}
+
+static void test_tcpconnect_line(void)
+{
 	struct tcpconnect_event e = {
 	    .ts_ns = 0, .pid = 4242, .family = AF_INET, .sport = 50000, .dport = 443};
 	memcpy(e.saddr, (unsigned char[]){10, 0, 0, 1}, 4);
 	memcpy(e.daddr, (unsigned char[]){10, 0, 0, 2}, 4);
 	memcpy(e.comm, "curl\x1b", 5);
-	tcpconnect_print_header(&o);
-	tcpconnect_print_event(&o, &e);
-	fclose(out);
+	char *text = print_header_and_line(tcpconnect_print_header, tcpconnect_print_event, &e);
 	CHECK_STR(text,
 	          "TIME     PID     COMM             SADDR           SPORT DADDR           DPORT\n"
 	          "22:13:20 4242    curl?            10.0.0.1        50000 10.0.0.2        443\n");
@@ -82,13 +90,6 @@ static void test_tcpconnect_line(void)
 
 static void test_tcpaccept_line(void)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	struct tt_output o = {0};
-	setenv("TZ", "UTC", 1);
-	tt_output_init(&o, out);
-	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
 	struct tcpaccept_event e = {.ts_ns = 2000000000ULL,
 	                            .pid = 77,
 	                            .family = AF_INET6,
@@ -99,9 +100,7 @@ static void test_tcpaccept_line(void)
 	inet_pton(AF_INET6, "2001:db8::1", e.laddr);
 	inet_pton(AF_INET6, "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe", e.raddr);
 	memcpy(e.comm, "nginx", 5);
-	tcpaccept_print_header(&o);
-	tcpaccept_print_event(&o, &e);
-	fclose(out);
+	char *text = print_header_and_line(tcpaccept_print_header, tcpaccept_print_event, &e);
 	CHECK_STR(text, "TIME     PID     COMM             RADDR           RPORT LADDR           "
 	                "LPORT BL\n"
 	                "22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
