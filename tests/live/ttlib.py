@@ -147,11 +147,14 @@ class Peer:
     def __init__(self, comm="tt-peer", preexec_fn=None, user=None, netns=None, wrapper=()):
         """comm may be bytes: any process name, hostile ones included."""
         name = comm if isinstance(comm, str) else "hex:" + comm.hex()
-        argv = [*wrapper, sys.executable, PEER, name]
+        # The source travels in argv and the peer runs in /: a peer running as
+        # another user may not be able to read this checkout (a 0700 CI clone).
+        with open(PEER) as f:
+            argv = [*wrapper, sys.executable, "-c", f.read(), name]
         if netns:
             argv = ["ip", "netns", "exec", netns, *argv]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, preexec_fn=preexec_fn, user=user)
+                                     text=True, preexec_fn=preexec_fn, user=user, cwd="/")
         self.pid = json.loads(self.proc.stdout.readline())["pid"]
         self.comm = comm
 
