@@ -73,7 +73,7 @@ def test_attach_failure_midway(tool, failing_call):
     r = subprocess.run(["strace", "-f", "-o", "/dev/null", "-e",
                         "inject=perf_event_open:error=EMFILE:when=%d" % failing_call,
                         ttlib.tool_path(tool), *ttlib.TOOL_ARGS],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=120, env=ttlib.UNDER_STRACE_ENV)
     assert r.returncode != 0 and r.stdout == ""
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and "Too many open files" in lines[0], r.stderr
