@@ -19,10 +19,8 @@ enum {
 #define MAX_OPTIONS 64
 
 static const struct tt_option common_options[] = {
-    {OPT_BACKEND, "backend", "auto|kprobe|tracepoint",
-     "how to attach: kprobes (the default where the kernel has them) or tracepoints"},
-    {OPT_KERNEL_TYPES, "kernel-types", "auto|btf|headers",
-     "where kernel structures come from (auto: BTF, else kernel headers)"},
+    {OPT_BACKEND, "backend", "MODE", "auto (default), kprobe or tracepoint: how to attach"},
+    {OPT_KERNEL_TYPES, "kernel-types", "FROM", "auto (BTF, else headers), btf or headers"},
     {OPT_BUFFER_PAGES, "buffer-pages", "N",
      "perf buffer size per CPU, in pages (power of 2, at most 8192)"},
     {OPT_EBPF, "ebpf", NULL, "print the BPF program that would be compiled, and exit"},
