@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tool_main.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filters.h"
 #include "log.h"
 
+/*
+ * Events of one read are printed in time order: each CPU has its own perf
+ * buffer, and one buffer read after another would interleave them out of
+ * order. Events start with their u64 kernel timestamp.
+ */
+#define BATCH_EVENTS   4096
+#define MAX_EVENT_SIZE 512
+
 struct tool_run {
 	const struct tt_tool *tool;
 	struct tt_filters filters;
 	struct tt_output output;
 	bool counting;
+	size_t stride; /* event size rounded up to 8 bytes, so copies are aligned */
+	size_t batched;
+	unsigned char *batch; /* BATCH_EVENTS events */
 };
 
 static int handle_option(int key, const char *arg, void *ctx)
@@ -27,18 +39,33 @@ static int handle_option(int key, const char *arg, void *ctx)
 	return rc == 0 ? 0 : -1;
 }
 
-#define MAX_EVENT_SIZE 512
+static int earlier(const void *a, const void *b)
+{
+	uint64_t x, y;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x < y ? -1 : x > y;
+}
+
+static void print_batch(void *cookie)
+{
+	struct tool_run *run = cookie;
+	qsort(run->batch, run->batched, run->stride, earlier);
+	for (size_t i = 0; i < run->batched; i++)
+		run->tool->print_event(&run->output, run->batch + i * run->stride);
+	run->batched = 0;
+}
 
 static void on_event(void *cookie, const void *data, int size)
 {
 	struct tool_run *run = cookie;
 	size_t event_size = run->tool->event_size;
-	/* Perf samples sit 4 bytes past an 8-byte boundary: copy to align. */
-	_Alignas(8) unsigned char event[MAX_EVENT_SIZE];
-	if (size < 0 || (size_t)size < event_size || event_size > sizeof(event))
+	if (size < 0 || (size_t)size < event_size || event_size > MAX_EVENT_SIZE)
 		return;
-	memcpy(event, data, event_size);
-	run->tool->print_event(&run->output, event);
+	if (run->batched == BATCH_EVENTS)
+		print_batch(run);
+	/* Perf samples sit 4 bytes past an 8-byte boundary: copying also aligns. */
+	memcpy(run->batch + run->batched++ * run->stride, data, event_size);
 }
 
 static int before_attach(void *cookie, struct tt_tracer *tracer)
@@ -80,6 +107,7 @@ static int trace(struct tool_run *run, struct tt_common_args *common)
 	    .on_event = on_event,
 	    .cookie = run,
 	    .before_attach = before_attach,
+	    .after_batch = print_batch,
 	};
 	int status = 1;
 	if (common->print_ebpf) {
@@ -118,7 +146,7 @@ static int trace(struct tool_run *run, struct tt_common_args *common)
 
 int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 {
-	struct tool_run run = {.tool = tool};
+	struct tool_run run = {.tool = tool, .stride = (tool->event_size + 7) & ~(size_t)7};
 	struct tt_common_args common;
 	const struct tt_command command = {
 	    .about = tool->about,
@@ -144,11 +172,13 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	if (run.counting)
 		strbuf_append(&defines, "#define TT_COUNT 1\n");
 	common.tracer.defines = strbuf_text(&defines);
+	run.batch = aligned_alloc(8, BATCH_EVENTS * run.stride);
 	int status = 1;
-	if (common.tracer.defines)
+	if (common.tracer.defines && run.batch)
 		status = trace(&run, &common);
 	else
 		tt_error("out of memory");
+	free(run.batch);
 	strbuf_free(&defines);
 	tt_filters_close(&run.filters);
 	return status;

@@ -18,6 +18,7 @@
 #define POLL_TIMEOUT_MS 100
 
 struct tt_tracer {
+	const struct tt_tracer_spec *spec;
 	void *module;
 	struct tt_attachments attachments;
 	struct tt_perf_buffers buffers;
@@ -187,6 +188,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 		return NULL;
 	}
 	tracer->lost_fd = -1;
+	tracer->spec = spec;
 	const struct tt_program *program;
 	if (prepare_module(tracer, spec, opts, true, &program) != 0 ||
 	    stop_signal /* interrupted while compiling: attach nothing */ ||
@@ -266,19 +268,28 @@ static int flush_output(void)
 	return -1;
 }
 
+static void end_batch(struct tt_tracer *tracer)
+{
+	if (tracer->spec->after_batch)
+		tracer->spec->after_batch(tracer->spec->cookie);
+}
+
 int tt_tracer_run(struct tt_tracer *tracer)
 {
 	int output = 0;
 	while (!stop_signal && output == 0) {
-		if (tracer->has_buffers)
+		if (tracer->has_buffers) {
 			tt_perf_buffers_poll(&tracer->buffers, POLL_TIMEOUT_MS);
-		else
+			end_batch(tracer);
+		} else {
 			nanosleep(&(struct timespec){.tv_nsec = POLL_TIMEOUT_MS * 1000000L}, NULL);
+		}
 		output = flush_output();
 		report_lost(tracer, false);
 	}
 	if (output == 0 && tracer->has_buffers) {
 		tt_perf_buffers_drain(&tracer->buffers);
+		end_batch(tracer);
 		output = flush_output();
 	}
 	return output < 0 ? 1 : 0;

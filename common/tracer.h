@@ -35,6 +35,8 @@ struct tt_tracer_spec {
 	void *cookie;
 	/* Optional: fills the program's maps after loading, before attaching. */
 	int (*before_attach)(void *cookie, struct tt_tracer *tracer);
+	/* Optional: called after each batch of events read from all buffers. */
+	void (*after_batch)(void *cookie);
 };
 
 struct tt_tracer_options {

@@ -19,7 +19,8 @@ tests/fuzz.sh || status=1
 echo "== unit tests and the BPF verifier check"
 (cd build && ctest --output-on-failure) || status=1
 
-pytest=(/usr/bin/python3 -m pytest -p no:cacheprovider -rs tests/live)
+# A hung test fails after 10 minutes instead of hanging CI (soak and valgrind take minutes).
+pytest=(/usr/bin/python3 -m pytest -p no:cacheprovider -rs --timeout 600 tests/live)
 echo "== live tests"
 "${pytest[@]}" || status=1
 if [ -e /sys/bus/event_source/devices/kprobe ]; then

@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 cases=(tests/live/test_tcpconnect.py tests/live/test_tcpaccept.py tests/live/test_kprobes.py)
-pytest="/usr/bin/python3 -m pytest -p no:cacheprovider -rs -q"
+pytest="/usr/bin/python3 -m pytest -p no:cacheprovider -rs -q --timeout 900"
 script="set -e
 echo \"== guest kernel \$(uname -r): live cases, default backend\"
 $pytest ${cases[*]}
