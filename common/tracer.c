@@ -27,7 +27,7 @@ struct tt_tracer {
 	int possible_cpus;
 	uint64_t *lost_values; /* one per possible CPU */
 	uint64_t reported_lost;
-	time_t last_lost_report;
+	time_t last_lost_check;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -240,21 +240,26 @@ static uint64_t count_lost(const struct tt_tracer *tracer)
 
 static void report_lost(struct tt_tracer *tracer, bool final)
 {
-	uint64_t lost = count_lost(tracer);
+	/*
+	 * Runs after every batch: read the counter (a syscall) at most once a
+	 * second, which also keeps a storm from flooding stderr.
+	 */
 	time_t now = time(NULL);
+	if (!final && now == tracer->last_lost_check)
+		return;
+	tracer->last_lost_check = now;
+	uint64_t lost = count_lost(tracer);
 	if (final) {
 		if (lost)
 			tt_warn("lost %llu events in total (perf buffers full)",
 			        (unsigned long long)lost);
 		return;
 	}
-	/* At most once a second, so a storm does not flood stderr too. */
-	if (lost == tracer->reported_lost || now == tracer->last_lost_report)
+	if (lost == tracer->reported_lost)
 		return;
 	tt_warn("lost %llu more events (perf buffers full); consider a larger --buffer-pages",
 	        (unsigned long long)(lost - tracer->reported_lost));
 	tracer->reported_lost = lost;
-	tracer->last_lost_report = now;
 }
 
 /* 0 while stdout works; 1 after a closed pipe (a quiet end); -1 after another error. */
