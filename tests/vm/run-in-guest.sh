@@ -82,14 +82,13 @@ is_root() { [ "$(id -u)" = 0 ]; }
 # ---------------------------------------------------------------- host tools
 
 apt_updated=0
-apt_install() {
-	is_root || return 1
-	# apt-get update only when an install fails: it is slow and a fresh
-	# machine usually has usable lists already.
+# Runs an apt-get command, logging to apt.log. apt-get update runs only when
+# the command fails (it is slow, and a fresh machine usually has usable
+# lists already), and then the command is tried once more.
+apt_retry() {
 	local _
 	for _ in 1 2; do
-		if DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends "$@" >"$rundir/apt.log" 2>&1; then
+		if "$@" >>"$rundir/apt.log" 2>&1; then
 			return 0
 		fi
 		[ "$apt_updated" = 0 ] || break
@@ -98,6 +97,12 @@ apt_install() {
 	done
 	tail -n 5 "$rundir/apt.log" >&2
 	return 1
+}
+
+apt_install() {
+	is_root || return 1
+	apt_retry env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "$@"
 }
 
 # busybox must be static: it runs in the initramfs before any library exists.
@@ -139,20 +144,11 @@ probe_qemu() {
 # and later runs reuse the cache without any network access.
 
 apt_download() { # dir pkg...
-	local dir=$1 _
+	local dir=$1
 	shift
 	# apt drops privileges to _apt for downloads; let it write there.
 	chown _apt "$dir" 2>/dev/null || true
-	for _ in 1 2; do
-		if (cd "$dir" && apt-get download -q "$@") >>"$rundir/apt.log" 2>&1; then
-			return 0
-		fi
-		[ "$apt_updated" = 0 ] || break
-		apt-get update -q >>"$rundir/apt.log" 2>&1 || true
-		apt_updated=1
-	done
-	tail -n 5 "$rundir/apt.log" >&2
-	return 1
+	apt_retry env --chdir="$dir" apt-get download -q "$@"
 }
 
 # Print the package linux-image-amd64 currently depends on.  Only called
