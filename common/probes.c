@@ -20,6 +20,8 @@ static const char *kind_name(enum tt_probe_kind kind)
 		return "kprobe";
 	case TT_KRETPROBE:
 		return "kretprobe";
+	case TT_RAW_TRACEPOINT:
+		return "raw tracepoint";
 	default:
 		return "tracepoint";
 	}
@@ -43,7 +45,9 @@ static int load_function(void *module, const struct tt_probe *probe)
 		tt_error("BPF function %s is missing from the program", fn);
 		return -1;
 	}
-	int type = probe->kind == TT_TRACEPOINT ? BPF_PROG_TYPE_TRACEPOINT : BPF_PROG_TYPE_KPROBE;
+	int type = probe->kind == TT_TRACEPOINT       ? BPF_PROG_TYPE_TRACEPOINT
+	           : probe->kind == TT_RAW_TRACEPOINT ? BPF_PROG_TYPE_RAW_TRACEPOINT
+	                                              : BPF_PROG_TYPE_KPROBE;
 	static char log[65536];
 	log[0] = '\0';
 	struct tt_stderr_capture cap;
@@ -72,19 +76,21 @@ static int attach_one(struct tt_attachment *a)
 			len = 0;
 		memcpy(category, probe->target, len);
 		category[len] = '\0';
-		a->perf_fd = colon ? bpf_attach_tracepoint(a->prog_fd, category, colon + 1) : -1;
+		a->attach_fd = colon ? bpf_attach_tracepoint(a->prog_fd, category, colon + 1) : -1;
+	} else if (probe->kind == TT_RAW_TRACEPOINT) {
+		a->attach_fd = bpf_attach_raw_tracepoint(a->prog_fd, probe->target);
 	} else {
 		/* Unique per process, so two instances never share a kprobe event. */
 		snprintf(a->event_name, sizeof(a->event_name), "tcptools_%d_%c_%s", (int)getpid(),
 		         probe->kind == TT_KPROBE ? 'p' : 'r', probe->target);
 		enum bpf_probe_attach_type type =
 		    probe->kind == TT_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN;
-		a->perf_fd =
+		a->attach_fd =
 		    bpf_attach_kprobe(a->prog_fd, type, a->event_name, probe->target, 0, 0);
 	}
 	int saved = errno;
 	tt_stderr_capture_end(&cap, tt_log_verbose);
-	if (a->perf_fd < 0) {
+	if (a->attach_fd < 0) {
 		tt_error("cannot attach %s to %s: %s", kind_name(probe->kind), probe->target,
 		         saved ? strerror(saved) : "refused by the kernel");
 		return -1;
@@ -97,15 +103,17 @@ static void detach_one(struct tt_attachment *a)
 {
 	struct tt_stderr_capture cap;
 	tt_stderr_capture_begin(&cap);
-	if (a->perf_fd >= 0) {
-		bpf_close_perf_event_fd(a->perf_fd);
-		if (a->probe->kind != TT_TRACEPOINT)
+	if (a->attach_fd >= 0 && a->probe->kind == TT_RAW_TRACEPOINT) {
+		close(a->attach_fd);
+	} else if (a->attach_fd >= 0) {
+		bpf_close_perf_event_fd(a->attach_fd);
+		if (a->probe->kind == TT_KPROBE || a->probe->kind == TT_KRETPROBE)
 			bpf_detach_kprobe(a->event_name);
 	}
 	tt_stderr_capture_end(&cap, tt_log_verbose);
 	if (a->owns_prog && a->prog_fd >= 0)
 		close(a->prog_fd);
-	a->perf_fd = a->prog_fd = -1;
+	a->attach_fd = a->prog_fd = -1;
 }
 
 int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
@@ -120,7 +128,7 @@ int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
 	for (size_t i = 0; i < count; i++) {
 		struct tt_attachment *a = &out->items[out->count++];
 		a->probe = &probes[i];
-		a->perf_fd = a->prog_fd = -1;
+		a->attach_fd = a->prog_fd = -1;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(probes[j].function, probes[i].function) == 0)
 				a->prog_fd = out->items[j].prog_fd;

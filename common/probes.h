@@ -5,18 +5,23 @@
 
 #include <stddef.h>
 
-enum tt_probe_kind { TT_KPROBE, TT_KRETPROBE, TT_TRACEPOINT };
+/*
+ * A raw tracepoint (Linux 4.17+) hands the program the tracepoint's own
+ * arguments: no perf record is built for each hit, which a frequent
+ * tracepoint like sock:inet_sock_set_state makes worth having.
+ */
+enum tt_probe_kind { TT_KPROBE, TT_KRETPROBE, TT_TRACEPOINT, TT_RAW_TRACEPOINT };
 
 struct tt_probe {
 	enum tt_probe_kind kind;
 	const char *function; /* the BPF function in the program text */
-	const char *target;   /* kernel function, or "category:event" for a tracepoint */
+	const char *target;   /* kernel function, "category:event", or a raw tracepoint's event */
 };
 
 struct tt_attachment {
 	const struct tt_probe *probe;
 	int prog_fd;
-	int perf_fd;
+	int attach_fd; /* the perf event, or the raw tracepoint's link */
 	int owns_prog;       /* the first attachment of a function closes its program */
 	char event_name[64]; /* kprobe event, for kernels that attach through kprobe_events */
 };
