@@ -21,11 +21,11 @@ static __always_inline void tcpconnect_submit(void *ctx, struct tcpconnect_event
 	counts.increment(flow);
 }
 #else
-BPF_PERF_OUTPUT(events);
+#include "tt_output.bpf.h"
 
 static __always_inline void tcpconnect_submit(void *ctx, struct tcpconnect_event *event)
 {
-	tt_count_lost(events.perf_submit(ctx, event, sizeof(*event)));
+	tt_submit(ctx, event, sizeof(*event));
 }
 #endif
 

@@ -6,9 +6,8 @@
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
 #include "tt_sock_protocol.bpf.h"
+#include "tt_output.bpf.h"
 #include "tcpaccept.h"
-
-BPF_PERF_OUTPUT(events);
 
 /*
  * -P on the listener's port, before accept() runs: an accepted socket's
@@ -52,7 +51,7 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 		event.backlog_max = backlog_max;
 	}
 	bpf_get_current_comm(&event.comm, sizeof(event.comm));
-	tt_count_lost(events.perf_submit(ctx, &event, sizeof(event)));
+	tt_submit(ctx, &event, sizeof(event));
 }
 
 #endif

@@ -18,33 +18,41 @@
 #define TT_TCP_SYN_SENT 2
 #define TT_TCP_CLOSE    7
 
+#define TT_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TT_MAX(a, b) ((a) > (b) ? (a) : (b))
+
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define tt_ntohs(x) __builtin_bswap16(x)
 #else
 #define tt_ntohs(x) (x)
 #endif
 
-/*
- * Samples the kernel could not put in a full perf buffer. The kernel's own
- * PERF_RECORD_LOST reaches user space only with the next sample that fits,
- * so a burst that ends while the buffer is full would go unreported; this
- * count is exact, and user space reads it (common/tracer.c).
- */
-BPF_PERCPU_ARRAY(tt_lost, u64, 1);
-
-/* Wraps every perf_submit: tt_count_lost(events.perf_submit(ctx, data, size)). */
-static __always_inline void tt_count_lost(int submit_error)
-{
-	if (submit_error) {
-		int zero = 0;
-		u64 *lost = tt_lost.lookup(&zero);
-		if (lost)
-			(*lost)++;
-	}
-}
-
 /* Copies a kernel field, whatever its type, into a local of the same type. */
 #define TT_READ(dst, src) bpf_probe_read_kernel(&(dst), sizeof(dst), &(src))
+
+#define TT_OFFSET_OF(type, member) __builtin_offsetof(type, member)
+#define TT_END_OF(type, member)    (TT_OFFSET_OF(type, member) + sizeof(((type *)0)->member))
+
+/*
+ * The bytes of a kernel struct that hold two members and all between them,
+ * in whatever order the kernel lays them out: read in one helper call where
+ * a read per member would be several.
+ */
+#define TT_SPAN_START(type, a, b) TT_MIN(TT_OFFSET_OF(type, a), TT_OFFSET_OF(type, b))
+#define TT_SPAN_SIZE(type, a, b) \
+	(TT_MAX(TT_END_OF(type, a), TT_END_OF(type, b)) - TT_SPAN_START(type, a, b))
+
+/* Copies the span into the same place of *to, a local of the same (small) type. */
+#define TT_READ_SPAN(to, from, type, a, b)                                          \
+	bpf_probe_read_kernel((char *)(to) + TT_SPAN_START(type, a, b),              \
+	                      TT_SPAN_SIZE(type, a, b),                              \
+	                      (const char *)(from) + TT_SPAN_START(type, a, b))
+
+/* For a type too large for the stack: the span into a byte buffer, and a member out of it. */
+#define TT_READ_SPAN_BYTES(buf, from, type, a, b) \
+	bpf_probe_read_kernel(buf, TT_SPAN_SIZE(type, a, b), (const char *)(from) + TT_SPAN_START(type, a, b))
+#define TT_SPAN_MEMBER(dst, buf, type, a, b, m) \
+	__builtin_memcpy(&(dst), (buf) + TT_OFFSET_OF(type, m) - TT_SPAN_START(type, a, b), sizeof(dst))
 
 /* Reads a bitfield described by TT_BITFIELD_<struct>__<member> ("bit offset, bit size"). */
 #define TT_READ_BITFIELD(ptr, field) tt_read_bits((const void *)(ptr), field)

@@ -12,6 +12,7 @@
 enum {
 	OPT_BACKEND = 256,
 	OPT_KERNEL_TYPES,
+	OPT_BUFFER,
 	OPT_BUFFER_PAGES,
 	OPT_EBPF,
 };
@@ -21,8 +22,9 @@ enum {
 static const struct tt_option common_options[] = {
     {OPT_BACKEND, "backend", "MODE", "auto (default), kprobe or tracepoint: how to attach"},
     {OPT_KERNEL_TYPES, "kernel-types", "FROM", "auto (BTF, else headers), btf or headers"},
+    {OPT_BUFFER, "buffer", "KIND", "auto (ring where the kernel has it), ring or perf"},
     {OPT_BUFFER_PAGES, "buffer-pages", "N",
-     "perf buffer size per CPU, in pages (power of 2, at most 8192)"},
+     "buffer pages per CPU (power of 2, at most 8192; default 64)"},
     {OPT_EBPF, "ebpf", NULL, "print the BPF program that would be compiled, and exit"},
     {'v', "verbose", NULL, "say which backend and kernel types are used, on stderr"},
     {'h', "help", NULL, "show this help, and exit"},
@@ -76,6 +78,10 @@ static int handle_common(int key, const char *arg, struct tt_common_args *common
 	case OPT_KERNEL_TYPES:
 		if (tt_parse_types_choice(arg, &common->tracer.types) != 0)
 			return tt_bad_value("kernel types", arg, "expected auto, btf or headers");
+		return 0;
+	case OPT_BUFFER:
+		if (tt_parse_buffer_kind(arg, &common->tracer.buffer_kind) != 0)
+			return tt_bad_value("buffer", arg, "expected auto, ring or perf");
 		return 0;
 	case OPT_BUFFER_PAGES:
 		/* At most 8192 pages (32 MiB with 4 KiB pages) per CPU. */

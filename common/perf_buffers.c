@@ -14,14 +14,6 @@
 
 #define MAX_CPUS 4096
 
-/*
- * The kernel wakes the reader once this many samples wait in a buffer, not
- * at every sample: a wakeup costs the traced task an IPI, and at tens of
- * thousands of connections a second that is most of the tracing cost. Fewer
- * samples are read when poll() times out, so they wait at most that long.
- */
-#define WAKEUP_EVENTS 64
-
 static void raw_callback(void *cookie, void *raw, int size)
 {
 	struct tt_perf_buffers *pb = cookie;
@@ -77,7 +69,7 @@ int tt_possible_cpus(void)
 }
 
 int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page_count,
-                         tt_event_fn on_event, void *cookie)
+                         unsigned wakeup_events, tt_event_fn on_event, void *cookie)
 {
 	memset(pb, 0, sizeof(*pb));
 	pb->on_event = on_event;
@@ -94,7 +86,7 @@ int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page
 		if (!online[cpu])
 			continue;
 		struct bcc_perf_buffer_opts opts = {
-		    .pid = -1, .cpu = cpu, .wakeup_events = WAKEUP_EVENTS};
+		    .pid = -1, .cpu = cpu, .wakeup_events = (int)wakeup_events};
 		struct tt_stderr_capture cap;
 		tt_stderr_capture_begin(&cap);
 		struct perf_reader *reader = bpf_open_perf_buffer_opts(raw_callback, lost_callback,

@@ -18,10 +18,11 @@ struct tt_perf_buffers {
 
 /*
  * Opens one buffer of page_count pages per online CPU and stores its fd in
- * the table. Returns 0, or -1 after printing why.
+ * the table; the kernel wakes the reader when wakeup_events samples wait in
+ * one. Returns 0, or -1 after printing why.
  */
 int tt_perf_buffers_open(struct tt_perf_buffers *pb, int table_fd, unsigned page_count,
-                         tt_event_fn on_event, void *cookie);
+                         unsigned wakeup_events, tt_event_fn on_event, void *cookie);
 /* Waits up to timeout_ms (less when many samples wait) and reads them all. */
 void tt_perf_buffers_poll(struct tt_perf_buffers *pb, int timeout_ms);
 /* Reads everything still in the buffers, without waiting. */

@@ -104,6 +104,7 @@ static int trace(struct tool_run *run, struct tt_common_args *common)
 	    .tracepoint = tool->tracepoint,
 	    .kernel_types = {structs, struct_count, tool->kernel_types->headers},
 	    .output_table = run->counting ? NULL : "events",
+	    .event_size = tool->event_size,
 	    .on_event = on_event,
 	    .cookie = run,
 	    .before_attach = before_attach,

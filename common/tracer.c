@@ -21,7 +21,8 @@ struct tt_tracer {
 	const struct tt_tracer_spec *spec;
 	void *module;
 	struct tt_attachments attachments;
-	struct tt_perf_buffers buffers;
+	struct tt_buffer_plan buffer; /* when the program has an output table */
+	struct tt_event_buffers buffers;
 	bool has_buffers;
 	int lost_fd; /* the program's tt_lost per-CPU counter */
 	int possible_cpus;
@@ -81,12 +82,23 @@ static const struct tt_program *choose_program(const struct tt_tracer_spec *spec
 	return backend == TT_BACKEND_KPROBE ? spec->kprobe : spec->tracepoint;
 }
 
+/* The kind and size of the events buffer, for a program that has one. */
+static int plan_buffer(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
+                       struct tt_buffer_plan *plan)
+{
+	*plan = (struct tt_buffer_plan){TT_BUFFER_PERF, opts->buffer_pages, spec->event_size};
+	return spec->output_table ? tt_buffer_kind_resolve(opts->buffer_kind, &plan->kind) : 0;
+}
+
 static int build_text(const struct tt_program *program, const struct tt_tracer_options *opts,
-                      const struct tt_kernel_types *types, struct strbuf *text)
+                      const struct tt_buffer_plan *buffer, const struct tt_kernel_types *types,
+                      struct strbuf *text)
 {
 	strbuf_init(text);
 	if (opts->defines)
 		strbuf_append(text, opts->defines);
+	if (buffer)
+		tt_event_buffers_defines(buffer, text);
 	strbuf_append(text, strbuf_text(&types->preamble) ? strbuf_text(&types->preamble) : "");
 	strbuf_append(text, "\n");
 	strbuf_append(text, program->text);
@@ -103,15 +115,16 @@ int tt_tracer_print_text(const struct tt_tracer_spec *spec, const struct tt_trac
 {
 	const char *backend;
 	const struct tt_program *program = choose_program(spec, opts->backend, false, &backend);
+	struct tt_buffer_plan buffer;
 	struct tt_kernel_types types;
 	struct strbuf text;
-	if (!program)
+	if (!program || plan_buffer(spec, opts, &buffer) != 0)
 		return -1;
 	if (tt_kernel_types_prepare(&types, &spec->kernel_types, opts->types, false) != 0) {
 		tt_kernel_types_free(&types);
 		return -1;
 	}
-	int rc = build_text(program, opts, &types, &text);
+	int rc = build_text(program, opts, spec->output_table ? &buffer : NULL, &types, &text);
 	tt_kernel_types_free(&types);
 	if (rc == 0) {
 		fputs(strbuf_text(&text), out);
@@ -139,16 +152,18 @@ static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec 
 {
 	const char *backend;
 	*program = choose_program(spec, opts->backend, must_attach, &backend);
-	if (!*program)
+	if (!*program || plan_buffer(spec, opts, &tracer->buffer) != 0)
 		return -1;
 	struct tt_kernel_types types;
 	struct strbuf text;
 	int rc = tt_kernel_types_prepare(&types, &spec->kernel_types, opts->types, true);
 	if (rc == 0)
-		rc = build_text(*program, opts, &types, &text);
+		rc = build_text(*program, opts, spec->output_table ? &tracer->buffer : NULL, &types,
+		                &text);
 	if (rc == 0) {
-		tt_info("backend: %s; kernel types: %s (%s)", backend,
-		        types.from_btf ? "BTF" : "kernel headers", types.source);
+		tt_info("backend: %s; kernel types: %s (%s); events through %s", backend,
+		        types.from_btf ? "BTF" : "kernel headers", types.source,
+		        spec->output_table ? tt_buffer_kind_name(tracer->buffer.kind) : "no buffer");
 		tracer->module = compile(strbuf_text(&text));
 		strbuf_free(&text);
 		rc = tracer->module ? 0 : -1;
@@ -205,8 +220,8 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 			tt_tracer_stop(tracer);
 			return NULL;
 		}
-		if (tt_perf_buffers_open(&tracer->buffers, fd, opts->buffer_pages, spec->on_event,
-		                         spec->cookie) != 0) {
+		if (tt_event_buffers_open(&tracer->buffers, &tracer->buffer, fd, spec->on_event,
+		                          spec->cookie) != 0) {
 			tt_tracer_stop(tracer);
 			return NULL;
 		}
@@ -251,14 +266,15 @@ static void report_lost(struct tt_tracer *tracer, bool final)
 	uint64_t lost = count_lost(tracer);
 	if (final) {
 		if (lost)
-			tt_warn("lost %llu events in total (perf buffers full)",
-			        (unsigned long long)lost);
+			tt_warn("lost %llu events in total (%s full)", (unsigned long long)lost,
+			        tt_buffer_kind_name(tracer->buffer.kind));
 		return;
 	}
 	if (lost == tracer->reported_lost)
 		return;
-	tt_warn("lost %llu more events (perf buffers full); consider a larger --buffer-pages",
-	        (unsigned long long)(lost - tracer->reported_lost));
+	tt_warn("lost %llu more events (%s full); consider a larger --buffer-pages",
+	        (unsigned long long)(lost - tracer->reported_lost),
+	        tt_buffer_kind_name(tracer->buffer.kind));
 	tracer->reported_lost = lost;
 }
 
@@ -284,7 +300,7 @@ int tt_tracer_run(struct tt_tracer *tracer)
 	int output = 0;
 	while (!stop_signal && output == 0) {
 		if (tracer->has_buffers) {
-			tt_perf_buffers_poll(&tracer->buffers, POLL_TIMEOUT_MS);
+			tt_event_buffers_poll(&tracer->buffers, POLL_TIMEOUT_MS);
 			end_batch(tracer);
 		} else {
 			nanosleep(&(struct timespec){.tv_nsec = POLL_TIMEOUT_MS * 1000000L}, NULL);
@@ -293,7 +309,7 @@ int tt_tracer_run(struct tt_tracer *tracer)
 		report_lost(tracer, false);
 	}
 	if (output == 0 && tracer->has_buffers) {
-		tt_perf_buffers_drain(&tracer->buffers);
+		tt_event_buffers_drain(&tracer->buffers);
 		end_batch(tracer);
 		output = flush_output();
 	}
@@ -308,7 +324,7 @@ void tt_tracer_stop(struct tt_tracer *tracer)
 	if (tracer->has_buffers) {
 		/* Detached: nothing more can be lost, so this count is final. */
 		report_lost(tracer, true);
-		tt_perf_buffers_close(&tracer->buffers);
+		tt_event_buffers_close(&tracer->buffers);
 	}
 	if (tracer->module)
 		bpf_module_destroy(tracer->module);

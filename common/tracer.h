@@ -2,7 +2,7 @@
 /*
  * The life of a tracing tool, from BPF text to detached probes: choose the
  * backend and the source of kernel types, compile through libbcc, attach,
- * read the perf buffers until told to stop, drain, detach. A tool supplies
+ * read the event buffers until told to stop, drain, detach. A tool supplies
  * its programs, the kernel structures they read, and an event callback.
  */
 #ifndef TT_TRACER_H
@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "kernel_types.h"
-#include "perf_buffers.h"
+#include "event_buffers.h"
 #include "probes.h"
 
 enum tt_backend { TT_BACKEND_AUTO, TT_BACKEND_KPROBE, TT_BACKEND_TRACEPOINT };
@@ -30,7 +30,8 @@ struct tt_tracer_spec {
 	const struct tt_program *kprobe;
 	const struct tt_program *tracepoint;
 	struct tt_kernel_types_spec kernel_types;
-	const char *output_table; /* the BPF_PERF_OUTPUT table, or NULL */
+	const char *output_table; /* the events table (bpfsrc/tt_output.bpf.h), or NULL */
+	size_t event_size;        /* the largest event written to it */
 	tt_event_fn on_event;
 	void *cookie;
 	/* Optional: fills the program's maps after loading, before attaching. */
@@ -43,7 +44,8 @@ struct tt_tracer_options {
 	enum tt_backend backend;
 	enum tt_types_choice types;
 	const char *defines; /* #define lines for the options, put before the program */
-	unsigned buffer_pages;
+	enum tt_buffer_kind buffer_kind;
+	unsigned buffer_pages; /* per CPU; a ring buffer gets as many in all */
 };
 
 #define TT_DEFAULT_BUFFER_PAGES 64
@@ -65,7 +67,7 @@ int tt_tracer_verify(const struct tt_tracer_spec *spec, const struct tt_tracer_o
 struct tt_tracer;
 
 /*
- * Compiles, loads and attaches, and opens the perf buffers: once it returns,
+ * Compiles, loads and attaches, and opens the event buffers: once it returns,
  * tracing is live. Returns NULL after printing why, or quietly when a stop
  * signal came while compiling (tt_stop_requested()), with nothing attached.
  */
