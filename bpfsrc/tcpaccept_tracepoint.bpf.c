@@ -3,8 +3,8 @@
  * tcpaccept, tracepoint backend: for kernels without kprobes.
  *
  * sys_enter_accept/accept4 give the listening descriptor and sys_exit the new
- * one, both in the context of the process that called accept(); each is
- * walked to its struct sock. (sock:inet_sock_set_state would be wrong here:
+ * one, both in the context of the process that called accept(); both are
+ * looked up in its descriptor table. (sock:inet_sock_set_state would be wrong here:
  * it fires in softirq context, with whatever task the CPU was running,
  * iovisor/bcc#2304.) Accepts made through io_uring make no syscall and are
  * not seen.
@@ -36,9 +36,10 @@ static __always_inline void accept_returned(void *ctx, long ret)
 		return;
 	int fd = *listen_fd;
 	accepting.delete(&pid_tgid);
-	if (ret < 0)
+	struct fdtable table = {};
+	if (ret < 0 || !tt_current_fdtable(&table))
 		return;
-	tt_emit_accept(ctx, tt_sock_of_fd((int)ret), tt_sock_of_fd(fd));
+	tt_emit_accept(ctx, tt_sock_in_fdtable(&table, (int)ret), tt_sock_in_fdtable(&table, fd));
 }
 
 TRACEPOINT_PROBE(syscalls, sys_enter_accept)

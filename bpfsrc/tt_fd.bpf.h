@@ -2,39 +2,40 @@
 /*
  * From a file descriptor of the current task to its struct sock: task ->
  * files -> fdtable -> file -> socket -> sock. For syscall tracepoints, which
- * see descriptors where kprobes would see sockets.
+ * see descriptors where kprobes would see sockets. Each read is a helper
+ * call, so the table is read once for every descriptor looked up in it.
  */
 #ifndef TT_FD_BPF_H
 #define TT_FD_BPF_H
 
 #include "tt_helpers.bpf.h"
 
-static __always_inline struct sock *tt_sock_of_fd(int fd)
+/* The current task's descriptor table: max_fds and fd, read in one copy. */
+static __always_inline bool tt_current_fdtable(struct fdtable *table)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct files_struct *files = NULL;
 	struct fdtable *fdt = NULL;
-	struct file **fds = NULL;
+
+	TT_READ(files, task->files);
+	if (!files)
+		return false;
+	TT_READ(fdt, files->fdt);
+	if (!fdt)
+		return false;
+	TT_READ_SPAN(table, fdt, struct fdtable, max_fds, fd);
+	return table->fd != NULL;
+}
+
+static __always_inline struct sock *tt_sock_in_fdtable(const struct fdtable *table, int fd)
+{
 	struct file *file = NULL;
 	struct socket *socket = NULL;
 	struct sock *sk = NULL;
-	unsigned int max_fds = 0;
 
-	if (fd < 0)
+	if (fd < 0 || (unsigned int)fd >= table->max_fds)
 		return NULL;
-	TT_READ(files, task->files);
-	if (!files)
-		return NULL;
-	TT_READ(fdt, files->fdt);
-	if (!fdt)
-		return NULL;
-	TT_READ(max_fds, fdt->max_fds);
-	if ((unsigned int)fd >= max_fds)
-		return NULL;
-	TT_READ(fds, fdt->fd);
-	if (!fds)
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	bpf_probe_read_kernel(&file, sizeof(file), &table->fd[fd]);
 	if (!file)
 		return NULL;
 	/* A socket's file keeps its struct socket in private_data. */
@@ -43,6 +44,12 @@ static __always_inline struct sock *tt_sock_of_fd(int fd)
 		return NULL;
 	TT_READ(sk, socket->sk);
 	return sk;
+}
+
+static __always_inline struct sock *tt_sock_of_fd(int fd)
+{
+	struct fdtable table = {};
+	return tt_current_fdtable(&table) ? tt_sock_in_fdtable(&table, fd) : NULL;
 }
 
 #endif
