@@ -1,98 +1,108 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * tcpconnect, tracepoint backend: for kernels without kprobes.
+ * tcpconnect, tracepoint backend: for kernels without kprobes (4.17+).
  *
  * sock:inet_sock_set_state CLOSE -> SYN_SENT is the attempt, in the context of
  * the connecting task, but its source port is not assigned yet. The event is
- * completed at the socket's next state change out of SYN_SENT (established or
- * refused: the tracepoint's sport is still valid there), or at the end of a
- * connect() still in progress. Reading the port at sys_exit_connect alone
- * would give 0 for a refused connect on loopback: the port is released before
- * connect() returns.
+ * completed when the socket leaves SYN_SENT (answered, refused, timed out or
+ * closed: the port is still bound there), or at the SYN's first
+ * retransmission (tcp:tcp_retransmit_skb, about a second on), so an
+ * unanswered attempt is not held back until it times out.
  *
- * (libbcc defines a tracepoint's args struct only inside TRACEPOINT_PROBE,
- * so the state-change logic stays in its body.)
+ * Both are raw tracepoints: the state change fires for every transition of
+ * every TCP socket, and a raw tracepoint costs no perf record per hit, only
+ * the reads this program makes. No syscall tracepoint is used: enabling one
+ * sends every system call of every task through the kernel's slow path.
  */
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
+#include "tt_sock_protocol.bpf.h"
 #include "tcpconnect_submit.bpf.h"
 
 /* Attempts waiting for their source port, by socket address. */
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, attempts, 16384);
-/* The socket each thread is connecting, for sys_exit_connect. */
-BPF_TABLE("lru_hash", u64, u64, connecting, 16384);
 
-static __always_inline void record_attempt(u64 sk, u16 family, u16 dport)
+static __always_inline void record_attempt(struct sock *sk)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u32 tgid = pid_tgid >> 32;
-	if (!tt_task_wanted(pid_tgid) || !tt_family_wanted(family) || !TT_PORT_MATCH(dport))
+	if (!tt_task_wanted(pid_tgid))
+		return;
+	/* DCCP (before Linux 6.16) shares TCP's states and this tracepoint. */
+	if (tt_sock_protocol(sk) != TT_IPPROTO_TCP)
+		return;
+	struct sock_common common = {};
+	TT_READ_SPAN(&common, &sk->__sk_common, struct sock_common, skc_family, skc_dport);
+	u16 dport = tt_ntohs(common.skc_dport);
+	if (!tt_family_wanted(common.skc_family) || !TT_PORT_MATCH(dport))
 		return;
 
 	struct tcpconnect_event event = {};
 	event.ts_ns = bpf_ktime_get_ns();
-	event.pid = tgid;
+	event.pid = pid_tgid >> 32;
 	event.uid = (u32)bpf_get_current_uid_gid();
-	event.family = family;
+	event.family = common.skc_family;
 	event.dport = dport;
 	bpf_get_current_comm(&event.comm, sizeof(event.comm));
-	attempts.update(&sk, &event);
-	connecting.update(&pid_tgid, &sk);
+	u64 key = (u64)sk;
+	attempts.update(&key, &event);
 }
 
-TRACEPOINT_PROBE(sock, inet_sock_set_state)
+/*
+ * Emits the attempt on sk, if one waits, now that its port is known. The
+ * source is read where the tracepoint's own sport and saddr come from
+ * (inet_sport, inet_saddr): when an attempt is refused, the socket's bound
+ * port (skc_num) is already released at this state change.
+ */
+static __always_inline void complete_attempt(void *ctx, struct sock *sk)
 {
-	if (args->protocol != TT_IPPROTO_TCP)
-		return 0;
-	u64 sk = (u64)args->skaddr;
-	if (args->oldstate == TT_TCP_CLOSE && args->newstate == TT_TCP_SYN_SENT) {
-		record_attempt(sk, args->family, args->dport);
-		return 0;
-	}
-	if (args->oldstate != TT_TCP_SYN_SENT)
-		return 0;
-
-	struct tcpconnect_event *event = attempts.lookup(&sk);
+	u64 key = (u64)sk;
+	struct tcpconnect_event *event = attempts.lookup(&key);
 	if (!event)
-		return 0;
+		return;
+	char source[TT_SPAN_SIZE(struct inet_sock, inet_saddr, inet_sport)] = {};
+	u32 saddr = 0;
+	u16 sport = 0;
+	TT_READ_SPAN_BYTES(source, sk, struct inet_sock, inet_saddr, inet_sport);
+	TT_SPAN_MEMBER(saddr, source, struct inet_sock, inet_saddr, inet_sport, inet_saddr);
+	TT_SPAN_MEMBER(sport, source, struct inet_sock, inet_saddr, inet_sport, inet_sport);
 	/* No port: connect() failed before sending anything (e.g. no free port). */
-	if (args->sport != 0) {
-		event->sport = args->sport;
+	if (sport != 0) {
+		event->sport = tt_ntohs(sport);
 		/* Addresses are final now; at SYN_SENT an IPv4-mapped source may not be. */
 		if (event->family == TT_AF_INET) {
-			__builtin_memcpy(event->saddr, args->saddr, 4);
-			__builtin_memcpy(event->daddr, args->daddr, 4);
+			struct sock_common common = {};
+			TT_READ(common.skc_daddr, sk->__sk_common.skc_daddr);
+			__builtin_memcpy(event->saddr, &saddr, 4);
+			__builtin_memcpy(event->daddr, &common.skc_daddr, 4);
 		} else {
-			__builtin_memcpy(event->saddr, args->saddr_v6, 16);
-			__builtin_memcpy(event->daddr, args->daddr_v6, 16);
+			struct sock_common common = {};
+			TT_READ_SPAN(&common, &sk->__sk_common, struct sock_common, skc_v6_daddr,
+			             skc_v6_rcv_saddr);
+			__builtin_memcpy(event->saddr, &common.skc_v6_rcv_saddr, 16);
+			__builtin_memcpy(event->daddr, &common.skc_v6_daddr, 16);
 		}
-		tcpconnect_submit(args, event);
+		tcpconnect_submit(ctx, event);
 	}
-	attempts.delete(&sk);
+	attempts.delete(&key);
+}
+
+/* Arguments: (struct sock *sk, int oldstate, int newstate). */
+RAW_TRACEPOINT_PROBE(inet_sock_set_state)
+{
+	struct sock *sk = (struct sock *)ctx->args[0];
+	int oldstate = (int)ctx->args[1];
+	int newstate = (int)ctx->args[2];
+	/* Most transitions of a busy machine are neither: they return here. */
+	if (oldstate == TT_TCP_CLOSE && newstate == TT_TCP_SYN_SENT)
+		record_attempt(sk);
+	else if (oldstate == TT_TCP_SYN_SENT)
+		complete_attempt(ctx, sk);
 	return 0;
 }
 
-/* A connect() still in progress (non-blocking, or a slow peer): the port is assigned. */
-TRACEPOINT_PROBE(syscalls, sys_exit_connect)
+/* Arguments: (struct sock *sk, struct sk_buff *skb). Rare: only retransmissions. */
+RAW_TRACEPOINT_PROBE(tcp_retransmit_skb)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-	u64 *skp = connecting.lookup(&pid_tgid);
-	if (!skp)
-		return 0;
-	u64 sk = *skp;
-	connecting.delete(&pid_tgid);
-
-	struct tcpconnect_event *event = attempts.lookup(&sk);
-	if (!event)
-		return 0; /* already completed by a state change */
-	struct tt_sock_tuple tuple = {};
-	tt_read_sock_tuple((struct sock *)sk, &tuple);
-	if (tuple.local_port == 0)
-		return 0; /* not bound yet: the state change will complete it */
-	event->sport = tuple.local_port;
-	__builtin_memcpy(event->saddr, tuple.local_addr, 16);
-	__builtin_memcpy(event->daddr, tuple.remote_addr, 16);
-	tcpconnect_submit(args, event);
-	attempts.delete(&sk);
+	complete_attempt(ctx, (struct sock *)ctx->args[0]);
 	return 0;
 }

@@ -16,8 +16,8 @@ static const struct tt_probe kprobe_probes[] = {
 };
 
 static const struct tt_probe tracepoint_probes[] = {
-    {TT_TRACEPOINT, "tracepoint__sock__inet_sock_set_state", "sock:inet_sock_set_state"},
-    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_connect", "syscalls:sys_exit_connect"},
+    {TT_RAW_TRACEPOINT, "raw_tracepoint__inet_sock_set_state", "inet_sock_set_state"},
+    {TT_RAW_TRACEPOINT, "raw_tracepoint__tcp_retransmit_skb", "tcp_retransmit_skb"},
 };
 
 const struct tt_program tcpconnect_kprobe_program = {tcpconnect_kprobe_bpf, kprobe_probes,
@@ -25,13 +25,16 @@ const struct tt_program tcpconnect_kprobe_program = {tcpconnect_kprobe_bpf, kpro
 const struct tt_program tcpconnect_tracepoint_program = {
     tcpconnect_tracepoint_bpf, tracepoint_probes, COUNT(tracepoint_probes)};
 
-static const char *const sock_members[] = {"__sk_common", NULL};
+static const char *const sock_members[] = {"__sk_common", "sk_protocol", NULL};
+/* Where the state-change tracepoint itself reads the source (a refused attempt's survives). */
+static const char *const inet_sock_members[] = {"sk", "inet_saddr", "inet_sport", NULL};
 
 static const struct tt_kernel_struct kernel_structs[] = {
     TT_PT_REGS_STRUCT,
     TT_SOCK_COMMON_STRUCT,
     {"sock", sock_members},
+    {"inet_sock", inet_sock_members},
 };
 
-const struct tt_kernel_types_spec tcpconnect_kernel_types = {kernel_structs, COUNT(kernel_structs),
-                                                             TT_SOCKET_HEADERS};
+const struct tt_kernel_types_spec tcpconnect_kernel_types = {
+    kernel_structs, COUNT(kernel_structs), TT_SOCKET_HEADERS "#include <net/inet_sock.h>\n"};

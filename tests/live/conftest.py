@@ -35,20 +35,28 @@ def client():
 
 @pytest.fixture
 def isolated_netns():
-    """A network namespace of the test's own, with lo up and a veth pair whose
-    far end is down: a SYN to 198.18.0.2 waits for ARP forever, so connect()
-    stays in progress, and no packet leaves the namespace."""
+    """A network namespace of the test's own, with lo up and a veth pair to a
+    second namespace where nobody answers: a SYN to 198.18.0.2 (its neighbour
+    entry is static) leaves, is dropped at the far end, and is retransmitted,
+    so connect() stays in progress. No packet leaves the two namespaces."""
     ns = "tt-ns-%d" % os.getpid()
+    far = ns + "-far"
     cmds = [
         ["ip", "netns", "add", ns],
+        ["ip", "netns", "add", far],
         ["ip", "-n", ns, "link", "set", "lo", "up"],
-        ["ip", "-n", ns, "link", "add", "tt-near", "type", "veth", "peer", "name", "tt-far"],
+        ["ip", "-n", ns, "link", "add", "tt-near", "type", "veth", "peer", "name", "tt-far",
+         "netns", far],
         ["ip", "-n", ns, "addr", "add", "198.18.0.1/24", "dev", "tt-near"],
         ["ip", "-n", ns, "link", "set", "tt-near", "up"],
+        ["ip", "-n", far, "link", "set", "tt-far", "up"],
+        ["ip", "-n", ns, "neigh", "add", "198.18.0.2", "lladdr", "02:00:00:00:00:02",
+         "dev", "tt-near", "nud", "permanent"],
     ]
     try:
         for cmd in cmds:
             subprocess.run(cmd, check=True, capture_output=True)
         yield ns
     finally:
+        subprocess.run(["ip", "netns", "del", far], capture_output=True)
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)

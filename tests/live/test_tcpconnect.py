@@ -16,9 +16,9 @@ def matching(tracer, conn, pid):
     return [e for e in tracer.events() if [e[1]] + e[3:7] == want]
 
 
-def wait_line(tracer, conn, pid):
+def wait_line(tracer, conn, pid, timeout=15):
     return tracer.wait_for(lambda line: line.split()[1:2] == [str(pid)]
-                           and line.split()[4:5] == [str(conn["sport"])])
+                           and line.split()[4:5] == [str(conn["sport"])], timeout)
 
 
 def test_ipv4_connect(server, client):
@@ -79,13 +79,16 @@ def test_refused_connect_is_traced(client):
 
 
 def test_connect_in_progress(isolated_netns):
+    """An unanswered attempt is printed without waiting for its timeout: at
+    connect()'s return (kprobes) or at the SYN's first retransmission, about
+    a second on (tracepoints)."""
     with ttlib.Peer("tt-client", netns=isolated_netns) as client:
         with Tracer("tcpconnect") as t:
             t.wait_header()
             conn = client.connect("198.18.0.2", 80, nonblocking=True)
             assert conn["error"] == "EINPROGRESS"
             assert conn["saddr"] == "198.18.0.1" and conn["sport"] > 0
-            assert wait_line(t, conn, client.pid), t.lines
+            assert wait_line(t, conn, client.pid, timeout=5), t.lines
             client.request("close")  # SYN_SENT -> CLOSE must not print it twice
             t.stop()
         assert len(matching(t, conn, client.pid)) == 1, t.lines
