@@ -12,34 +12,72 @@
 #include "tt_accept.bpf.h"
 #include "tt_fd.bpf.h"
 
-/* The listening descriptor each thread is accepting on. */
-BPF_HASH(accepting, u64, int, 16384);
+/*
+ * The listening descriptor each thread is accepting on, for the backlog at
+ * exit. Mostly in a table indexed by thread id, which costs no helper call;
+ * a thread whose entry another live thread holds uses the hash instead.
+ */
+#define LISTENER_REJECTED (-2) /* -P: the listener's port is not wanted */
+#define ACCEPT_SLOTS      16384
+struct accept_slot {
+	u64 pid_tgid;
+	s64 listen_fd;
+};
+BPF_ARRAY(accept_slots, struct accept_slot, ACCEPT_SLOTS);
+BPF_HASH(accepting, u64, s64, 16384);
 
-static __always_inline void accept_entered(int listen_fd)
+static __always_inline void accept_entered(int fd)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!tt_task_wanted(pid_tgid))
 		return;
+	s64 listen_fd = fd;
 #ifdef TT_PORT_FILTER
 	/* Only with -P: looking at the listener costs a descriptor walk. */
-	if (!tt_listener_wanted(tt_sock_of_fd(listen_fd)))
-		return;
+	if (!tt_listener_wanted(tt_sock_of_fd(fd)))
+		listen_fd = LISTENER_REJECTED;
 #endif
-	accepting.update(&pid_tgid, &listen_fd);
+	u32 index = (u32)pid_tgid % ACCEPT_SLOTS;
+	struct accept_slot *slot = accept_slots.lookup(&index);
+	if (slot && (slot->pid_tgid == 0 || slot->pid_tgid == pid_tgid)) {
+		slot->pid_tgid = pid_tgid;
+		slot->listen_fd = listen_fd;
+	} else {
+		accepting.update(&pid_tgid, &listen_fd);
+	}
+}
+
+/*
+ * The listener the thread entered accept() with; -1 when unknown (it
+ * entered before tracing began), and the accept is still reported.
+ */
+static __always_inline s64 accept_listener(u64 pid_tgid)
+{
+	u32 index = (u32)pid_tgid % ACCEPT_SLOTS;
+	struct accept_slot *slot = accept_slots.lookup(&index);
+	if (slot && slot->pid_tgid == pid_tgid) {
+		slot->pid_tgid = 0;
+		return slot->listen_fd;
+	}
+	s64 *listen_fd = accepting.lookup(&pid_tgid);
+	if (!listen_fd)
+		return -1;
+	s64 fd = *listen_fd;
+	accepting.delete(&pid_tgid);
+	return fd;
 }
 
 static __always_inline void accept_returned(void *ctx, long ret)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	int *listen_fd = accepting.lookup(&pid_tgid);
-	if (!listen_fd)
+	if (!tt_task_wanted(pid_tgid))
 		return;
-	int fd = *listen_fd;
-	accepting.delete(&pid_tgid);
+	s64 listen_fd = accept_listener(pid_tgid);
 	struct fdtable table = {};
-	if (ret < 0 || !tt_current_fdtable(&table))
+	if (ret < 0 || listen_fd == LISTENER_REJECTED || !tt_current_fdtable(&table))
 		return;
-	tt_emit_accept(ctx, tt_sock_in_fdtable(&table, (int)ret), tt_sock_in_fdtable(&table, fd));
+	tt_emit_accept(ctx, tt_sock_in_fdtable(&table, (int)ret),
+	               tt_sock_in_fdtable(&table, (int)listen_fd));
 }
 
 TRACEPOINT_PROBE(syscalls, sys_enter_accept)

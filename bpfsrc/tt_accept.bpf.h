@@ -49,6 +49,7 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 		TT_READ(backlog_max, listener->sk_max_ack_backlog);
 		event.backlog = backlog;
 		event.backlog_max = backlog_max;
+		event.flags = TCPACCEPT_BACKLOG_KNOWN;
 	}
 	bpf_get_current_comm(&event.comm, sizeof(event.comm));
 	tt_submit(ctx, &event, sizeof(event));

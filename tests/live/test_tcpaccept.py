@@ -119,3 +119,27 @@ def test_port_filter_list(server, client):
     assert not lines_for(t, conns[0]), t.lines  # the second listener must not show
     assert len(lines_for(t, conns[1])) == 1 and len(lines_for(t, conns[2])) == 1
     assert all(int(e[6]) in ports[:2] for e in t.events()), t.lines
+
+
+def test_accept_begun_before_tracing(server, client):
+    """A blocking accept() entered before the probes were attached is still
+    reported when it returns; only its listener's backlog is unknown ("-")."""
+    import threading
+    listener = server.listen("127.0.0.1")
+    result = {}
+    waiter = threading.Thread(target=lambda: result.update(server.accept(listener)))
+    waiter.start()  # the server now sleeps in accept4(2)
+    try:
+        with Tracer("tcpaccept") as t:
+            t.wait_header()
+            conn = client.connect("127.0.0.1", listener["lport"])
+            waiter.join(10)
+            assert result, "the server's accept() did not return"
+            assert wait_line(t, conn), t.lines
+            t.stop()
+    finally:
+        waiter.join(10)
+    lines = lines_for(t, conn)
+    assert len(lines) == 1, t.lines
+    assert lines[0][1:7] == expected(server, result, conn)
+    assert lines[0][7] == "-", t.lines

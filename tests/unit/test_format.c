@@ -96,7 +96,8 @@ static void test_tcpaccept_line(void)
 	                            .lport = 443,
 	                            .rport = 40000,
 	                            .backlog = 2,
-	                            .backlog_max = 7};
+	                            .backlog_max = 7,
+	                            .flags = TCPACCEPT_BACKLOG_KNOWN};
 	inet_pton(AF_INET6, "2001:db8::1", e.laddr);
 	inet_pton(AF_INET6, "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe", e.raddr);
 	memcpy(e.comm, "nginx", 5);
@@ -105,6 +106,15 @@ static void test_tcpaccept_line(void)
 	                "LPORT BL\n"
 	                "22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
 	                "40000 2001:db8::1     443   2/7\n");
+	free(text);
+
+	/* A listener not known (accept() began before tracing): "-" and JSON null. */
+	e.flags = 0;
+	text = print_header_and_line(tcpaccept_print_header, tcpaccept_print_event, &e);
+	CHECK_STR(text, "TIME     PID     COMM             RADDR           RPORT LADDR           "
+	                "LPORT BL\n"
+	                "22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
+	                "40000 2001:db8::1     443   -\n");
 	free(text);
 }
 
