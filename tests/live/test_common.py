@@ -31,6 +31,22 @@ def test_signals_drain(tool, sig, server, client):
 
 
 @pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("kind", ["ring", "perf"])
+def test_buffer_kinds(tool, kind, server, client):
+    """Both ways of handing events over work, and -v says which is used."""
+    with Tracer(tool, "--buffer", kind, "-v") as t:
+        t.wait_header()
+        conn = ttlib.one_connection(server, client)
+        pid = str(pid_of_event(tool, server, client))
+        assert t.wait_for(lambda line: line.split()[1:2] == [pid]
+                          and str(conn["sport"]) in line.split()), t.lines
+        assert t.stop() == 0, t.stderr
+    assert len([e for e in t.events() if e[1] == pid and str(conn["sport"]) in e]) == 1
+    name = "ring buffer" if kind == "ring" else "perf buffers"
+    assert "events through " + name in t.stderr, t.stderr
+
+
+@pytest.mark.parametrize("tool", TOOLS)
 def test_private_type_tree_removed(tool):
     tmp = tempfile.mkdtemp(prefix="tt-tmpdir-")
     try:
@@ -75,6 +91,7 @@ BAD_INPUT = [
     (["--backend", "uprobe"], "invalid backend 'uprobe'"),
     (["--kernel-types", "dwarf"], "invalid kernel types 'dwarf'"),
     (["--buffer-pages", "3"], "not a power of 2"),
+    (["--buffer", "mmap"], "invalid buffer 'mmap'"),
     (["stray"], "unexpected argument 'stray'"),
 ]
 

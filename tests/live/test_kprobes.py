@@ -32,10 +32,21 @@ def test_default_backend_attaches_kprobes(tool):
     assert "backend: kprobe" in t.stderr, t.stderr
 
 
+TRACEPOINTS = {
+    "tcpconnect": {("raw_tracepoint", "inet_sock_set_state"),
+                   ("raw_tracepoint", "tcp_retransmit_skb")},
+    "tcpaccept": {("tracepoint", None)},
+}
+
+
 @pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
 def test_tracepoint_backend_on_a_kprobe_kernel(tool):
     with Tracer(tool, "--backend", "tracepoint") as t:
         t.wait_header()
-        kinds = {e["fd_type"] for e in ttlib.bpf_json("perf", "list") if e["pid"] == t.proc.pid}
+        progs, _ = ttlib.kernel_objects_of(t.proc.pid)
+        attached = {(e["fd_type"], None) for e in ttlib.bpf_json("perf", "list")
+                    if e["pid"] == t.proc.pid}
+        attached |= {(l["type"], l.get("tp_name")) for l in ttlib.bpf_json("link", "show")
+                     if l.get("prog_id") in progs}
         t.stop()
-    assert kinds == {"tracepoint"}, kinds
+    assert attached == TRACEPOINTS[tool], attached

@@ -197,8 +197,17 @@ def bpf_json(*args):
 
 
 def kernel_objects_of(pid):
-    """The BPF programs a process has attached through perf events, with their maps."""
+    """The BPF programs a process holds (attached through perf events, or open
+    as program and raw tracepoint link fds), with their maps."""
     progs = {e["prog_id"] for e in bpf_json("perf", "list") if e["pid"] == pid}
+    fdinfo = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fdinfo):
+        try:
+            with open(os.path.join(fdinfo, fd)) as f:
+                progs.update(int(line.split()[1]) for line in f if line.startswith("prog_id:"))
+        except OSError:
+            pass  # closed meanwhile
+    assert progs, "process %d holds no BPF program" % pid
     maps = set()
     for prog in bpf_json("prog", "show"):
         if prog["id"] in progs:
