@@ -22,6 +22,29 @@
 /* Attempts waiting for their source port, by socket address. */
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, attempts, 16384);
 
+#ifdef TT_BPF_ATOMICS
+/*
+ * Before that map, a table indexed by a hash of the socket's address: an
+ * array slot costs no helper call, where the map's update, lookup and
+ * delete were a third of the tracing cost under a connection storm. A slot
+ * is claimed and released with compare-and-swap, so no two sockets ever
+ * share one; an attempt whose slot is taken goes to the map.
+ */
+#define PENDING_SLOTS_LOG2 12
+struct pending_attempt {
+	u64 sk; /* 0: free */
+	struct tcpconnect_event event;
+};
+BPF_ARRAY(pending, struct pending_attempt, 1 << PENDING_SLOTS_LOG2);
+
+static __always_inline struct pending_attempt *pending_slot(u64 sk)
+{
+	/* Fibonacci hashing: the top bits of the product mix all of the address. */
+	u32 index = (u32)((sk * 0x9E3779B97F4A7C15ULL) >> (64 - PENDING_SLOTS_LOG2));
+	return pending.lookup(&index);
+}
+#endif
+
 static __always_inline void record_attempt(struct sock *sk)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -44,21 +67,26 @@ static __always_inline void record_attempt(struct sock *sk)
 	event.dport = dport;
 	bpf_get_current_comm(&event.comm, sizeof(event.comm));
 	u64 key = (u64)sk;
+#ifdef TT_BPF_ATOMICS
+	struct pending_attempt *slot = pending_slot(key);
+	if (slot && __sync_val_compare_and_swap(&slot->sk, 0, key) == 0) {
+		/* Claimed: its completion comes after this program has returned. */
+		__builtin_memcpy(&slot->event, &event, sizeof(event));
+		return;
+	}
+#endif
 	attempts.update(&key, &event);
 }
 
 /*
- * Emits the attempt on sk, if one waits, now that its port is known. The
- * source is read where the tracepoint's own sport and saddr come from
- * (inet_sport, inet_saddr): when an attempt is refused, the socket's bound
- * port (skc_num) is already released at this state change.
+ * Emits the attempt, now that its port is known. The source is read where
+ * the tracepoint's own sport and saddr come from (inet_sport, inet_saddr):
+ * when an attempt is refused, the socket's bound port (skc_num) is already
+ * released at this state change.
  */
-static __always_inline void complete_attempt(void *ctx, struct sock *sk)
+static __always_inline void emit_attempt(void *ctx, struct sock *sk,
+                                         struct tcpconnect_event *event)
 {
-	u64 key = (u64)sk;
-	struct tcpconnect_event *event = attempts.lookup(&key);
-	if (!event)
-		return;
 	char source[TT_SPAN_SIZE(struct inet_sock, inet_saddr, inet_sport)] = {};
 	u32 saddr = 0;
 	u16 sport = 0;
@@ -83,6 +111,24 @@ static __always_inline void complete_attempt(void *ctx, struct sock *sk)
 		}
 		tcpconnect_submit(ctx, event);
 	}
+}
+
+/* Emits and forgets the attempt on sk, if one waits. */
+static __always_inline void complete_attempt(void *ctx, struct sock *sk)
+{
+	u64 key = (u64)sk;
+#ifdef TT_BPF_ATOMICS
+	struct pending_attempt *slot = pending_slot(key);
+	if (slot && slot->sk == key) {
+		emit_attempt(ctx, sk, &slot->event);
+		__sync_val_compare_and_swap(&slot->sk, key, 0); /* a full barrier: read, then free */
+		return;
+	}
+#endif
+	struct tcpconnect_event *event = attempts.lookup(&key);
+	if (!event)
+		return;
+	emit_attempt(ctx, sk, event);
 	attempts.delete(&key);
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "system_checks.h"
 
+#include <bcc/libbpf.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
@@ -76,4 +78,27 @@ bool tt_kprobes_available(void)
 {
 	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
 	       tracefs_has("kprobe_events");
+}
+
+bool tt_bpf_atomics_available(void)
+{
+	/* The smallest program with a cmpxchg: on a stack slot, then return 0. */
+	const struct bpf_insn insns[] = {
+	    {.code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1},
+	    {.code = BPF_STX | BPF_ATOMIC | BPF_DW,
+	     .dst_reg = BPF_REG_10,
+	     .src_reg = BPF_REG_1,
+	     .off = -8,
+	     .imm = BPF_CMPXCHG},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd = bcc_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, insns, (int)sizeof(insns), "GPL",
+	                       0, 0, NULL, 0);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }

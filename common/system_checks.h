@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What the running system allows: privileges, tracefs, kprobes. */
+/* What the running system allows: privileges, tracefs, kprobes, BPF atomics. */
 #ifndef TT_SYSTEM_CHECKS_H
 #define TT_SYSTEM_CHECKS_H
 
@@ -17,5 +17,8 @@ int tt_ensure_tracefs(void);
 
 /* Whether this kernel can attach kprobes (CONFIG_KPROBES and kprobe events). */
 bool tt_kprobes_available(void);
+
+/* Whether the verifier takes atomic compare-and-swap (Linux 5.12+, or a backport). */
+bool tt_bpf_atomics_available(void);
 
 #endif

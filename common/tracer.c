@@ -99,6 +99,8 @@ static int build_text(const struct tt_program *program, const struct tt_tracer_o
 		strbuf_append(text, opts->defines);
 	if (buffer)
 		tt_event_buffers_defines(buffer, text);
+	if (tt_bpf_atomics_available())
+		strbuf_append(text, "#define TT_BPF_ATOMICS 1\n");
 	strbuf_append(text, strbuf_text(&types->preamble) ? strbuf_text(&types->preamble) : "");
 	strbuf_append(text, "\n");
 	strbuf_append(text, program->text);

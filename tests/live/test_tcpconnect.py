@@ -122,3 +122,34 @@ def test_port_filter_list(server, client):
     assert len(matching(t, second, client.pid)) == 1
     assert not matching(t, skipped, client.pid), t.lines
     assert all(int(e[6]) in ports[:2] for e in t.events()), t.lines
+
+
+def waiting_in_map(pid):
+    """Attempts in the tool's fallback map (the table's slots were taken)."""
+    _, maps = ttlib.kernel_objects_of(pid)
+    for m in ttlib.bpf_json("map", "show"):
+        if m["id"] in maps and m.get("name") == "attempts":
+            return len(ttlib.bpf_json("map", "dump", "id", str(m["id"])))
+    raise AssertionError("no attempts map")
+
+
+def test_many_attempts_in_progress(isolated_netns):
+    """Hundreds of attempts waiting at once: some share a slot of the
+    tracepoint backend's table and wait in its map instead. Each is printed
+    exactly once, whichever way it waited."""
+    count = 1000
+    with ttlib.Peer("tt-client", netns=isolated_netns) as client:
+        with Tracer("tcpconnect") as t:
+            t.wait_header()
+            conns = [client.connect("198.18.0.2", 80, nonblocking=True) for _ in range(count)]
+            assert all(c["error"] == "EINPROGRESS" for c in conns)
+            text = ttlib.run_tool("tcpconnect", "--ebpf", *ttlib.TOOL_ARGS).stdout
+            if "#define TT_BPF_ATOMICS" in text and "RAW_TRACEPOINT_PROBE" in text:
+                assert waiting_in_map(t.proc.pid) > 0  # the map's path was taken too
+            assert wait_line(t, conns[-1], client.pid, timeout=10), t.lines
+            for conn in conns:
+                assert wait_line(t, conn, client.pid, timeout=5), conn
+            client.request("close")
+            t.stop()
+        for conn in conns:
+            assert len(matching(t, conn, client.pid)) == 1, conn
