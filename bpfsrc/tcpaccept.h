@@ -12,10 +12,10 @@ struct tcpaccept_event {
 	__u64 ts_ns; /* bpf_ktime_get_ns() when accept() returned */
 	__u32 pid;
 	__u32 uid;
-	__u16 family; /* AF_INET or AF_INET6 */
-	__u16 lport;  /* host byte order */
-	__u16 rport;  /* host byte order */
-	__u16 flags;  /* TCPACCEPT_BACKLOG_KNOWN */
+	__u16 family;   /* AF_INET or AF_INET6 */
+	__u16 lport;    /* host byte order */
+	__u16 rport;    /* host byte order */
+	__u16 flags;    /* TCPACCEPT_BACKLOG_KNOWN */
 	__u8 laddr[16]; /* IPv4 uses the first 4 bytes */
 	__u8 raddr[16];
 	__u32 backlog;     /* the listener's accept queue after this accept */

@@ -84,8 +84,7 @@ static __always_inline void record_attempt(struct sock *sk)
  * when an attempt is refused, the socket's bound port (skc_num) is already
  * released at this state change.
  */
-static __always_inline void emit_attempt(void *ctx, struct sock *sk,
-                                         struct tcpconnect_event *event)
+static __always_inline void emit_attempt(void *ctx, struct sock *sk, struct tcpconnect_event *event)
 {
 	char source[TT_SPAN_SIZE(struct inet_sock, inet_saddr, inet_sport)] = {};
 	u32 saddr = 0;
@@ -121,7 +120,8 @@ static __always_inline void complete_attempt(void *ctx, struct sock *sk)
 	struct pending_attempt *slot = pending_slot(key);
 	if (slot && slot->sk == key) {
 		emit_attempt(ctx, sk, &slot->event);
-		__sync_val_compare_and_swap(&slot->sk, key, 0); /* a full barrier: read, then free */
+		__sync_val_compare_and_swap(&slot->sk, key,
+		                            0); /* a full barrier: read, then free */
 		return;
 	}
 #endif

@@ -39,20 +39,21 @@
  * a read per member would be several.
  */
 #define TT_SPAN_START(type, a, b) TT_MIN(TT_OFFSET_OF(type, a), TT_OFFSET_OF(type, b))
-#define TT_SPAN_SIZE(type, a, b) \
+#define TT_SPAN_SIZE(type, a, b)                                                                   \
 	(TT_MAX(TT_END_OF(type, a), TT_END_OF(type, b)) - TT_SPAN_START(type, a, b))
 
 /* Copies the span into the same place of *to, a local of the same (small) type. */
-#define TT_READ_SPAN(to, from, type, a, b)                                          \
-	bpf_probe_read_kernel((char *)(to) + TT_SPAN_START(type, a, b),              \
-	                      TT_SPAN_SIZE(type, a, b),                              \
+#define TT_READ_SPAN(to, from, type, a, b)                                                         \
+	bpf_probe_read_kernel((char *)(to) + TT_SPAN_START(type, a, b), TT_SPAN_SIZE(type, a, b),  \
 	                      (const char *)(from) + TT_SPAN_START(type, a, b))
 
 /* For a type too large for the stack: the span into a byte buffer, and a member out of it. */
-#define TT_READ_SPAN_BYTES(buf, from, type, a, b) \
-	bpf_probe_read_kernel(buf, TT_SPAN_SIZE(type, a, b), (const char *)(from) + TT_SPAN_START(type, a, b))
-#define TT_SPAN_MEMBER(dst, buf, type, a, b, m) \
-	__builtin_memcpy(&(dst), (buf) + TT_OFFSET_OF(type, m) - TT_SPAN_START(type, a, b), sizeof(dst))
+#define TT_READ_SPAN_BYTES(buf, from, type, a, b)                                                  \
+	bpf_probe_read_kernel(buf, TT_SPAN_SIZE(type, a, b),                                       \
+	                      (const char *)(from) + TT_SPAN_START(type, a, b))
+#define TT_SPAN_MEMBER(dst, buf, type, a, b, m)                                                    \
+	__builtin_memcpy(&(dst), (buf) + TT_OFFSET_OF(type, m) - TT_SPAN_START(type, a, b),        \
+	                 sizeof(dst))
 
 /* Reads a bitfield described by TT_BITFIELD_<struct>__<member> ("bit offset, bit size"). */
 #define TT_READ_BITFIELD(ptr, field) tt_read_bits((const void *)(ptr), field)

@@ -27,9 +27,9 @@ static __always_inline void tt_read_sock_tuple(struct sock *sk, struct tt_sock_t
 	u32 start = TT_MIN(TT_MIN(TT_SKC_OFFSET(skc_daddr), TT_SKC_OFFSET(skc_rcv_saddr)),
 	                   TT_MIN(TT_MIN(TT_SKC_OFFSET(skc_dport), TT_SKC_OFFSET(skc_num)),
 	                          TT_SKC_OFFSET(skc_family)));
-	u32 end = TT_MAX(TT_MAX(TT_SKC_END(skc_daddr), TT_SKC_END(skc_rcv_saddr)),
-	                 TT_MAX(TT_MAX(TT_SKC_END(skc_dport), TT_SKC_END(skc_num)),
-	                        TT_SKC_END(skc_family)));
+	u32 end = TT_MAX(
+	    TT_MAX(TT_SKC_END(skc_daddr), TT_SKC_END(skc_rcv_saddr)),
+	    TT_MAX(TT_MAX(TT_SKC_END(skc_dport), TT_SKC_END(skc_num)), TT_SKC_END(skc_family)));
 	bpf_probe_read_kernel((char *)&common + start, end - start,
 	                      (const char *)&sk->__sk_common + start);
 	t->family = common.skc_family;

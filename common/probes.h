@@ -21,7 +21,7 @@ struct tt_probe {
 struct tt_attachment {
 	const struct tt_probe *probe;
 	int prog_fd;
-	int attach_fd; /* the perf event, or the raw tracepoint's link */
+	int attach_fd;       /* the perf event, or the raw tracepoint's link */
 	int owns_prog;       /* the first attachment of a function closes its program */
 	char event_name[64]; /* kprobe event, for kernels that attach through kprobe_events */
 };

@@ -29,8 +29,7 @@ static int on_record(void *cookie, void *data, size_t size)
 	return 0;
 }
 
-int tt_ring_buffer_open(struct tt_ring_buffer *rb, int table_fd, tt_event_fn on_event,
-                        void *cookie)
+int tt_ring_buffer_open(struct tt_ring_buffer *rb, int table_fd, tt_event_fn on_event, void *cookie)
 {
 	rb->on_event = on_event;
 	rb->cookie = cookie;

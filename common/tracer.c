@@ -165,7 +165,8 @@ static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec 
 	if (rc == 0) {
 		tt_info("backend: %s; kernel types: %s (%s); events through %s", backend,
 		        types.from_btf ? "BTF" : "kernel headers", types.source,
-		        spec->output_table ? tt_buffer_kind_name(tracer->buffer.kind) : "no buffer");
+		        spec->output_table ? tt_buffer_kind_name(tracer->buffer.kind)
+		                           : "no buffer");
 		tracer->module = compile(strbuf_text(&text));
 		strbuf_free(&text);
 		rc = tracer->module ? 0 : -1;
