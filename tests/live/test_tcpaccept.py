@@ -123,8 +123,12 @@ def test_port_filter_list(server, client):
 
 def test_accept_begun_before_tracing(server, client):
     """A blocking accept() entered before the probes were attached is still
-    reported when it returns; only its listener's backlog is unknown ("-")."""
+    reported when it returns; only its listener's backlog is unknown ("-").
+    Tracepoint backend only: a kretprobe sees only calls made after it was
+    attached."""
     import threading
+    if ttlib.backend_of("tcpaccept") != "tracepoint":
+        pytest.skip("the kprobe backend cannot see an accept() begun before it")
     listener = server.listen("127.0.0.1")
     result = {}
     waiter = threading.Thread(target=lambda: result.update(server.accept(listener)))

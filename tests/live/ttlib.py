@@ -26,6 +26,12 @@ def run_tool(name, *args, env=None, timeout=60):
                           env=env, timeout=timeout)
 
 
+def backend_of(name):
+    """The backend a tool runs with here, with this run's TT_TOOL_ARGS."""
+    text = run_tool(name, "--ebpf", *TOOL_ARGS).stdout
+    return "tracepoint" if "TRACEPOINT_PROBE(" in text else "kprobe"
+
+
 class Tracer:
     """A tool running in the background, its stdout collected line by line."""
 
