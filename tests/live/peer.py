@@ -47,6 +47,25 @@ class Peer:
                 "dport": req["port"], "errno": err,
                 "error": errno.errorcode.get(err, "") if err else ""}
 
+    def op_connect_many(self, req):
+        """count non-blocking connects in a tight loop: (source ports, seconds taken)."""
+        import resource
+        import time
+        limit = max(resource.getrlimit(resource.RLIMIT_NOFILE)[1], req["count"] + 64)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))  # root may raise it
+        start = time.monotonic()
+        ports = []
+        for _ in range(req["count"]):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sockets.append(s)
+            s.setblocking(False)
+            try:
+                s.connect((req["addr"], req["port"]))
+            except BlockingIOError:
+                pass
+            ports.append(s.getsockname()[1])
+        return {"sports": ports, "seconds": time.monotonic() - start}
+
     def op_listen(self, req):
         s = socket.socket(family_of(req.get("ip", 4)), socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
