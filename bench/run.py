@@ -649,23 +649,20 @@ def report(args, cases, untraced, startup, unused_port, out=sys.stdout):
 
 
 def parse_args(argv):
-    def positive(s):
-        try:
-            v = int(s, 10)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid integer {s!r}")
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-        return v
+    def at_least(convert, minimum, what):
+        """An argparse type: convert(s), refused below minimum."""
+        def parse(s):
+            try:
+                v = convert(s)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"invalid {what} {s!r}")
+            if v < minimum:
+                raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {v}")
+            return v
+        return parse
 
-    def nonneg_float(s):
-        try:
-            v = float(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid number {s!r}")
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
-        return v
+    positive = at_least(lambda s: int(s, 10), 1, "integer")
+    nonneg_float = at_least(float, 0, "number")
 
     def csv(s):
         return [x for x in s.split(",") if x]

@@ -97,10 +97,10 @@ static __always_inline void emit_attempt(void *ctx, struct sock *sk, struct tcpc
 		event->sport = tt_ntohs(sport);
 		/* Addresses are final now; at SYN_SENT an IPv4-mapped source may not be. */
 		if (event->family == TT_AF_INET) {
-			struct sock_common common = {};
-			TT_READ(common.skc_daddr, sk->__sk_common.skc_daddr);
+			__typeof__(sk->__sk_common.skc_daddr) daddr = 0;
+			TT_READ(daddr, sk->__sk_common.skc_daddr);
 			__builtin_memcpy(event->saddr, &saddr, 4);
-			__builtin_memcpy(event->daddr, &common.skc_daddr, 4);
+			__builtin_memcpy(event->daddr, &daddr, 4);
 		} else {
 			struct sock_common common = {};
 			TT_READ_SPAN(&common, &sk->__sk_common, struct sock_common, skc_v6_daddr,
@@ -120,8 +120,8 @@ static __always_inline void complete_attempt(void *ctx, struct sock *sk)
 	struct pending_attempt *slot = pending_slot(key);
 	if (slot && slot->sk == key) {
 		emit_attempt(ctx, sk, &slot->event);
-		__sync_val_compare_and_swap(&slot->sk, key,
-		                            0); /* a full barrier: read, then free */
+		/* Free it with a full barrier: the event is read before another claims it. */
+		__sync_val_compare_and_swap(&slot->sk, key, 0);
 		return;
 	}
 #endif

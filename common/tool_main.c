@@ -9,9 +9,10 @@
 #include "log.h"
 
 /*
- * Events of one read are printed in time order: each CPU has its own perf
- * buffer, and one buffer read after another would interleave them out of
- * order. Events start with their u64 kernel timestamp.
+ * Events of one read are printed in time order: perf buffers are one per
+ * CPU, read one after another, and even one ring holds events in the order
+ * they were written, not the order their timestamps were taken. Events start
+ * with their u64 kernel timestamp.
  */
 #define BATCH_EVENTS   4096
 #define MAX_EVENT_SIZE 512
