@@ -64,7 +64,8 @@ int tt_ensure_tracefs(void)
 {
 	if (tracefs_has("events"))
 		return 0;
-	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tracefs", tracefs_dirs[0], "tracefs", 0, NULL) != 0) {
 		tt_error("tracefs is not mounted and cannot be mounted at %s: %s", tracefs_dirs[0],
 		         strerror(errno));
