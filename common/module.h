@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A capability of a tool (a filter, a column, counting, DNS names, ...) as one
+ * module: its options, what it adds to the plan of a run (BPF #defines, kernel
+ * structures, probes, outputs), its columns and JSON keys, and hooks around
+ * the run. A tool lists the modules it wants (struct tt_tool); tool_main.c
+ * builds the plan from them and runs it, naming no particular module.
+ */
+#ifndef TT_MODULE_H
+#define TT_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "event.h"
+#include "output.h"
+#include "plan.h"
+
+struct tt_tracer;
+
+/* Where a module's text columns stand in a line. */
+enum tt_column_place {
+	TT_COLUMNS_NONE,
+	TT_COLUMNS_LEAD,  /* before PID and COMM (TIME, UID) */
+	TT_COLUMNS_TRAIL, /* after the tool's own columns (results, names) */
+};
+
+/*
+ * Every hook is optional. state is the module's own, zeroed, state_size bytes
+ * for one run; hooks run in the order the tool lists its modules.
+ */
+struct tt_module {
+	const char *name;
+	const struct tt_option *options; /* shown in --help after the tool's own */
+	size_t option_count;
+	size_t state_size;
+
+	/* One of its options: 0, or -1 after a one-line error. */
+	int (*option)(void *state, int key, const char *arg);
+	/*
+	 * Every option is parsed: checks what they name and adds to the plan
+	 * what the module needs (nothing when its options were not given).
+	 * 0, or -1 after a one-line error.
+	 */
+	int (*plan)(void *state, struct tt_plan *plan);
+	/* Loaded, not yet attached: fills the program's maps. 0, or -1 after an error. */
+	int (*after_load)(void *state, struct tt_tracer *tracer);
+	/* Tracing stopped, the program still loaded: prints what was gathered. */
+	int (*after_run)(void *state, struct tt_tracer *tracer, struct tt_output *out);
+	void (*close)(void *state);
+
+	/*
+	 * Columns, where the plan asked for them (tt_plan_add_columns). Text
+	 * cells are written with their own leading separator (" %-6s"), so
+	 * that a line without them is what it always was; JSON members each
+	 * start with ", ". part is the module's part of the event
+	 * (struct tt_module_use), or NULL.
+	 */
+	enum tt_column_place column_place;
+	void (*header)(void *state, struct tt_output *out);
+	void (*text)(void *state, struct tt_output *out, const struct tt_event *event,
+	             const void *part);
+	void (*json)(void *state, struct tt_output *out, const struct tt_event *event,
+	             const void *part);
+	/* The same for -c's rows, from a count key (trailing cells only). */
+	void (*count_header)(void *state, struct tt_output *out);
+	void (*count_text)(void *state, struct tt_output *out, const struct tt_count_key *key);
+	void (*count_json)(void *state, struct tt_output *out, const struct tt_count_key *key);
+};
+
+/* A module as a tool lists it, with where its part of the tool's event lies. */
+struct tt_module_use {
+	const struct tt_module *module;
+	size_t part_offset; /* offset of the module's part in the event; 0: none */
+};
+
+#endif

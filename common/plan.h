@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The plan of one run, built from the options by the tool's modules
+ * (module.h) before anything is compiled: the #defines and kernel structures
+ * of the BPF text, the probes beyond the tool's own, and the event tables
+ * user space reads. The tracer compiles, attaches and reads what it says.
+ */
+#ifndef TT_PLAN_H
+#define TT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "btf_types.h"
+#include "event_buffers.h"
+#include "probes.h"
+#include "strbuf.h"
+
+enum tt_backend { TT_BACKEND_AUTO, TT_BACKEND_KPROBE, TT_BACKEND_TRACEPOINT };
+
+#define TT_MAX_OUTPUTS 4
+
+/* One events table of the BPF text, and who handles its events. */
+struct tt_plan_output {
+	const char *table;
+	size_t event_size; /* the largest event written to it; smaller ones are dropped */
+	tt_event_fn on_event;
+	void *cookie;
+};
+
+/* How a tool names its flow's members in JSON ("saddr", "sport", ...). */
+struct tt_flow_names {
+	const char *laddr, *lport, *raddr, *rport;
+};
+
+struct tt_plan {
+	/* Given to the modules: */
+	enum tt_backend backend; /* kprobe or tracepoint, as resolved for this kernel */
+	bool json;               /* -j */
+	const struct tt_flow_names *flow_names;
+
+	/* Filled by them: */
+	struct strbuf defines;          /* #define lines put before the BPF text */
+	struct tt_kernel_struct *structs; /* kernel structures the added code reads */
+	size_t struct_count, struct_cap;
+	struct strbuf headers;          /* #include lines for them, for kernel headers */
+	struct tt_probe *probes;        /* beyond the tool's own, for this backend */
+	size_t probe_count, probe_cap;
+	struct tt_plan_output outputs[TT_MAX_OUTPUTS]; /* read in this order, after the tool's */
+	size_t output_count;
+	bool counting;        /* a module counts in the kernel: the tool's events are not streamed */
+	bool columns;         /* set by a module's plan hook: show its columns */
+	bool out_of_memory;
+};
+
+void tt_plan_init(struct tt_plan *plan);
+void tt_plan_free(struct tt_plan *plan);
+
+void tt_plan_define(struct tt_plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tt_plan_add_structs(struct tt_plan *plan, const struct tt_kernel_struct *structs, size_t count,
+                         const char *headers);
+/* A probe on the plan's backend; probe must outlive the run (a static). */
+void tt_plan_add_probe(struct tt_plan *plan, const struct tt_probe *probe);
+/* 0, or -1 after an error: at most TT_MAX_OUTPUTS. */
+int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output);
+/* The calling module's columns are shown. */
+void tt_plan_show_columns(struct tt_plan *plan);
+
+#endif
