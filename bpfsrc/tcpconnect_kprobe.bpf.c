@@ -5,9 +5,11 @@
  * return emits the attempt when the call returned 0, once the source port
  * is known.
  */
+#include "tt_event.bpf.h"
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
-#include "tcpconnect_submit.bpf.h"
+#include "tt_submit.bpf.h"
+#include "tcpconnect.h"
 
 /* The socket each thread is connecting. */
 BPF_HASH(connecting, u32, struct sock *, 16384);
@@ -40,27 +42,17 @@ static __always_inline int trace_connect_return(struct pt_regs *ctx, u16 family)
 		return 0;
 	struct sock *sk = *skp;
 
-	struct tt_sock_tuple tuple = {};
-	tt_read_sock_tuple(sk, &tuple);
-	if (tuple.family != family)
+	struct tcpconnect_event event = {};
+	tt_read_sock_flow(sk, &event.base.flow);
+	if (event.base.flow.family != family)
 		return 0; /* the inner tcp_v4_connect of an IPv4-mapped connect */
 	connecting.delete(&tid);
-	if (PT_REGS_RC(ctx) != 0 || !tt_family_wanted(tuple.family) ||
-	    !TT_PORT_MATCH(tuple.remote_port))
+	if (PT_REGS_RC(ctx) != 0 || !tt_family_wanted(event.base.flow.family) ||
+	    !TT_PORT_MATCH(event.base.flow.rport))
 		return 0;
 
-	struct tcpconnect_event event = {};
-	event.ts_ns = bpf_ktime_get_ns();
-	u64 pid_tgid = bpf_get_current_pid_tgid();
-	event.pid = pid_tgid >> 32;
-	event.uid = (u32)bpf_get_current_uid_gid();
-	event.family = tuple.family;
-	event.sport = tuple.local_port;
-	event.dport = tuple.remote_port;
-	__builtin_memcpy(event.saddr, tuple.local_addr, 16);
-	__builtin_memcpy(event.daddr, tuple.remote_addr, 16);
-	bpf_get_current_comm(&event.comm, sizeof(event.comm));
-	tcpconnect_submit(ctx, &event);
+	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+	tt_submit_event(ctx, &event);
 	return 0;
 }
 

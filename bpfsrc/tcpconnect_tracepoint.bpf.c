@@ -14,10 +14,12 @@
  * the reads this program makes. No syscall tracepoint is used: enabling one
  * sends every system call of every task through the kernel's slow path.
  */
+#include "tt_event.bpf.h"
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
 #include "tt_sock_protocol.bpf.h"
-#include "tcpconnect_submit.bpf.h"
+#include "tt_submit.bpf.h"
+#include "tcpconnect.h"
 
 /* Attempts waiting for their source port, by socket address. */
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, attempts, 16384);
@@ -60,12 +62,9 @@ static __always_inline void record_attempt(struct sock *sk)
 		return;
 
 	struct tcpconnect_event event = {};
-	event.ts_ns = bpf_ktime_get_ns();
-	event.pid = pid_tgid >> 32;
-	event.uid = (u32)bpf_get_current_uid_gid();
-	event.family = common.skc_family;
-	event.dport = dport;
-	bpf_get_current_comm(&event.comm, sizeof(event.comm));
+	tt_event_head_fill(&event.base.head, pid_tgid);
+	event.base.flow.family = common.skc_family;
+	event.base.flow.rport = dport;
 	u64 key = (u64)sk;
 #ifdef TT_BPF_ATOMICS
 	struct pending_attempt *slot = pending_slot(key);
@@ -94,21 +93,22 @@ static __always_inline void emit_attempt(void *ctx, struct sock *sk, struct tcpc
 	TT_SPAN_MEMBER(sport, source, struct inet_sock, inet_saddr, inet_sport, inet_sport);
 	/* No port: connect() failed before sending anything (e.g. no free port). */
 	if (sport != 0) {
-		event->sport = tt_ntohs(sport);
+		struct tt_flow *flow = &event->base.flow;
+		flow->lport = tt_ntohs(sport);
 		/* Addresses are final now; at SYN_SENT an IPv4-mapped source may not be. */
-		if (event->family == TT_AF_INET) {
+		if (flow->family == TT_AF_INET) {
 			__typeof__(sk->__sk_common.skc_daddr) daddr = 0;
 			TT_READ(daddr, sk->__sk_common.skc_daddr);
-			__builtin_memcpy(event->saddr, &saddr, 4);
-			__builtin_memcpy(event->daddr, &daddr, 4);
+			__builtin_memcpy(flow->laddr, &saddr, 4);
+			__builtin_memcpy(flow->raddr, &daddr, 4);
 		} else {
 			struct sock_common common = {};
 			TT_READ_SPAN(&common, &sk->__sk_common, struct sock_common, skc_v6_daddr,
 			             skc_v6_rcv_saddr);
-			__builtin_memcpy(event->saddr, &common.skc_v6_rcv_saddr, 16);
-			__builtin_memcpy(event->daddr, &common.skc_v6_daddr, 16);
+			__builtin_memcpy(flow->laddr, &common.skc_v6_rcv_saddr, 16);
+			__builtin_memcpy(flow->raddr, &common.skc_v6_daddr, 16);
 		}
-		tcpconnect_submit(ctx, event);
+		tt_submit_event(ctx, event);
 	}
 }
 

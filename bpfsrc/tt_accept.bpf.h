@@ -3,10 +3,11 @@
 #ifndef TT_ACCEPT_BPF_H
 #define TT_ACCEPT_BPF_H
 
+#include "tt_event.bpf.h"
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
 #include "tt_sock_protocol.bpf.h"
-#include "tt_output.bpf.h"
+#include "tt_submit.bpf.h"
 #include "tcpaccept.h"
 
 /*
@@ -26,21 +27,14 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 {
 	if (!newsk || tt_sock_protocol(newsk) != TT_IPPROTO_TCP)
 		return;
-	struct tt_sock_tuple tuple = {};
-	tt_read_sock_tuple(newsk, &tuple);
-	if ((tuple.family != TT_AF_INET && tuple.family != TT_AF_INET6) ||
-	    !tt_family_wanted(tuple.family) || !TT_PORT_MATCH(tuple.local_port))
+	struct tcpaccept_event event = {};
+	struct tt_flow *flow = &event.base.flow;
+	tt_read_sock_flow(newsk, flow);
+	if ((flow->family != TT_AF_INET && flow->family != TT_AF_INET6) ||
+	    !tt_family_wanted(flow->family) || !TT_PORT_MATCH(flow->lport))
 		return;
 
-	struct tcpaccept_event event = {};
-	event.ts_ns = bpf_ktime_get_ns();
-	event.pid = bpf_get_current_pid_tgid() >> 32;
-	event.uid = (u32)bpf_get_current_uid_gid();
-	event.family = tuple.family;
-	event.lport = tuple.local_port;
-	event.rport = tuple.remote_port;
-	__builtin_memcpy(event.laddr, tuple.local_addr, 16);
-	__builtin_memcpy(event.raddr, tuple.remote_addr, 16);
+	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
 	if (listener) {
 		/* u16 before Linux 5.6, u32 since: read them as what they are. */
 		__typeof__(listener->sk_ack_backlog) backlog = 0;
@@ -51,8 +45,7 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 		event.backlog_max = backlog_max;
 		event.flags = TCPACCEPT_BACKLOG_KNOWN;
 	}
-	bpf_get_current_comm(&event.comm, sizeof(event.comm));
-	tt_submit(ctx, &event, sizeof(event));
+	tt_submit_event(ctx, &event);
 }
 
 #endif

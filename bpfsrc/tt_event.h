@@ -8,6 +8,10 @@
 #ifndef TT_EVENT_H
 #define TT_EVENT_H
 
+#ifndef __BPF__ /* user space; the BPF text has the kernel's own */
+#include <linux/types.h>
+#endif
+
 #define TT_COMM_LEN 16
 
 struct tt_event_head {

@@ -9,15 +9,17 @@
 #ifndef TT_MODULE_H
 #define TT_MODULE_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "cli.h"
-#include "event.h"
 #include "output.h"
 #include "plan.h"
+#include "tt_event.h"
 
 struct tt_tracer;
+struct tt_columns; /* the columns of one run's modules, kept by tool_main.c */
 
 /* Where a module's text columns stand in a line. */
 enum tt_column_place {
@@ -36,7 +38,11 @@ struct tt_module {
 	size_t option_count;
 	size_t state_size;
 
-	/* One of its options: 0, or -1 after a one-line error. */
+	/*
+	 * An option: 0, -1 after a one-line error, or 1 when not the module's.
+	 * It is offered the keys of its own table and those of the tool's table
+	 * that the tool does not handle (-P is worded by each tool).
+	 */
 	int (*option)(void *state, int key, const char *arg);
 	/*
 	 * Every option is parsed: checks what they name and adds to the plan
@@ -46,8 +52,12 @@ struct tt_module {
 	int (*plan)(void *state, struct tt_plan *plan);
 	/* Loaded, not yet attached: fills the program's maps. 0, or -1 after an error. */
 	int (*after_load)(void *state, struct tt_tracer *tracer);
-	/* Tracing stopped, the program still loaded: prints what was gathered. */
-	int (*after_run)(void *state, struct tt_tracer *tracer, struct tt_output *out);
+	/*
+	 * Tracing stopped, the program still loaded: prints what was gathered;
+	 * columns gives the other modules' cells for -c's rows. 0, or -1.
+	 */
+	int (*after_run)(void *state, struct tt_tracer *tracer, struct tt_output *out,
+	                 const struct tt_columns *columns);
 	void (*close)(void *state);
 
 	/*
@@ -74,5 +84,13 @@ struct tt_module_use {
 	const struct tt_module *module;
 	size_t part_offset; /* offset of the module's part in the event; 0: none */
 };
+
+/* For a module's -c rows: whether any shown module has count cells; then those cells. */
+bool tt_columns_count_cells(const struct tt_columns *columns);
+void tt_columns_count_header(const struct tt_columns *columns, struct tt_output *out);
+void tt_columns_count_text(const struct tt_columns *columns, struct tt_output *out,
+                           const struct tt_count_key *key);
+void tt_columns_count_json(const struct tt_columns *columns, struct tt_output *out,
+                           const struct tt_count_key *key);
 
 #endif

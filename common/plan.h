@@ -40,23 +40,29 @@ struct tt_plan {
 	const struct tt_flow_names *flow_names;
 
 	/* Filled by them: */
-	struct strbuf defines;          /* #define lines put before the BPF text */
+	struct strbuf defines;            /* #define lines put before the BPF text */
 	struct tt_kernel_struct *structs; /* kernel structures the added code reads */
 	size_t struct_count, struct_cap;
-	struct strbuf headers;          /* #include lines for them, for kernel headers */
-	struct tt_probe *probes;        /* beyond the tool's own, for this backend */
+	struct strbuf headers;   /* #include lines for them, for kernel headers */
+	struct tt_probe *probes; /* beyond the tool's own, for this backend */
 	size_t probe_count, probe_cap;
-	struct tt_plan_output outputs[TT_MAX_OUTPUTS]; /* read in this order, after the tool's */
+	/*
+	 * The event tables: the tool's own first (unless counting), then the
+	 * modules'; the first is waited on, the others read after it.
+	 */
+	struct tt_plan_output outputs[TT_MAX_OUTPUTS];
 	size_t output_count;
-	bool counting;        /* a module counts in the kernel: the tool's events are not streamed */
-	bool columns;         /* set by a module's plan hook: show its columns */
+	bool counting; /* a module counts in the kernel: the tool's events are not streamed */
+	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
+	bool columns;          /* set by a module's plan hook: show its columns */
 	bool out_of_memory;
 };
 
 void tt_plan_init(struct tt_plan *plan);
 void tt_plan_free(struct tt_plan *plan);
 
-void tt_plan_define(struct tt_plan *plan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tt_plan_define(struct tt_plan *plan, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void tt_plan_add_structs(struct tt_plan *plan, const struct tt_kernel_struct *structs, size_t count,
                          const char *headers);
 /* A probe on the plan's backend; probe must outlive the run (a static). */

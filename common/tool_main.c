@@ -1,187 +1,390 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tool_main.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "filters.h"
+#include "backend.h"
+#include "batch.h"
 #include "log.h"
+#include "signals.h"
 
-/*
- * Events of one read are printed in time order: perf buffers are one per
- * CPU, read one after another, and even one ring holds events in the order
- * they were written, not the order their timestamps were taken. Events start
- * with their u64 kernel timestamp.
- */
-#define BATCH_EVENTS   4096
-#define MAX_EVENT_SIZE 512
+#define POLL_TIMEOUT_MS 100
+
+struct module_run {
+	const struct tt_module *module;
+	size_t part_offset;
+	void *state;
+	bool columns; /* its plan hook asked for its columns */
+};
+
+/* What tt_columns_count_* walk: the run's modules. */
+struct tt_columns {
+	struct module_run *modules;
+	size_t count;
+};
 
 struct tool_run {
 	const struct tt_tool *tool;
-	struct tt_filters filters;
+	struct tt_columns columns;
+	struct tt_option *options; /* the tool's, then each module's */
+	size_t option_count;
+	struct tt_common_args common;
+	struct tt_plan plan;
 	struct tt_output output;
-	bool counting;
-	size_t stride; /* event size rounded up to 8 bytes, so copies are aligned */
-	size_t batched;
-	unsigned char *batch; /* BATCH_EVENTS events */
+	struct tt_batch batch;
 };
 
-static int handle_option(int key, const char *arg, void *ctx)
+/* -------------------------------------------------------------------------- options */
+
+static int route_option(int key, const char *arg, void *cookie)
 {
-	struct tool_run *run = ctx;
-	int rc = tt_filters_option(&run->filters, key, arg);
-	if (rc == 1)
-		rc = tt_output_option(&run->output, key);
-	if (rc == 1 && run->tool->handle_option)
-		rc = run->tool->handle_option(key, arg);
+	struct tool_run *run = cookie;
+	/* The module whose table has the key; then the tool; then any module (-P). */
+	for (size_t i = 0; i < run->columns.count; i++) {
+		const struct tt_module *m = run->columns.modules[i].module;
+		for (size_t o = 0; o < m->option_count; o++)
+			if (m->options[o].key == key && m->option)
+				return m->option(run->columns.modules[i].state, key, arg) == 0 ? 0
+				                                                               : -1;
+	}
+	int rc = run->tool->handle_option ? run->tool->handle_option(key, arg) : 1;
+	for (size_t i = 0; rc == 1 && i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (m->module->option)
+			rc = m->module->option(m->state, key, arg);
+	}
 	if (rc == 1)
 		tt_error("option not supported");
 	return rc == 0 ? 0 : -1;
 }
 
-static int earlier(const void *a, const void *b)
+/* The run's modules with zeroed state, and the option table they make with the tool's. */
+static int set_up(struct tool_run *run)
 {
-	uint64_t x, y;
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	return x < y ? -1 : x > y;
+	const struct tt_tool *tool = run->tool;
+	run->columns.modules = calloc(tool->module_count + 1, sizeof(*run->columns.modules));
+	size_t options = tool->option_count;
+	for (size_t i = 0; i < tool->module_count; i++)
+		options += tool->modules[i].module->option_count;
+	run->options = calloc(options + 1, sizeof(*run->options));
+	if (!run->columns.modules || !run->options)
+		return -1;
+	memcpy(run->options, tool->options, tool->option_count * sizeof(*run->options));
+	run->option_count = tool->option_count;
+	for (size_t i = 0; i < tool->module_count; i++) {
+		const struct tt_module *m = tool->modules[i].module;
+		struct module_run *mr = &run->columns.modules[run->columns.count++];
+		mr->module = m;
+		mr->part_offset = tool->modules[i].part_offset;
+		mr->state = calloc(1, m->state_size ? m->state_size : 1);
+		if (!mr->state)
+			return -1;
+		memcpy(run->options + run->option_count, m->options,
+		       m->option_count * sizeof(*run->options));
+		run->option_count += m->option_count;
+	}
+	return 0;
 }
 
-static void print_batch(void *cookie)
+static void tear_down(struct tool_run *run)
 {
-	struct tool_run *run = cookie;
-	qsort(run->batch, run->batched, run->stride, earlier);
-	for (size_t i = 0; i < run->batched; i++)
-		run->tool->print_event(&run->output, run->batch + i * run->stride);
-	run->batched = 0;
+	for (size_t i = 0; i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (m->module->close)
+			m->module->close(m->state);
+		free(m->state);
+	}
+	free(run->columns.modules);
+	free(run->options);
+	tt_plan_free(&run->plan);
+	tt_batch_free(&run->batch);
+}
+
+/* -------------------------------------------------------------------------- printing */
+
+static const void *part_of(const struct module_run *m, const void *event)
+{
+	return m->part_offset ? (const char *)event + m->part_offset : NULL;
+}
+
+static void print_header(struct tool_run *run)
+{
+	struct tt_output *o = &run->output;
+	for (size_t pass = 0; pass < 2; pass++) {
+		enum tt_column_place place = pass == 0 ? TT_COLUMNS_LEAD : TT_COLUMNS_TRAIL;
+		if (pass == 1)
+			run->tool->print_header(o);
+		for (size_t i = 0; i < run->columns.count; i++) {
+			struct module_run *m = &run->columns.modules[i];
+			if (m->columns && m->module->column_place == place && m->module->header)
+				m->module->header(m->state, o);
+		}
+		if (pass == 0)
+			tt_output_task_header(o);
+	}
+	fputc('\n', o->out);
+}
+
+static void print_event(struct tool_run *run, const void *event)
+{
+	struct tt_output *o = &run->output;
+	const struct tt_event *base = event;
+	if (o->json) {
+		tt_output_json_head(o, &base->head);
+		run->tool->print_json(o, event);
+		for (size_t i = 0; i < run->columns.count; i++) {
+			struct module_run *m = &run->columns.modules[i];
+			if (m->columns && m->module->json)
+				m->module->json(m->state, o, base, part_of(m, event));
+		}
+		fputs("}\n", o->out);
+		return;
+	}
+	for (size_t pass = 0; pass < 2; pass++) {
+		enum tt_column_place place = pass == 0 ? TT_COLUMNS_LEAD : TT_COLUMNS_TRAIL;
+		if (pass == 1)
+			run->tool->print_text(o, event);
+		for (size_t i = 0; i < run->columns.count; i++) {
+			struct module_run *m = &run->columns.modules[i];
+			if (m->columns && m->module->column_place == place && m->module->text)
+				m->module->text(m->state, o, base, part_of(m, event));
+		}
+		if (pass == 0)
+			tt_output_task_text(o, &base->head);
+	}
+	fputc('\n', o->out);
+}
+
+bool tt_columns_count_cells(const struct tt_columns *columns)
+{
+	for (size_t i = 0; i < columns->count; i++)
+		if (columns->modules[i].columns && columns->modules[i].module->count_text)
+			return true;
+	return false;
+}
+
+void tt_columns_count_header(const struct tt_columns *columns, struct tt_output *out)
+{
+	for (size_t i = 0; i < columns->count; i++)
+		if (columns->modules[i].columns && columns->modules[i].module->count_header)
+			columns->modules[i].module->count_header(columns->modules[i].state, out);
+}
+
+void tt_columns_count_text(const struct tt_columns *columns, struct tt_output *out,
+                           const struct tt_count_key *key)
+{
+	for (size_t i = 0; i < columns->count; i++)
+		if (columns->modules[i].columns && columns->modules[i].module->count_text)
+			columns->modules[i].module->count_text(columns->modules[i].state, out, key);
+}
+
+void tt_columns_count_json(const struct tt_columns *columns, struct tt_output *out,
+                           const struct tt_count_key *key)
+{
+	for (size_t i = 0; i < columns->count; i++)
+		if (columns->modules[i].columns && columns->modules[i].module->count_json)
+			columns->modules[i].module->count_json(columns->modules[i].state, out, key);
+}
+
+static void print_batch(struct tool_run *run)
+{
+	tt_batch_sort(&run->batch);
+	for (size_t i = 0; i < run->batch.count; i++)
+		print_event(run, tt_batch_event(&run->batch, i));
+	run->batch.count = 0;
 }
 
 static void on_event(void *cookie, const void *data, int size)
 {
 	struct tool_run *run = cookie;
-	size_t event_size = run->tool->event_size;
-	if (size < 0 || (size_t)size < event_size || event_size > MAX_EVENT_SIZE)
+	if (size < 0 || (size_t)size < run->batch.event_size)
 		return;
-	if (run->batched == BATCH_EVENTS)
+	if (tt_batch_full(&run->batch))
 		print_batch(run);
-	/* Perf samples sit 4 bytes past an 8-byte boundary: copying also aligns. */
-	memcpy(run->batch + run->batched++ * run->stride, data, event_size);
+	tt_batch_add(&run->batch, data);
 }
 
-static int before_attach(void *cookie, struct tt_tracer *tracer)
-{
-	struct tool_run *run = cookie;
-	return tt_filters_fill_maps(&run->filters, tt_tracer_table_fd(tracer, "tt_cgroup"));
-}
+/* -------------------------------------------------------------------------- the plan */
 
-/* The tool's kernel structures plus those the filters read. */
-static struct tt_kernel_struct *kernel_structs(const struct tool_run *run, size_t *count)
-{
-	const struct tt_kernel_types_spec *types = run->tool->kernel_types;
-	size_t extra;
-	const struct tt_kernel_struct *filter_structs =
-	    tt_filters_kernel_structs(&run->filters, &extra);
-	struct tt_kernel_struct *all = calloc(types->struct_count + extra, sizeof(*all));
-	if (!all)
-		return NULL;
-	memcpy(all, types->structs, types->struct_count * sizeof(*all));
-	memcpy(all + types->struct_count, filter_structs, extra * sizeof(*all));
-	*count = types->struct_count + extra;
-	return all;
-}
-
-static int trace(struct tool_run *run, struct tt_common_args *common)
+static int build_plan(struct tool_run *run, bool must_attach)
 {
 	const struct tt_tool *tool = run->tool;
-	size_t struct_count;
-	struct tt_kernel_struct *structs = kernel_structs(run, &struct_count);
-	if (!structs) {
+	struct tt_plan *plan = &run->plan;
+	tt_plan_init(plan);
+	plan->json = run->common.json;
+	plan->flow_names = tool->flow_names;
+	if (tt_backend_resolve(run->common.tracer.backend, tool->kprobe != NULL, must_attach,
+	                       &plan->backend) != 0)
+		return -1;
+	const struct tt_program *program =
+	    plan->backend == TT_BACKEND_KPROBE ? tool->kprobe : tool->tracepoint;
+	if (!program) {
+		tt_error("this tool has no %s backend", tt_backend_names[plan->backend]);
+		return -1;
+	}
+	for (size_t i = 0; i < program->probe_count; i++)
+		tt_plan_add_probe(plan, &program->probes[i]);
+	tt_plan_add_structs(plan, tool->kernel_types->structs, tool->kernel_types->struct_count,
+	                    tool->kernel_types->headers);
+	for (size_t i = 0; i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		plan->columns = false;
+		if (m->module->plan && m->module->plan(m->state, plan) != 0)
+			return -1;
+		m->columns = plan->columns;
+	}
+	if (!plan->counting) {
+		/* The tool's events come first: the one output waited on. */
+		if (plan->output_count == TT_MAX_OUTPUTS) {
+			tt_error("too many event tables (at most %d)", TT_MAX_OUTPUTS);
+			return -1;
+		}
+		memmove(plan->outputs + 1, plan->outputs,
+		        plan->output_count * sizeof(*plan->outputs));
+		plan->outputs[0] =
+		    (struct tt_plan_output){"events", tool->event_size, on_event, run};
+		plan->output_count++;
+	}
+	if (plan->out_of_memory || tt_batch_init(&run->batch, tool->event_size) != 0) {
 		tt_error("out of memory");
-		return 1;
+		return -1;
 	}
-	const struct tt_tracer_spec spec = {
-	    .kprobe = tool->kprobe,
-	    .tracepoint = tool->tracepoint,
-	    .kernel_types = {structs, struct_count, tool->kernel_types->headers},
-	    .output_table = run->counting ? NULL : "events",
-	    .event_size = tool->event_size,
-	    .on_event = on_event,
-	    .cookie = run,
-	    .before_attach = before_attach,
-	    .after_batch = print_batch,
-	};
-	int status = 1;
-	if (common->print_ebpf) {
-		status = tt_tracer_print_text(&spec, &common->tracer, stdout) == 0 ? 0 : 1;
-		free(structs);
-		return status;
-	}
+	return 0;
+}
 
-	struct tt_tracer *tracer = tt_tracer_start(&spec, &common->tracer);
-	free(structs);
+static int after_load(void *cookie, struct tt_tracer *tracer)
+{
+	struct tool_run *run = cookie;
+	for (size_t i = 0; i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (m->module->after_load && m->module->after_load(m->state, tracer) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static struct tt_tracer_spec tracer_spec(struct tool_run *run)
+{
+	const struct tt_program *program =
+	    run->plan.backend == TT_BACKEND_KPROBE ? run->tool->kprobe : run->tool->tracepoint;
+	return (struct tt_tracer_spec){program->text, &run->plan, after_load, run};
+}
+
+/* -------------------------------------------------------------------------- the run */
+
+/* Reads and prints until a stop signal or a closed stdout; returns the exit status. */
+static int read_until_stopped(struct tool_run *run, struct tt_tracer *tracer)
+{
+	int output = 0;
+	while (!tt_stop_requested() && output == 0) {
+		tt_tracer_read(tracer, POLL_TIMEOUT_MS, false);
+		print_batch(run);
+		output = tt_output_flush(&run->output);
+	}
+	if (output == 0) {
+		tt_tracer_read(tracer, 0, true);
+		print_batch(run);
+		output = tt_output_flush(&run->output);
+	}
+	return output < 0 ? 1 : 0;
+}
+
+static int trace(struct tool_run *run)
+{
+	const struct tt_tracer_spec spec = tracer_spec(run);
+	struct tt_tracer *tracer = tt_tracer_start(&spec, &run->common.tracer);
 	if (!tracer)
 		return tt_stop_requested() ? 0 : 1; /* Ctrl-C before tracing began is no error */
-	/*
-	 * Output is flushed after each batch of events read (common/tracer.c);
-	 * a large buffer makes that one write per batch, not per line.
-	 */
-	static char stdout_buffer[1 << 16];
-	setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
+	tt_output_buffer_stdout();
+	tt_output_init(&run->output, stdout, run->common.json);
 	/* Tracing is live: probes attached, buffers open. Say so. */
-	tt_output_init(&run->output, stdout);
-	if (run->counting)
-		fprintf(stderr, "Tracing; counting in the kernel until Ctrl-C.\n");
+	if (run->plan.live_note)
+		fprintf(stderr, "Tracing; %s.\n", run->plan.live_note);
 	else if (run->output.json)
 		fprintf(stderr, "Tracing; JSON lines on stdout until Ctrl-C.\n");
 	else
-		tool->print_header(&run->output);
+		print_header(run);
 	fflush(stdout);
-	status = tt_tracer_run(tracer);
-	if (run->counting && status == 0)
-		tool->print_counts(&run->output, tt_tracer_table_fd(tracer, "counts"));
+	int status = read_until_stopped(run, tracer);
+	for (size_t i = 0; status == 0 && i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (m->module->after_run &&
+		    m->module->after_run(m->state, tracer, &run->output, &run->columns) != 0)
+			status = 1;
+	}
 	tt_tracer_stop(tracer);
-	if (fflush(stdout) != 0)
+	if (tt_output_flush(&run->output) < 0)
 		status = 1;
 	return status;
 }
 
+/* Parses argv into run; 1 when the run is over already (--help, --version). */
+static int parse(struct tool_run *run, int argc, char **argv)
+{
+	if (set_up(run) != 0) {
+		tt_error("out of memory");
+		return -1;
+	}
+	const struct tt_command command = {
+	    .about = run->tool->about,
+	    .examples = run->tool->examples,
+	    .options = run->options,
+	    .option_count = run->option_count,
+	    .handle = route_option,
+	    .cookie = run,
+	};
+	if (tt_parse_command(&command, &run->common, argc, argv) != 0)
+		return -1;
+	return run->common.exit_now ? 1 : 0;
+}
+
 int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 {
-	struct tool_run run = {.tool = tool, .stride = (tool->event_size + 7) & ~(size_t)7};
-	struct tt_common_args common;
-	const struct tt_command command = {
-	    .about = tool->about,
-	    .examples = tool->examples,
-	    .options = tool->options,
-	    .option_count = tool->option_count,
-	    .handle = handle_option,
-	    .ctx = &run,
-	};
-	if (tt_parse_command(&command, &common, argc, argv) != 0)
-		return 1;
-	if (common.exit_now)
-		return 0;
-	run.counting = tool->counting && tool->counting();
-	if (tt_filters_check(&run.filters) != 0) {
-		tt_filters_close(&run.filters);
-		return 1;
+	struct tool_run run = {.tool = tool};
+	int status = parse(&run, argc, argv);
+	if (status == 0) {
+		if (build_plan(&run, !run.common.print_ebpf) != 0) {
+			status = 1;
+		} else if (run.common.print_ebpf) {
+			const struct tt_tracer_spec spec = tracer_spec(&run);
+			status =
+			    tt_tracer_print_text(&spec, &run.common.tracer, stdout) == 0 ? 0 : 1;
+		} else {
+			status = trace(&run);
+		}
+	} else {
+		status = status > 0 ? 0 : 1;
 	}
-
-	struct strbuf defines;
-	strbuf_init(&defines);
-	tt_filters_defines(&run.filters, &defines);
-	if (run.counting)
-		strbuf_append(&defines, "#define TT_COUNT 1\n");
-	common.tracer.defines = strbuf_text(&defines);
-	run.batch = aligned_alloc(8, BATCH_EVENTS * run.stride);
-	int status = 1;
-	if (common.tracer.defines && run.batch)
-		status = trace(&run, &common);
-	else
-		tt_error("out of memory");
-	free(run.batch);
-	strbuf_free(&defines);
-	tt_filters_close(&run.filters);
+	tear_down(&run);
 	return status;
+}
+
+int tt_tool_verify(const struct tt_tool *tool, int argc, char **argv)
+{
+	struct tool_run run = {.tool = tool};
+	int rc = parse(&run, argc, argv) == 0 && build_plan(&run, false) == 0 ? 0 : -1;
+	if (rc == 0) {
+		const struct tt_tracer_spec spec = tracer_spec(&run);
+		rc = tt_tracer_verify(&spec, &run.common.tracer);
+	}
+	tear_down(&run);
+	return rc;
+}
+
+int tt_tool_print(const struct tt_tool *tool, int argc, char **argv, FILE *out,
+                  const struct tt_clock *clock, const void *events, size_t count)
+{
+	struct tool_run run = {.tool = tool};
+	int rc = parse(&run, argc, argv) == 0 && build_plan(&run, false) == 0 ? 0 : -1;
+	if (rc == 0) {
+		tt_output_init(&run.output, out, run.common.json);
+		run.output.clock = *clock;
+		if (!run.output.json)
+			print_header(&run);
+		for (size_t i = 0; i < count; i++)
+			print_event(&run, (const char *)events + i * tool->event_size);
+	}
+	tear_down(&run);
+	return rc;
 }

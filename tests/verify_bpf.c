@@ -1,61 +1,69 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Every BPF program of every tool, on both backends and with every filter
- * shape, compiled and loaded into this kernel's verifier. This is how the
- * kprobe programs are checked on a kernel that cannot attach kprobes.
+ * Every BPF program of every tool, on both backends and with every option
+ * that changes the BPF text, alone and all together, compiled and loaded
+ * into this kernel's verifier through the same plan the tool builds from its
+ * command line. This is how the kprobe programs are checked on a kernel that
+ * cannot attach kprobes.
  */
+#include <linux/magic.h>
 #include <stdio.h>
-#include <sys/socket.h>
+#include <string.h>
+#include <sys/vfs.h>
 
-#include "filters.h"
 #include "check.h"
-#include "tcpaccept_programs.h"
-#include "tcpconnect_programs.h"
-#include "tracer.h"
+#include "tcpaccept_tool.h"
+#include "tcpconnect_tool.h"
 
-struct tool {
-	const char *name;
-	struct tt_tracer_spec spec;
-};
-
-static void verify(const struct tool *tool, enum tt_backend backend, const char *defines)
+/* The cgroup v2 mount: pure v2 hosts have it at /sys/fs/cgroup, hybrid ones below. */
+static const char *cgroup2_dir(void)
 {
-	struct tt_tracer_options opts = {.backend = backend, .defines = defines};
-	int rc = tt_tracer_verify(&tool->spec, &opts);
-	printf("%s %s %s: %s\n", tool->name, backend == TT_BACKEND_KPROBE ? "kprobe" : "tracepoint",
-	       defines[0] ? "with filters" : "without filters", rc == 0 ? "ok" : "FAILED");
+	static const char *const dirs[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+	for (size_t i = 0; i < 2; i++) {
+		struct statfs fs;
+		if (statfs(dirs[i], &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+			return dirs[i];
+	}
+	return NULL;
+}
+
+static void verify(const char *name, const struct tt_tool *tool, const char *backend,
+                   const char *options)
+{
+	char *argv[32] = {(char *)name, "--backend", (char *)backend}, copy[256];
+	int argc = 3;
+	snprintf(copy, sizeof(copy), "%s", options);
+	for (char *word = strtok(copy, " "); word && argc < 31; word = strtok(NULL, " "))
+		argv[argc++] = word;
+	int rc = tt_tool_verify(tool, argc, argv);
+	printf("%s --backend %s %s: %s\n", name, backend, options, rc == 0 ? "ok" : "FAILED");
 	CHECK(rc == 0);
 }
 
 int main(void)
 {
-	const struct tool tools[] = {
-	    {"tcpconnect",
-	     {.kprobe = &tcpconnect_kprobe_program,
-	      .tracepoint = &tcpconnect_tracepoint_program,
-	      .kernel_types = tcpconnect_kernel_types}},
-	    {"tcpaccept",
-	     {.kprobe = &tcpaccept_kprobe_program,
-	      .tracepoint = &tcpaccept_tracepoint_program,
-	      .kernel_types = tcpaccept_kernel_types}},
-	};
-	struct strbuf filters;
-	strbuf_init(&filters);
-	const struct tt_filters all = {.pid = 4242,
-	                               .has_uid = true,
-	                               .uid = 1000,
-	                               .family = AF_INET6,
-	                               .ports = {{80, 443, 8080}, 3},
-	                               .cgroup_dir = "/sys/fs/cgroup"};
-	tt_filters_defines(&all, &filters);
-	strbuf_append(&filters, "#define TT_COUNT 1\n"); /* tcpconnect -c */
-
-	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
-		verify(&tools[i], TT_BACKEND_KPROBE, "");
-		verify(&tools[i], TT_BACKEND_TRACEPOINT, "");
-		verify(&tools[i], TT_BACKEND_KPROBE, strbuf_text(&filters));
-		verify(&tools[i], TT_BACKEND_TRACEPOINT, strbuf_text(&filters));
+	char cgroup[128] = "";
+	if (cgroup2_dir())
+		snprintf(cgroup, sizeof(cgroup), "--cgroup %s", cgroup2_dir());
+	else
+		printf("no cgroup v2 mount: --cgroup not verified\n");
+	char all[256];
+	snprintf(all, sizeof(all), "-p 4242 -u 1000 -6 -P 80,443,8080 %s", cgroup);
+	char all_counted[300];
+	snprintf(all_counted, sizeof(all_counted), "%s -c", all);
+	/* Each option alone, then all at once (-4 and -6 exclude each other: -6 there). */
+	const char *const shared[] = {"",     "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
+	                              cgroup, all};
+	const char *const backends[] = {"kprobe", "tracepoint"};
+	for (size_t b = 0; b < 2; b++) {
+		for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+			if (i > 0 && !shared[i][0])
+				continue; /* no cgroup v2 here */
+			verify("tcpconnect", &tcpconnect_tool, backends[b], shared[i]);
+			verify("tcpaccept", &tcpaccept_tool, backends[b], shared[i]);
+		}
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], all_counted);
 	}
-	strbuf_free(&filters);
 	return check_done("verify_bpf");
 }

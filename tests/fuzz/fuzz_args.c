@@ -6,33 +6,12 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "filters.h"
-#include "output.h"
-#include "tool_main.h"
-
-static const struct tt_option options[] = {
-    TT_TIMESTAMP_OPTION, TT_PID_OPTION,  {'P', "port", "PORTS", ""},
-    TT_FAMILY_OPTIONS,   TT_UID_OPTIONS, TT_CONTAINER_OPTIONS,
-    TT_JSON_OPTION,
-};
-
-struct state {
-	struct tt_filters filters;
-	struct tt_output output;
-};
-
-static int handle(int key, const char *arg, void *ctx)
-{
-	struct state *st = ctx;
-	int rc = tt_filters_option(&st->filters, key, arg);
-	if (rc == 1)
-		rc = tt_output_option(&st->output, key);
-	return rc == 0 ? 0 : -1;
-}
+#include "tcpaccept_tool.h"
+#include "tcpconnect_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,16 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 
-	struct state st;
-	memset(&st, 0, sizeof(st));
-	struct tt_common_args common;
-	const struct tt_command cmd = {
-	    "", "", "", options, sizeof(options) / sizeof(options[0]), handle, &st};
-	if (tt_parse_command(&cmd, &common, argc, argv) == 0 && !common.exit_now) {
-		struct strbuf defines;
-		strbuf_init(&defines);
-		tt_filters_defines(&st.filters, &defines);
-		strbuf_free(&defines);
+	/* Through each tool's own route: its options, its modules' options and plans. */
+	FILE *out = fopen("/dev/null", "w");
+	struct tt_clock clock;
+	tt_clock_init(&clock);
+	if (out) {
+		tt_tool_print(&tcpconnect_tool, argc, argv, out, &clock, NULL, 0);
+		tt_tool_print(&tcpaccept_tool, argc, argv, out, &clock, NULL, 0);
+		fclose(out);
 	}
 	free(text);
 	return 0;

@@ -14,8 +14,10 @@
 #include <string.h>
 
 #include "json.h"
-#include "tcpaccept_output.h"
-#include "tcpconnect_output.h"
+#include "tcpaccept.h"
+#include "tcpaccept_tool.h"
+#include "tcpconnect.h"
+#include "tcpconnect_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,24 +40,33 @@ static void print_one(const uint8_t *data, size_t size, int json, int elapsed, i
 	FILE *out = open_memstream(&text, &len);
 	if (!out)
 		return;
-	struct tt_output o = {0};
-	tt_output_init(&o, out);
-	o.json = json;
-	o.elapsed = elapsed;
-	o.print_uid = uid;
-	if (data[0] & 1) {
-		struct tcpaccept_event e;
-		memset(&e, 0, sizeof(e));
-		memcpy(&e, data + 1, size - 1 < sizeof(e) ? size - 1 : sizeof(e));
-		tcpaccept_print_event(&o, &e);
-	} else {
-		struct tcpconnect_event e;
-		memset(&e, 0, sizeof(e));
-		memcpy(&e, data + 1, size - 1 < sizeof(e) ? size - 1 : sizeof(e));
-		tcpconnect_print_event(&o, &e);
-	}
+	char *argv[4] = {"fuzz"};
+	int argc = 1;
+	if (json)
+		argv[argc++] = "-j";
+	if (elapsed)
+		argv[argc++] = "-t";
+	if (uid)
+		argv[argc++] = "-U";
+	struct tt_clock clock;
+	tt_clock_init(&clock);
+	/* The event as the kernel might hand it over, header lines aside. */
+	union {
+		struct tcpaccept_event accept;
+		struct tcpconnect_event connect;
+	} e;
+	memset(&e, 0, sizeof(e));
+	memcpy(&e, data + 1, size - 1 < sizeof(e) ? size - 1 : sizeof(e));
+	const struct tt_tool *tool = data[0] & 1 ? &tcpaccept_tool : &tcpconnect_tool;
+	tt_tool_print(tool, argc, argv, out, &clock, &e, 1);
 	fclose(out);
-	check_line(text, len);
+	/* The line after the header, or the one JSON line. */
+	char *line = json ? text : memchr(text, '\n', len);
+	if (!line)
+		abort();
+	if (!json)
+		line++;
+	check_line(line, len - (size_t)(line - text));
 	free(text);
 }
 

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "format.h"
-#include "tcpaccept_output.h"
-#include "tcpconnect_output.h"
+#include "tcpaccept.h"
+#include "tcpaccept_tool.h"
+#include "tcpconnect.h"
+#include "tcpconnect_tool.h"
 
 static void test_addresses(void)
 {
@@ -57,19 +61,25 @@ static void test_clock(void)
 	CHECK_STR(rfc, "2023-11-14T22:13:21.234+00:00");
 }
 
-/* A tool's header and one event line, printed with a clock pinned at 2023-11-14T22:13:20Z. */
-static char *print_header_and_line(void (*header)(struct tt_output *),
-                                   void (*line)(struct tt_output *, const void *), const void *e)
+/* A tool's header and event lines for a command line, with a clock pinned at 2023-11-14T22:13:20Z.
+ */
+static char *print_lines(const struct tt_tool *tool, const char *options, const void *events,
+                         size_t count)
 {
+	char *argv[8] = {"test"}, copy[64];
+	int argc = 1;
+	snprintf(copy, sizeof(copy), "%s", options);
+	for (char *word = strtok(copy, " "); word && argc < 7; word = strtok(NULL, " "))
+		argv[argc++] = word;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct tt_output o = {0};
 	setenv("TZ", "UTC", 1);
-	tt_output_init(&o, out);
-	o.clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
-	header(&o);
-	line(&o, e);
+	struct tt_clock clock;
+	tt_clock_init(&clock);
+	clock.realtime_minus_monotonic_ns = 1700000000LL * 1000000000LL;
+	clock.start_ns = 0;
+	CHECK(tt_tool_print(tool, argc, argv, out, &clock, events, count) == 0);
 	fclose(out);
 	return text;
 }
@@ -77,31 +87,42 @@ static char *print_header_and_line(void (*header)(struct tt_output *),
 static void test_tcpconnect_line(void)
 {
 	struct tcpconnect_event e = {
-	    .ts_ns = 0, .pid = 4242, .family = AF_INET, .sport = 50000, .dport = 443};
-	memcpy(e.saddr, (unsigned char[]){10, 0, 0, 1}, 4);
-	memcpy(e.daddr, (unsigned char[]){10, 0, 0, 2}, 4);
-	memcpy(e.comm, "curl\x1b", 5);
-	char *text = print_header_and_line(tcpconnect_print_header, tcpconnect_print_event, &e);
+	    .base = {.head = {.ts_ns = 0, .pid = 4242, .uid = 1000},
+	             .flow = {.family = AF_INET, .lport = 50000, .rport = 443}}};
+	memcpy(e.base.flow.laddr, (unsigned char[]){10, 0, 0, 1}, 4);
+	memcpy(e.base.flow.raddr, (unsigned char[]){10, 0, 0, 2}, 4);
+	memcpy(e.base.head.comm, "curl\x1b", 5);
+	char *text = print_lines(&tcpconnect_tool, "", &e, 1);
 	CHECK_STR(text,
 	          "TIME     PID     COMM             SADDR           SPORT DADDR           DPORT\n"
 	          "22:13:20 4242    curl?            10.0.0.1        50000 10.0.0.2        443\n");
+	free(text);
+	text = print_lines(&tcpconnect_tool, "-U", &e, 1);
+	CHECK_STR(text, "TIME     UID    PID     COMM             SADDR           SPORT DADDR      "
+	                "     DPORT\n"
+	                "22:13:20 1000   4242    curl?            10.0.0.1        50000 10.0.0.2   "
+	                "     443\n");
+	free(text);
+	text = print_lines(&tcpconnect_tool, "-j", &e, 1);
+	CHECK_STR(text,
+	          "{\"time\": \"2023-11-14T22:13:20.000+00:00\", \"pid\": 4242, \"uid\": 1000, "
+	          "\"comm\": \"curl\\u001b\", \"ip\": 4, \"saddr\": \"10.0.0.1\", \"sport\": "
+	          "50000, \"daddr\": \"10.0.0.2\", \"dport\": 443}\n");
 	free(text);
 }
 
 static void test_tcpaccept_line(void)
 {
-	struct tcpaccept_event e = {.ts_ns = 2000000000ULL,
-	                            .pid = 77,
-	                            .family = AF_INET6,
-	                            .lport = 443,
-	                            .rport = 40000,
-	                            .backlog = 2,
-	                            .backlog_max = 7,
-	                            .flags = TCPACCEPT_BACKLOG_KNOWN};
-	inet_pton(AF_INET6, "2001:db8::1", e.laddr);
-	inet_pton(AF_INET6, "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe", e.raddr);
-	memcpy(e.comm, "nginx", 5);
-	char *text = print_header_and_line(tcpaccept_print_header, tcpaccept_print_event, &e);
+	struct tcpaccept_event e = {
+	    .base = {.head = {.ts_ns = 2000000000ULL, .pid = 77},
+	             .flow = {.family = AF_INET6, .lport = 443, .rport = 40000}},
+	    .backlog = 2,
+	    .backlog_max = 7,
+	    .flags = TCPACCEPT_BACKLOG_KNOWN};
+	inet_pton(AF_INET6, "2001:db8::1", e.base.flow.laddr);
+	inet_pton(AF_INET6, "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe", e.base.flow.raddr);
+	memcpy(e.base.head.comm, "nginx", 5);
+	char *text = print_lines(&tcpaccept_tool, "", &e, 1);
 	CHECK_STR(text, "TIME     PID     COMM             RADDR           RPORT LADDR           "
 	                "LPORT BL\n"
 	                "22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
@@ -110,10 +131,10 @@ static void test_tcpaccept_line(void)
 
 	/* A listener not known (accept() began before tracing): "-" and JSON null. */
 	e.flags = 0;
-	text = print_header_and_line(tcpaccept_print_header, tcpaccept_print_event, &e);
-	CHECK_STR(text, "TIME     PID     COMM             RADDR           RPORT LADDR           "
+	text = print_lines(&tcpaccept_tool, "-t", &e, 1);
+	CHECK_STR(text, "TIME(s)  PID     COMM             RADDR           RPORT LADDR           "
 	                "LPORT BL\n"
-	                "22:13:22 77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
+	                "2.000    77      nginx            2001:db8:ffff:ffff:ffff:ffff:ffff:fffe "
 	                "40000 2001:db8::1     443   -\n");
 	free(text);
 }

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Where a finished event goes: streamed to user space (tt_output.bpf.h), or
+ * with -c (TT_COUNT) counted per flow in the kernel, in the counts map that
+ * user space reads once tracing stops (common/features/count.c).
+ */
+#ifndef TT_SUBMIT_BPF_H
+#define TT_SUBMIT_BPF_H
+
+#include "tt_event.h"
+
+#ifdef TT_COUNT
+BPF_HASH(counts, struct tt_count_key, u64, 65536);
+
+/* event: a tool's event, starting with struct tt_event; result: its outcome, or 0. */
+static __always_inline void tt_count_event(const struct tt_event *event, u32 result)
+{
+	struct tt_count_key key = {};
+	key.flow = event->flow;
+	key.flow.lport = 0; /* counted per source address, not per source port */
+	key.cgroup_id = event->head.cgroup_id;
+	key.result = result;
+	counts.increment(key);
+}
+
+#define tt_submit_event(ctx, event) tt_count_event(&(event)->base, 0)
+#else
+#include "tt_output.bpf.h"
+
+#define tt_submit_event(ctx, event) tt_submit(ctx, event, sizeof(*(event)))
+#endif
+
+#endif

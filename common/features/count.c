@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "count.h"
+
+#include <bcc/libbpf.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "tracer.h"
+
+struct count {
+	bool wanted; /* -c */
+	const struct tt_flow_names *names;
+};
+
+struct counted_flow {
+	struct tt_count_key key;
+	uint64_t connects;
+};
+
+static int count_option(void *state, int key, const char *arg)
+{
+	(void)arg;
+	if (key != 'c')
+		return 1;
+	((struct count *)state)->wanted = true;
+	return 0;
+}
+
+static int count_plan(void *state, struct tt_plan *plan)
+{
+	struct count *c = state;
+	if (!c->wanted)
+		return 0;
+	c->names = plan->flow_names;
+	tt_plan_define(plan, "TT_COUNT 1");
+	plan->counting = true;
+	plan->live_note = "counting in the kernel until Ctrl-C";
+	return 0;
+}
+
+static int most_first(const void *a, const void *b)
+{
+	const struct counted_flow *x = a, *y = b;
+	return x->connects < y->connects ? 1 : x->connects > y->connects ? -1 : 0;
+}
+
+/* Every key of the counts map with its count; *count set. NULL and 0 when empty. */
+static struct counted_flow *read_counts(int counts_fd, size_t *count)
+{
+	size_t cap = 256;
+	struct counted_flow *flows = malloc(cap * sizeof(*flows));
+	struct tt_count_key key, next;
+	void *prev = NULL;
+	*count = 0;
+	while (flows && bpf_get_next_key(counts_fd, prev, &next) == 0) {
+		if (*count == cap) {
+			struct counted_flow *more = realloc(flows, 2 * cap * sizeof(*flows));
+			if (!more)
+				break;
+			flows = more;
+			cap *= 2;
+		}
+		if (bpf_lookup_elem(counts_fd, &next, &flows[*count].connects) == 0)
+			flows[(*count)++].key = next;
+		key = next;
+		prev = &key;
+	}
+	return flows;
+}
+
+static void print_row(const struct count *c, struct tt_output *o, const struct counted_flow *row,
+                      const struct tt_columns *columns)
+{
+	const struct tt_flow *f = &row->key.flow;
+	char laddr[TT_ADDR_STRLEN], raddr[TT_ADDR_STRLEN];
+	int family = f->family == AF_INET6 ? AF_INET6 : AF_INET;
+	tt_format_addr(family, f->laddr, laddr);
+	tt_format_addr(family, f->raddr, raddr);
+	if (o->json) {
+		fprintf(o->out, "{\"%s\": \"%s\", \"%s\": \"%s\", \"%s\": %u, \"connects\": %llu",
+		        c->names->laddr, laddr, c->names->raddr, raddr, c->names->rport, f->rport,
+		        (unsigned long long)row->connects);
+		tt_columns_count_json(columns, o, &row->key);
+		fputs("}\n", o->out);
+		return;
+	}
+	/* CONNECTS is the last column unless other modules add theirs. */
+	int width = tt_columns_count_cells(columns) ? 8 : 0;
+	fprintf(o->out, "%-15s %-15s %-5u %-*llu", laddr, raddr, f->rport, width,
+	        (unsigned long long)row->connects);
+	tt_columns_count_text(columns, o, &row->key);
+	fputc('\n', o->out);
+}
+
+static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_output *o,
+                           const struct tt_columns *columns)
+{
+	const struct count *c = state;
+	if (!c->wanted)
+		return 0;
+	size_t count;
+	struct counted_flow *flows = read_counts(tt_tracer_table_fd(tracer, "counts"), &count);
+	if (!flows) {
+		tt_error("out of memory");
+		return -1;
+	}
+	qsort(flows, count, sizeof(*flows), most_first);
+	if (!o->json) {
+		int width = tt_columns_count_cells(columns) ? 8 : 0;
+		fprintf(o->out, "%-15s %-15s %-5s %-*s", "LADDR", "RADDR", "RPORT", width,
+		        "CONNECTS");
+		tt_columns_count_header(columns, o);
+		fputc('\n', o->out);
+	}
+	for (size_t i = 0; i < count; i++)
+		print_row(c, o, &flows[i], columns);
+	free(flows);
+	return 0;
+}
+
+static const struct tt_option count_options[] = {
+    {'c', "count", NULL, "count attempts per flow in the kernel; print them at the end"},
+};
+
+const struct tt_module tt_count_module = {
+    .name = "count",
+    .options = count_options,
+    .option_count = 1,
+    .state_size = sizeof(struct count),
+    .option = count_option,
+    .plan = count_plan,
+    .after_run = count_after_run,
+};

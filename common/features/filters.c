@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "filters.h"
+
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "tracer.h"
+
+#include "log.h"
+
+/* The path becomes a C string in the BPF text: keep it plain. */
+static const char *path_problem(const char *path)
+{
+	if (!*path)
+		return "empty";
+	for (const char *p = path; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			return "has a quote, backslash or control character";
+	return NULL;
+}
+
+int tt_filters_option(struct tt_filters *filters, int key, const char *arg)
+{
+	const char *why = NULL;
+	switch (key) {
+	case 'p':
+		why = tt_parse_pid(arg, &filters->pid);
+		return why ? tt_bad_value("PID", arg, why) : 0;
+	case 'u':
+		why = tt_parse_uid(arg, &filters->uid);
+		filters->has_uid = !why;
+		return why ? tt_bad_value("UID", arg, why) : 0;
+	case 'P':
+		why = tt_parse_port_list(arg, &filters->ports);
+		return why ? tt_bad_value("port list", arg, why) : 0;
+	case '4':
+	case '6':
+		if (filters->family && filters->family != (key == '4' ? AF_INET : AF_INET6)) {
+			tt_error("-4 and -6 exclude each other");
+			return -1;
+		}
+		filters->family = key == '4' ? AF_INET : AF_INET6;
+		return 0;
+	case TT_OPT_CGROUP:
+		filters->cgroup_dir = arg;
+		return 0;
+	case TT_OPT_CGROUPMAP:
+	case TT_OPT_MNTNSMAP:
+		why = path_problem(arg);
+		if (why)
+			return tt_bad_value("map path", arg, why);
+		*(key == TT_OPT_CGROUPMAP ? &filters->cgroupmap : &filters->mntnsmap) = arg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* BCC's maps: a hash with 8-byte keys and value_size-byte values. */
+static int check_pinned_map(const char *option, const char *path, unsigned value_size)
+{
+	struct statfs fs;
+	if (statfs(path, &fs) != 0) {
+		tt_error("%s: %s: %s", option, path, strerror(errno));
+		return -1;
+	}
+	if (fs.f_type != BPF_FS_MAGIC) {
+		tt_error("%s: %s is not a pinned BPF map (not on a bpf filesystem)", option, path);
+		return -1;
+	}
+	int fd = bpf_obj_get(path);
+	if (fd < 0) {
+		tt_error("%s: cannot open pinned BPF map %s: %s", option, path, strerror(errno));
+		return -1;
+	}
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (rc != 0 || info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 ||
+	    info.value_size != value_size) {
+		tt_error("%s: %s must be a hash map with 8-byte keys and %u-byte values", option,
+		         path, value_size);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_filters(struct tt_filters *filters)
+{
+	filters->cgroup_fd = -1;
+	if (filters->cgroup_dir) {
+		struct statfs fs;
+		filters->cgroup_fd = open(filters->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (filters->cgroup_fd < 0) {
+			tt_error("--cgroup: cannot open %s: %s", filters->cgroup_dir,
+			         strerror(errno));
+			return -1;
+		}
+		if (fstatfs(filters->cgroup_fd, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+			tt_error("--cgroup: %s is not a cgroup v2 directory", filters->cgroup_dir);
+			return -1;
+		}
+	}
+	if (filters->cgroupmap && check_pinned_map("--cgroupmap", filters->cgroupmap, 8) != 0)
+		return -1;
+	if (filters->mntnsmap && check_pinned_map("--mntnsmap", filters->mntnsmap, 4) != 0)
+		return -1;
+	return 0;
+}
+
+void tt_filters_defines(const struct tt_filters *filters, struct tt_plan *plan)
+{
+	if (filters->pid)
+		tt_plan_define(plan, "TT_TARGET_PID %u", filters->pid);
+	if (filters->has_uid)
+		tt_plan_define(plan, "TT_TARGET_UID %u", filters->uid);
+	if (filters->family)
+		tt_plan_define(plan, "TT_TARGET_FAMILY %d", filters->family == AF_INET ? 2 : 10);
+	if (filters->ports.count) {
+		/* Up to TT_MAX_PORTS terms: longer than one tt_plan_define line. */
+		struct strbuf *defines = &plan->defines;
+		strbuf_append(defines, "#define TT_PORT_FILTER 1\n#define TT_PORT_MATCH(port) (");
+		for (size_t i = 0; i < filters->ports.count; i++)
+			strbuf_appendf(defines, "%s(port) == %u", i ? " || " : "",
+			               filters->ports.ports[i]);
+		strbuf_append(defines, ")\n");
+	}
+	if (filters->cgroup_dir)
+		tt_plan_define(plan, "TT_CGROUP_FILTER 1");
+	if (filters->cgroupmap)
+		tt_plan_define(plan, "TT_CGROUPMAP_PATH \"%s\"", filters->cgroupmap);
+	if (filters->mntnsmap)
+		tt_plan_define(plan, "TT_MNTNSMAP_PATH \"%s\"", filters->mntnsmap);
+}
+
+static const char *const task_members[] = {"nsproxy", NULL};
+static const char *const nsproxy_members[] = {"mnt_ns", NULL};
+static const char *const mnt_namespace_members[] = {"ns", NULL};
+static const char *const ns_common_members[] = {"inum", NULL};
+static const struct tt_kernel_struct mntns_structs[] = {
+    {"task_struct", task_members},
+    {"nsproxy", nsproxy_members},
+    {"ns_common", ns_common_members},
+    {"mnt_namespace", mnt_namespace_members},
+};
+
+static int filters_option(void *state, int key, const char *arg)
+{
+	return tt_filters_option(state, key, arg);
+}
+
+static int filters_plan(void *state, struct tt_plan *plan)
+{
+	struct tt_filters *filters = state;
+	if (check_filters(filters) != 0)
+		return -1;
+	tt_filters_defines(filters, plan);
+	if (filters->mntnsmap)
+		tt_plan_add_structs(plan, mntns_structs,
+		                    sizeof(mntns_structs) / sizeof(mntns_structs[0]), NULL);
+	return 0;
+}
+
+/* --cgroup: the directory's fd into the program's cgroup array, before attaching. */
+static int filters_after_load(void *state, struct tt_tracer *tracer)
+{
+	const struct tt_filters *filters = state;
+	if (!filters->cgroup_dir)
+		return 0;
+	int cgroup_array_fd = tt_tracer_table_fd(tracer, "tt_cgroup");
+	int index = 0;
+	if (cgroup_array_fd < 0 ||
+	    bpf_update_elem(cgroup_array_fd, &index, (void *)&filters->cgroup_fd, 0) != 0) {
+		tt_error("--cgroup: cannot set up the cgroup filter: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void filters_close(void *state)
+{
+	struct tt_filters *filters = state;
+	if (filters->cgroup_fd > 0) /* zeroed state: never opened */
+		close(filters->cgroup_fd);
+	filters->cgroup_fd = -1;
+}
+
+static const struct tt_option filter_options[] = {
+    {'p', "pid", "PID", "trace this process only"},
+    {'u', "uid", "UID", "trace this user only"},
+    {'4', "ipv4", NULL, "trace IPv4 only"},
+    {'6', "ipv6", NULL, "trace IPv6 only"},
+    {TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)"},
+    {TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)"},
+    {TT_OPT_MNTNSMAP, "mntnsmap", "PATH", "trace mount namespaces in this pinned BPF map (BCC's)"},
+};
+
+const struct tt_module tt_filters_module = {
+    .name = "filters",
+    .options = filter_options,
+    .option_count = sizeof(filter_options) / sizeof(filter_options[0]),
+    .state_size = sizeof(struct tt_filters),
+    .option = filters_option,
+    .plan = filters_plan,
+    .after_load = filters_after_load,
+    .close = filters_close,
+};

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Command-line filters, parsed and checked here and turned into #define
+ * lines for the BPF text (see bpfsrc/tt_helpers.bpf.h), so they run in the
+ * kernel and a filter not given compiles to nothing. What a port means
+ * (destination or local) is the tool's BPF text's business.
+ */
+#ifndef TT_FILTERS_H
+#define TT_FILTERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "module.h"
+#include "parse.h"
+
+/* Keys of the long-only filter options, for the tools' option tables. */
+enum {
+	TT_OPT_CGROUP = 300,
+	TT_OPT_CGROUPMAP,
+	TT_OPT_MNTNSMAP,
+};
+
+struct tt_filters {
+	uint32_t pid; /* 0: any */
+	bool has_uid;
+	uint32_t uid;
+	int family; /* 0: any; AF_INET or AF_INET6 */
+	struct tt_port_list ports;
+	const char *cgroup_dir; /* --cgroup: a cgroup v2 directory, descendants included */
+	const char *cgroupmap;  /* --cgroupmap: pinned hash of cgroup ids (BCC's) */
+	const char *mntnsmap;   /* --mntnsmap: pinned hash of mount namespace ids (BCC's) */
+	int cgroup_fd;
+};
+
+/*
+ * The filters as a module: -p, -u, -4, -6, --cgroup, --cgroupmap and
+ * --mntnsmap from its table, and -P from the tool's (whose port it is, is the
+ * tool's BPF text's business). Its state is a struct tt_filters.
+ */
+extern const struct tt_module tt_filters_module;
+
+/* Handles one filter option: 0, -1 after a one-line error, or 1 if key is not a filter. */
+int tt_filters_option(struct tt_filters *filters, int key, const char *arg);
+/* The #define lines of the filters given (for the fuzzer, which loads nothing). */
+void tt_filters_defines(const struct tt_filters *filters, struct tt_plan *plan);
+
+#endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "uid_column.h"
+
+struct uid_column {
+	bool wanted; /* -U */
+};
+
+static int uid_column_option(void *state, int key, const char *arg)
+{
+	(void)arg;
+	if (key != 'U')
+		return 1;
+	((struct uid_column *)state)->wanted = true;
+	return 0;
+}
+
+static int uid_column_plan(void *state, struct tt_plan *plan)
+{
+	if (((struct uid_column *)state)->wanted)
+		tt_plan_show_columns(plan);
+	return 0;
+}
+
+static void uid_column_header(void *state, struct tt_output *out)
+{
+	(void)state;
+	fprintf(out->out, "%-6s ", "UID");
+}
+
+static void uid_column_text(void *state, struct tt_output *out, const struct tt_event *event,
+                            const void *part)
+{
+	(void)state;
+	(void)part;
+	fprintf(out->out, "%-6u ", event->head.uid);
+}
+
+static const struct tt_option uid_column_options[] = {
+    {'U', "print-uid", NULL, "add a UID column"},
+};
+
+const struct tt_module tt_uid_column_module = {
+    .name = "uid column",
+    .options = uid_column_options,
+    .option_count = 1,
+    .state_size = sizeof(struct uid_column),
+    .option = uid_column_option,
+    .plan = uid_column_plan,
+    .column_place = TT_COLUMNS_LEAD,
+    .header = uid_column_header,
+    .text = uid_column_text,
+};

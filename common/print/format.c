@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "format.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+void tt_format_addr(int family, const void *addr, char buf[TT_ADDR_STRLEN])
+{
+	if (!inet_ntop(family, addr, buf, TT_ADDR_STRLEN))
+		snprintf(buf, TT_ADDR_STRLEN, "?");
+}
+
+void tt_format_safe(const char *text, size_t len, char *out, size_t out_size)
+{
+	size_t i = 0;
+	for (; i < len && i + 1 < out_size && text[i]; i++) {
+		unsigned char c = (unsigned char)text[i];
+		out[i] = text[i];
+		if (c < 0x20 || c == 0x7f)
+			out[i] = '?';
+	}
+	if (out_size)
+		out[i] = '\0';
+}
+
+void tt_format_comm(const char *comm, size_t len, char out[TT_COMM_TEXT_LEN])
+{
+	tt_format_safe(comm, len, out, TT_COMM_TEXT_LEN);
+}
+
+static int64_t timespec_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+void tt_clock_init(struct tt_clock *clock)
+{
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	memset(clock, 0, sizeof(*clock));
+	clock->realtime_minus_monotonic_ns = timespec_ns(&real) - timespec_ns(&mono);
+	clock->start_ns = (uint64_t)timespec_ns(&mono);
+	clock->cached_second = (time_t)-1;
+	tzset();
+}
+
+static int64_t wall_ns(const struct tt_clock *clock, uint64_t ktime_ns)
+{
+	return (int64_t)ktime_ns + clock->realtime_minus_monotonic_ns;
+}
+
+const char *tt_clock_hms(struct tt_clock *clock, uint64_t ktime_ns)
+{
+	time_t second = (time_t)(wall_ns(clock, ktime_ns) / 1000000000);
+	if (second != clock->cached_second) {
+		struct tm tm;
+		localtime_r(&second, &tm);
+		strftime(clock->cached_hms, sizeof(clock->cached_hms), "%H:%M:%S", &tm);
+		clock->cached_second = second;
+	}
+	return clock->cached_hms;
+}
+
+double tt_clock_elapsed(const struct tt_clock *clock, uint64_t ktime_ns)
+{
+	if (ktime_ns < clock->start_ns)
+		return 0.0;
+	return (double)(ktime_ns - clock->start_ns) / 1e9;
+}
+
+void tt_clock_rfc3339(const struct tt_clock *clock, uint64_t ktime_ns, char buf[40])
+{
+	int64_t ns = wall_ns(clock, ktime_ns);
+	time_t second = (time_t)(ns / 1000000000);
+	int millis = (int)((ns / 1000000) % 1000);
+	struct tm tm;
+	localtime_r(&second, &tm);
+	char date[24], zone[8];
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm); /* +hhmm; RFC 3339 wants +hh:mm */
+	snprintf(buf, 40, "%s.%03d%.3s:%.2s", date, millis, zone, zone + 3);
+}

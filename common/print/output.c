@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "output.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+
+void tt_output_init(struct tt_output *o, FILE *out, bool json)
+{
+	o->out = out;
+	o->json = json;
+	tt_clock_init(&o->clock);
+}
+
+void tt_output_task_header(const struct tt_output *o)
+{
+	fprintf(o->out, "%-7s %-16s ", "PID", "COMM");
+}
+
+void tt_output_task_text(const struct tt_output *o, const struct tt_event_head *head)
+{
+	char safe_comm[TT_COMM_TEXT_LEN];
+	tt_format_comm(head->comm, sizeof(head->comm), safe_comm);
+	fprintf(o->out, "%-7u %-16s ", head->pid, safe_comm);
+}
+
+void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head)
+{
+	char time[40];
+	tt_clock_rfc3339(&o->clock, head->ts_ns, time);
+	fprintf(o->out, "{\"time\": \"%s\", \"pid\": %u, \"uid\": %u, \"comm\": ", time, head->pid,
+	        head->uid);
+	tt_json_string(o->out, head->comm, sizeof(head->comm));
+}
+
+void tt_output_buffer_stdout(void)
+{
+	static char stdout_buffer[1 << 16];
+	setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
+}
+
+int tt_output_flush(struct tt_output *o)
+{
+	if (fflush(o->out) == 0 && !ferror(o->out))
+		return 0;
+	if (errno == EPIPE)
+		return 1;
+	tt_error("cannot write output: %s", strerror(errno));
+	return -1;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Where and how lines are printed: a table, or JSON lines with -j. Every line
+ * starts with the task of its event's head (PID, COMM; in JSON time, pid, uid,
+ * comm); the tool's printer and the modules' columns follow (module.h).
+ */
+#ifndef TT_OUTPUT_H
+#define TT_OUTPUT_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "format.h"
+#include "tt_event.h"
+
+struct tt_output {
+	FILE *out;
+	struct tt_clock clock; /* kernel timestamps to wall-clock time */
+	bool json;             /* -j: one JSON object per line, no header */
+};
+
+void tt_output_init(struct tt_output *o, FILE *out, bool json);
+
+/* "PID COMM " in the header, and the same cells of a line. */
+void tt_output_task_header(const struct tt_output *o);
+void tt_output_task_text(const struct tt_output *o, const struct tt_event_head *head);
+/* The JSON object's first members: {"time": ..., "pid": ..., "uid": ..., "comm": ... */
+void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head);
+
+/*
+ * A large stdout buffer, so that the flush after each batch of events is one
+ * write, not one per line.
+ */
+void tt_output_buffer_stdout(void);
+/* Flushes: 0 while stdout works; 1 after a closed pipe (a quiet end); -1 after another error. */
+int tt_output_flush(struct tt_output *o);
+
+#endif

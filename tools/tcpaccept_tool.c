@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+/* tcpaccept: its options, modules, BPF programs, kernel types and printer. */
+#include "tcpaccept_tool.h"
+
+#include "filters.h"
+#include "socket_types.h"
+#include "tcpaccept.h"
+#include "tcpaccept_output.h"
+#include "timestamp.h"
+#include "uid_column.h"
+
+#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+extern const char tcpaccept_kprobe_bpf[];
+extern const char tcpaccept_tracepoint_bpf[];
+
+static const struct tt_probe kprobe_probes[] = {
+    {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
+    {TT_KRETPROBE, "trace_accept_return", "inet_csk_accept"},
+};
+
+static const struct tt_probe tracepoint_probes[] = {
+    {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept", "syscalls:sys_enter_accept"},
+    {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept4", "syscalls:sys_enter_accept4"},
+    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},
+    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"},
+};
+
+static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, kprobe_probes,
+                                                 COUNT(kprobe_probes)};
+static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, tracepoint_probes,
+                                                     COUNT(tracepoint_probes)};
+
+static const char *const sock_members[] = {"__sk_common", "sk_protocol", "sk_ack_backlog",
+                                           "sk_max_ack_backlog", NULL};
+
+static const struct tt_kernel_struct kernel_structs[] = {
+    TT_PT_REGS_STRUCT,
+    TT_SOCK_COMMON_STRUCT,
+    {"sock", sock_members},
+    TT_FD_WALK_STRUCTS,
+};
+
+static const struct tt_kernel_types_spec kernel_types = {kernel_structs, COUNT(kernel_structs),
+                                                         TT_SOCKET_HEADERS TT_FD_WALK_HEADERS};
+
+static const struct tt_option options[] = {
+    {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)"},
+    {'P', "port", "PORT[,PORT...]", "trace these local (listening) ports only"},
+};
+
+static int handle_option(int key, const char *arg)
+{
+	(void)arg;
+	return key == 'T' ? 0 : 1; /* TIME is already the default */
+}
+
+static const struct tt_module_use modules[] = {
+    {&tt_filters_module, 0},
+    {&tt_timestamp_module, 0},
+    {&tt_uid_column_module, 0},
+};
+
+static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};
+
+const struct tt_tool tcpaccept_tool = {
+    .about = "Trace TCP passive connections (accept()).",
+    .examples = "  tcpaccept                   # trace every successful TCP accept()\n"
+		"  tcpaccept -t                # with seconds since start\n"
+		"  tcpaccept -p 181            # only process 181\n"
+		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
+		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
+		"  tcpaccept -j                # JSON lines\n",
+    .options = options,
+    .option_count = COUNT(options),
+    .handle_option = handle_option,
+    .modules = modules,
+    .module_count = COUNT(modules),
+    .kprobe = &kprobe_program,
+    .tracepoint = &tracepoint_program,
+    .kernel_types = &kernel_types,
+    .event_size = sizeof(struct tcpaccept_event),
+    .flow_names = &flow_names,
+    .print_header = tcpaccept_print_header,
+    .print_text = tcpaccept_print_text,
+    .print_json = tcpaccept_print_json,
+};
