@@ -112,7 +112,8 @@ def test_pinned_map_without_bpffs(option):
                        wrapper=mounts.private_mounts(mounts.no_bpffs()))
     assert r.returncode != 0
     assert r.stderr.splitlines() == [
-        "tcpaccept: %s: %s: No such file or directory" % (option, MISSING)]
+        "tcpaccept: %s: %s: No such file or directory (no bpf filesystem is mounted at %s)"
+        % (option, MISSING, mounts.BPFFS)]
 
 
 def test_pinned_map_missing_from_bpffs():
