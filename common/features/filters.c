@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <limits.h>
 #include <linux/magic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/vfs.h>
@@ -63,12 +65,35 @@ int tt_filters_option(struct tt_filters *filters, int key, const char *arg)
 	}
 }
 
+/*
+ * Whether the directory of path exists but is no bpf filesystem: then a
+ * missing map is missing because no bpffs is mounted there (in this mount
+ * namespace), which is worth saying.
+ */
+static bool dir_lacks_bpffs(const char *path, char *dir, size_t dir_size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	if (len >= dir_size)
+		return false;
+	memcpy(dir, slash ? path : ".", len);
+	dir[len] = '\0';
+	struct statfs fs;
+	return statfs(dir, &fs) == 0 && fs.f_type != BPF_FS_MAGIC;
+}
+
 /* BCC's maps: a hash with 8-byte keys and value_size-byte values. */
 static int check_pinned_map(const char *option, const char *path, unsigned value_size)
 {
 	struct statfs fs;
 	if (statfs(path, &fs) != 0) {
-		tt_error("%s: %s: %s", option, path, strerror(errno));
+		int err = errno;
+		char dir[PATH_MAX];
+		if (err == ENOENT && dir_lacks_bpffs(path, dir, sizeof(dir)))
+			tt_error("%s: %s: %s (no bpf filesystem is mounted at %s)", option, path,
+			         strerror(err), dir);
+		else
+			tt_error("%s: %s: %s", option, path, strerror(err));
 		return -1;
 	}
 	if (fs.f_type != BPF_FS_MAGIC) {

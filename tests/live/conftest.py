@@ -1,5 +1,6 @@
 import os
 import subprocess
+import tempfile
 
 import pytest
 
@@ -31,6 +32,36 @@ def server():
 def client():
     with ttlib.Peer(comm="tt-client") as peer:
         yield peer
+
+
+@pytest.fixture(scope="session")
+def cgroup2_root():
+    """The machine's cgroup v2 hierarchy, mounted at a directory of the
+    tests' own, so where (or whether) the machine mounts it does not matter."""
+    root = tempfile.mkdtemp(prefix="tt-cgroup2-")
+    subprocess.run(["mount", "-t", "cgroup2", "cgroup2", root], check=True)
+    try:
+        yield root
+    finally:
+        subprocess.run(["umount", "-l", root], check=True)
+        os.rmdir(root)
+
+
+@pytest.fixture
+def fresh_cgroup(cgroup2_root):
+    """A new cgroup v2 directory with a child; peers are moved in by tests
+    (ttlib.move_to_cgroup), and back to the root at the end."""
+    path = os.path.join(cgroup2_root, "tt-test-%d" % os.getpid())
+    child = os.path.join(path, "child")
+    os.makedirs(child)
+    try:
+        yield path, child
+    finally:
+        for d in (child, path):
+            with open(os.path.join(d, "cgroup.procs")) as procs:
+                for pid in procs.read().split():
+                    ttlib.move_to_cgroup(pid, cgroup2_root)
+            os.rmdir(d)
 
 
 @pytest.fixture

@@ -59,23 +59,6 @@ def test_private_type_tree_removed(tool):
         os.rmdir(tmp)
 
 
-@pytest.mark.parametrize("tool", TOOLS)
-def test_tracefs_not_mounted(tool, server, client):
-    """Where tracefs is not mounted, the tool mounts it for itself only."""
-    # In a mount namespace of the test's own, tracefs is unmounted; the tool
-    # must mount it again for itself, and the test's namespace is untouched.
-    script = ("umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing "
-              "2>/dev/null; test ! -e /sys/kernel/tracing/events || exit 99; exec \"$@\"")
-    t = Tracer(tool, wrapper=["unshare", "-m", "--propagation", "private",
-                              "sh", "-c", script, "sh"])
-    with t:
-        t.wait_header()
-        conn = ttlib.one_connection(server, client)
-        pid = str(pid_of_event(tool, server, client))
-        assert t.wait_for(lambda line: line.split()[1:2] == [pid] and str(conn["sport"]) in line)
-        assert t.stop() == 0, t.stderr
-
-
 BAD_INPUT = [
     (["-p", "abc"], "invalid PID 'abc'"),
     (["-p", "-5"], "invalid PID '-5'"),

@@ -3,11 +3,11 @@ against ground truth from the other end of the connection."""
 import datetime
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
+import mounts
 import ttlib
 from ttlib import Peer, Tracer
 
@@ -117,43 +117,12 @@ def test_ipv4_and_ipv6_exclude_each_other():
 
 # --cgroup, --cgroupmap, --mntnsmap ------------------------------------------
 
-def cgroup2_root():
-    with open("/proc/self/mounts") as mounts:
-        for line in mounts:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    pytest.fail("no cgroup2 mount on this machine")
-
-
-@pytest.fixture
-def fresh_cgroup():
-    """A new cgroup v2 directory with a child; peers are moved in by tests."""
-    path = os.path.join(cgroup2_root(), "tt-test-%d" % os.getpid())
-    child = os.path.join(path, "child")
-    os.makedirs(child)
-    try:
-        yield path, child
-    finally:
-        for d in (child, path):
-            with open(os.path.join(d, "cgroup.procs")) as procs:
-                for pid in procs.read().split():
-                    with open(os.path.join(cgroup2_root(), "cgroup.procs"), "w") as root:
-                        root.write(pid)
-            os.rmdir(d)
-
-
-def move_to_cgroup(pid, path):
-    with open(os.path.join(path, "cgroup.procs"), "w") as procs:
-        procs.write(str(pid))
-
-
 def test_cgroup_filter_with_descendants(server, fresh_cgroup):
     path, child = fresh_cgroup
     listener = server.listen("127.0.0.1")
     with Peer("tt-inside") as inside, Peer("tt-below") as below, Peer("tt-outside") as outside:
-        move_to_cgroup(inside.pid, path)
-        move_to_cgroup(below.pid, child)
+        ttlib.move_to_cgroup(inside.pid, path)
+        ttlib.move_to_cgroup(below.pid, child)
         with Tracer("tcpconnect", "--cgroup", path) as t:
             t.wait_header()
             c_out = outside.connect("127.0.0.1", listener["lport"])
@@ -173,37 +142,19 @@ def test_cgroup_not_a_cgroup():
     assert r.stderr.splitlines() == ["tcpconnect: --cgroup: /tmp is not a cgroup v2 directory"]
 
 
-@pytest.fixture
-def bpffs():
-    if not os.path.ismount("/sys/fs/bpf"):
-        subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"], check=True)
-    paths = []
-    yield paths
-    for p in paths:
-        if os.path.exists(p):
-            os.unlink(p)
+# Each pinned map lives in a bpffs of the tool's own namespace (tests/live/mounts.py).
+PINNED = mounts.BPFFS + "/tt_set"
 
 
-def pinned_set(bpffs, name, value_size, key):
-    """A pinned BPF hash map, as BCC's docs make them, holding key."""
-    path = "/sys/fs/bpf/tt_%s_%d" % (name, os.getpid())
-    bpffs.append(path)
-    subprocess.run(["bpftool", "map", "create", path, "type", "hash", "key", "8", "value",
-                    str(value_size), "entries", "128", "name", name[:15]], check=True)
-    key_bytes = [str(b) for b in key.to_bytes(8, "little")]
-    subprocess.run(["bpftool", "map", "update", "pinned", path, "key", *key_bytes,
-                    "value", *(["0"] * value_size)], check=True)
-    return path
-
-
-def test_cgroupmap_filter(server, fresh_cgroup, bpffs):
+def test_cgroupmap_filter(server, fresh_cgroup):
     path, _ = fresh_cgroup
     cgroup_id = os.stat(path).st_ino  # a cgroup v2 directory's inode is its id
     listener = server.listen("127.0.0.1")
     with Peer("tt-inside") as inside, Peer("tt-outside") as outside:
-        move_to_cgroup(inside.pid, path)
-        pinned = pinned_set(bpffs, "cgroupset", 8, cgroup_id)
-        with Tracer("tcpconnect", "--cgroupmap", pinned) as t:
+        ttlib.move_to_cgroup(inside.pid, path)
+        wrapper = mounts.private_mounts(mounts.bpffs_at(),
+                                        mounts.pinned_hash(PINNED, 8, 8, [cgroup_id]))
+        with Tracer("tcpconnect", "--cgroupmap", PINNED, wrapper=wrapper) as t:
             t.wait_header()
             outside.connect("127.0.0.1", listener["lport"])
             c_in = inside.connect("127.0.0.1", listener["lport"])
@@ -212,13 +163,14 @@ def test_cgroupmap_filter(server, fresh_cgroup, bpffs):
         assert {e[1] for e in t.events()} == {str(inside.pid)}, t.lines
 
 
-def test_mntnsmap_filter(server, bpffs):
+def test_mntnsmap_filter(server):
     listener = server.listen("127.0.0.1")
     with Peer("tt-inside", wrapper=["unshare", "-m"]) as inside, Peer("tt-outside") as outside:
         mntns = os.stat("/proc/%d/ns/mnt" % inside.pid).st_ino
         assert mntns != os.stat("/proc/self/ns/mnt").st_ino
-        pinned = pinned_set(bpffs, "mount_ns_set", 4, mntns)
-        with Tracer("tcpaccept", "--mntnsmap", pinned) as t:
+        wrapper = mounts.private_mounts(mounts.bpffs_at(),
+                                        mounts.pinned_hash(PINNED, 8, 4, [mntns]))
+        with Tracer("tcpaccept", "--mntnsmap", PINNED, wrapper=wrapper) as t:
             t.wait_header()
             l_in = inside.listen("127.0.0.1")
             outside.connect("127.0.0.1", listener["lport"])
@@ -228,14 +180,6 @@ def test_mntnsmap_filter(server, bpffs):
             assert connect_line(t, c_in, inside.pid, 4), t.lines
             t.stop()
         assert {e[1] for e in t.events()} == {str(inside.pid)}, t.lines
-
-
-def test_missing_pinned_map():
-    r = ttlib.run_tool("tcpaccept", "--cgroupmap", "/sys/fs/bpf/tt-no-such-map")
-    assert r.returncode != 0
-    assert len(r.stderr.splitlines()) == 1
-    assert r.stderr == ("tcpaccept: --cgroupmap: /sys/fs/bpf/tt-no-such-map: "
-                        "No such file or directory\n")
 
 
 # -c ---------------------------------------------------------------------------
@@ -335,12 +279,12 @@ def test_text_output_defuses_hostile_comm(tool, client):
     assert line.split()[2] == 'a"b\\c?d?[2J\udcff?', line  # 0xff passes through
 
 
-def test_pinned_map_of_the_wrong_kind(bpffs):
-    path = "/sys/fs/bpf/tt_array_%d" % os.getpid()
-    bpffs.append(path)
-    subprocess.run(["bpftool", "map", "create", path, "type", "array", "key", "4", "value", "8",
-                    "entries", "16", "name", "tt_array"], check=True)
-    r = ttlib.run_tool("tcpconnect", "--cgroupmap", path)
+def test_pinned_map_of_the_wrong_kind():
+    path = mounts.BPFFS + "/tt_array"
+    wrapper = mounts.private_mounts(
+        mounts.bpffs_at(),
+        f"bpftool map create {path} type array key 4 value 8 entries 16 name tt_array")
+    r = ttlib.run_tool("tcpconnect", "--cgroupmap", path, wrapper=wrapper)
     assert r.returncode != 0
     assert r.stderr.splitlines() == [
         "tcpconnect: --cgroupmap: %s must be a hash map with 8-byte keys and 8-byte values"

@@ -20,9 +20,10 @@ def tool_path(name):
     return os.path.join(BUILD, name)
 
 
-def run_tool(name, *args, env=None, timeout=60):
-    """Runs a tool to completion (for bad input, --ebpf, --help)."""
-    return subprocess.run([tool_path(name), *args], capture_output=True, text=True,
+def run_tool(name, *args, env=None, timeout=60, wrapper=()):
+    """Runs a tool to completion (for bad input, --ebpf, --help), under wrapper
+    (a command prefix)."""
+    return subprocess.run([*wrapper, tool_path(name), *args], capture_output=True, text=True,
                           env=env, timeout=timeout)
 
 
@@ -194,6 +195,9 @@ class Peer:
         self.close()
 
 
+def move_to_cgroup(pid, path):
+    with open(os.path.join(path, "cgroup.procs"), "w") as procs:
+        procs.write(str(pid))
 
 
 def bpf_json(*args):
