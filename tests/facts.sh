@@ -15,7 +15,7 @@ where() {
 
 echo "== facts"
 echo "kernel:      $(uname -r)"
-# The same tests the tools make (common/system_checks.c, common/ring_buffer.c).
+# The same tests the tools make (common/kernel/system_checks.c, common/buffers/ring_buffer.c).
 echo "kprobes:     $(yes_no test -e /sys/bus/event_source/devices/kprobe/type)"
 echo "BTF:         $(yes_no test -e /sys/kernel/btf/vmlinux)"
 echo "tracefs:     $(where tracefs)"
