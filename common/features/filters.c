@@ -13,9 +13,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "tracer.h"
-
 #include "log.h"
+#include "tracer.h"
 
 /* The path becomes a C string in the BPF text: keep it plain. */
 static const char *path_problem(const char *path)
@@ -52,6 +51,7 @@ int tt_filters_option(struct tt_filters *filters, int key, const char *arg)
 		return 0;
 	case TT_OPT_CGROUP:
 		filters->cgroup_dir = arg;
+		filters->cgroup_fd = -1; /* opened once every option is read */
 		return 0;
 	case TT_OPT_CGROUPMAP:
 	case TT_OPT_MNTNSMAP:
@@ -121,7 +121,6 @@ static int check_pinned_map(const char *option, const char *path, unsigned value
 
 static int check_filters(struct tt_filters *filters)
 {
-	filters->cgroup_fd = -1;
 	if (filters->cgroup_dir) {
 		struct statfs fs;
 		filters->cgroup_fd = open(filters->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -214,9 +213,8 @@ static int filters_after_load(void *state, struct tt_tracer *tracer)
 static void filters_close(void *state)
 {
 	struct tt_filters *filters = state;
-	if (filters->cgroup_fd > 0) /* zeroed state: never opened */
+	if (filters->cgroup_dir && filters->cgroup_fd >= 0)
 		close(filters->cgroup_fd);
-	filters->cgroup_fd = -1;
 }
 
 static const struct tt_option filter_options[] = {

@@ -30,7 +30,7 @@ struct tt_filters {
 	const char *cgroup_dir; /* --cgroup: a cgroup v2 directory, descendants included */
 	const char *cgroupmap;  /* --cgroupmap: pinned hash of cgroup ids (BCC's) */
 	const char *mntnsmap;   /* --mntnsmap: pinned hash of mount namespace ids (BCC's) */
-	int cgroup_fd;
+	int cgroup_fd;          /* --cgroup's directory, open from the plan on; else -1 */
 };
 
 /*
