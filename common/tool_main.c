@@ -108,22 +108,27 @@ static const void *part_of(const struct module_run *m, const void *event)
 	return m->part_offset ? (const char *)event + m->part_offset : NULL;
 }
 
+/* The shown modules' text cells at one place of a line (event NULL: the header's). */
+static void print_cells(struct tool_run *run, enum tt_column_place place, const void *event)
+{
+	for (size_t i = 0; i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (!m->columns || m->module->column_place != place)
+			continue;
+		if (!event && m->module->header)
+			m->module->header(m->state, &run->output);
+		else if (event && m->module->text)
+			m->module->text(m->state, &run->output, event, part_of(m, event));
+	}
+}
+
 static void print_header(struct tool_run *run)
 {
-	struct tt_output *o = &run->output;
-	for (size_t pass = 0; pass < 2; pass++) {
-		enum tt_column_place place = pass == 0 ? TT_COLUMNS_LEAD : TT_COLUMNS_TRAIL;
-		if (pass == 1)
-			run->tool->print_header(o);
-		for (size_t i = 0; i < run->columns.count; i++) {
-			struct module_run *m = &run->columns.modules[i];
-			if (m->columns && m->module->column_place == place && m->module->header)
-				m->module->header(m->state, o);
-		}
-		if (pass == 0)
-			tt_output_task_header(o);
-	}
-	fputc('\n', o->out);
+	print_cells(run, TT_COLUMNS_LEAD, NULL);
+	tt_output_task_header(&run->output);
+	run->tool->print_header(&run->output);
+	print_cells(run, TT_COLUMNS_TRAIL, NULL);
+	fputc('\n', run->output.out);
 }
 
 static void print_event(struct tool_run *run, const void *event)
@@ -141,18 +146,10 @@ static void print_event(struct tool_run *run, const void *event)
 		fputs("}\n", o->out);
 		return;
 	}
-	for (size_t pass = 0; pass < 2; pass++) {
-		enum tt_column_place place = pass == 0 ? TT_COLUMNS_LEAD : TT_COLUMNS_TRAIL;
-		if (pass == 1)
-			run->tool->print_text(o, event);
-		for (size_t i = 0; i < run->columns.count; i++) {
-			struct module_run *m = &run->columns.modules[i];
-			if (m->columns && m->module->column_place == place && m->module->text)
-				m->module->text(m->state, o, base, part_of(m, event));
-		}
-		if (pass == 0)
-			tt_output_task_text(o, &base->head);
-	}
+	print_cells(run, TT_COLUMNS_LEAD, event);
+	tt_output_task_text(o, &base->head);
+	run->tool->print_text(o, event);
+	print_cells(run, TT_COLUMNS_TRAIL, event);
 	fputc('\n', o->out);
 }
 
