@@ -154,8 +154,8 @@ probe_qemu() {
 # bookworm, trixie...).  The packages are fetched with `apt-get download`
 # through a private sources list and lists directory for that suite, on the
 # mirror this machine's own apt sources use, and unpacked with dpkg-deb -x
-# into $cache/<kver>/root: no maintainer scripts run, the host's apt state is
-# untouched, and later runs reuse the cache without any network access.
+# into $cache/<suite>/<kver>/root: no maintainer scripts run, the host's apt
+# state is untouched, and later runs reuse the cache without any network.
 
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
@@ -227,15 +227,15 @@ resolve_kernel_pkg() {
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
 }
 
-fetch_kernel() { # kver -> fills $cache/$kver
+fetch_kernel() { # kver -> fills $kdir/$kver
 	local kver=$1 dl dest common
-	is_root || skip "kernel $kver not in $cache and not root to fetch it"
+	is_root || skip "kernel $kver not in $kdir and not root to fetch it"
 	suite_update
 	# Leftovers of an interrupted fetch (we hold the lock, so not in use).
-	rm -rf "$cache"/.dl.* "$cache"/.new.*
-	dl=$(mktemp -d "$cache/.dl.XXXXXX")
-	dest=$cache/.new.$kver
-	log "fetching linux-image-$kver and headers from $suite into $cache (once)"
+	rm -rf "$kdir"/.dl.* "$kdir"/.new.*
+	dl=$(mktemp -d "$kdir/.dl.XXXXXX")
+	dest=$kdir/.new.$kver
+	log "fetching linux-image-$kver and headers from $suite into $kdir (once)"
 	apt_download "$dl" "linux-image-$kver" "linux-headers-$kver" ||
 		{ rm -rf "$dl"; skip "cannot apt-get download linux-image-$kver from $suite"; }
 	# linux-headers-<kver> symlinks into linux-headers-<abi>-common.
@@ -265,9 +265,8 @@ fetch_kernel() { # kver -> fills $cache/$kver
 	# TCG.  qemu can boot the uncompressed ELF vmlinux directly through its
 	# PVH entry point, so unpack it once here (optional: falls back).
 	extract_vmlinux "$dest/root/boot/vmlinuz-$kver" "$dest/vmlinux" || rm -f "$dest/vmlinux"
-	echo "$suite" >"$dest/suite"
-	rm -rf "${cache:?}/$kver"
-	mv "$dest" "$cache/$kver"
+	rm -rf "${kdir:?}/$kver"
+	mv "$dest" "$kdir/$kver"
 }
 
 extract_vmlinux() { # vmlinuz out
@@ -279,23 +278,20 @@ extract_vmlinux() { # vmlinuz out
 	[ "$(head -c 4 "$2" | od -An -c | tr -d ' ')" = '177ELF' ] || return 1
 }
 
-# The newest complete kernel in the cache that came from $suite.  Caches
-# filled before kernels were tagged with their suite hold the host's.
+# The newest complete kernel in the suite's part of the cache.
 newest_cached_kernel() {
-	local marker dir from host
-	host=$(host_suite)
-	find "$cache" -mindepth 2 -maxdepth 2 -name .complete 2>/dev/null |
-		while IFS= read -r marker; do
-			dir=${marker%/.complete}
-			from=$(cat "$dir/suite" 2>/dev/null || echo "$host")
-			if [ "$from" = "$suite" ]; then basename "$dir"; fi
-		done | sort -V | tail -n 1
+	find "$kdir" -mindepth 2 -maxdepth 2 -name .complete 2>/dev/null |
+		sed 's|.*/\([^/]*\)/\.complete$|\1|' | sort -V | tail -n 1
 }
 
 prepare_kernel() {
 	case $cache in *[[:space:]]*) die "TT_VM_CACHE must not contain spaces" ;; esac
-	mkdir -p "$cache" 2>/dev/null || skip "cannot create cache dir $cache"
-	suite_apt=$cache/apt/$suite
+	# Each suite has its own directory: its kernels and its apt state. (The
+	# kernels are one level deeper than this script once kept its one
+	# kernel, so older copies of it sharing the cache never pick them up.)
+	kdir=$cache/$suite
+	suite_apt=$kdir/apt
+	mkdir -p "$kdir" 2>/dev/null || skip "cannot create cache dir $kdir"
 	# Serialise cache filling between concurrent runs.  Opened read-only so
 	# that non-root users can use a cache that root filled.
 	[ -e "$cache/.lock" ] || : >>"$cache/.lock" || skip "cannot create $cache/.lock"
@@ -306,7 +302,7 @@ prepare_kernel() {
 		# Reuse the newest cached kernel: repeated runs need no network.
 		kver=$(newest_cached_kernel)
 		if [ -z "$kver" ]; then
-			is_root || skip "no kernel from $suite in $cache and not root to fetch one"
+			is_root || skip "no kernel from $suite in $kdir and not root to fetch one"
 			suite_update
 			pkg=$(resolve_kernel_pkg)
 			[ -n "$pkg" ] || skip "cannot find linux-image-amd64's dependency in $suite (apt-cache)"
@@ -315,14 +311,14 @@ prepare_kernel() {
 	if [ -n "$pkg" ]; then
 		kver=${pkg#linux-image-}
 	fi
-	if [ ! -e "$cache/$kver/.complete" ]; then
+	if [ ! -e "$kdir/$kver/.complete" ]; then
 		fetch_kernel "$kver"
-		touch "$cache/$kver/.complete"
+		touch "$kdir/$kver/.complete"
 	fi
 	flock -u 8
-	kroot=$cache/$kver/root
-	if [ -f "$cache/$kver/vmlinux" ] && [ "${TT_VM_PVH:-1}" = 1 ]; then
-		kernel_image=$cache/$kver/vmlinux
+	kroot=$kdir/$kver/root
+	if [ -f "$kdir/$kver/vmlinux" ] && [ "${TT_VM_PVH:-1}" = 1 ]; then
+		kernel_image=$kdir/$kver/vmlinux
 	else
 		kernel_image=$kroot/boot/vmlinuz-$kver
 	fi
@@ -464,7 +460,7 @@ build_initramfs() { # out
 	guest_init >"$st/init"
 	chmod 755 "$st/init"
 	local mods="" moddir=$kroot/lib/modules/$kver
-	[ -s "$moddir/modules.dep" ] || die "no $moddir/modules.dep (delete $cache/$kver to fetch it again)"
+	[ -s "$moddir/modules.dep" ] || die "no $moddir/modules.dep (delete $kdir/$kver to fetch it again)"
 	# shellcheck disable=SC2086 # one argument per module name
 	for f in $(module_load_order "$moddir" $initrd_modules); do
 		case $f in builtin:*) continue ;; missing:*) die "module ${f#*:} not found for $kver" ;; esac
