@@ -13,12 +13,21 @@
 #define BUCKETS (TT_DNS_NAMES_ENTRIES / WAYS)
 #define NS      1000000000ULL
 
-struct entry {
-	uint64_t learnt_ns; /* 0: free */
+struct answer {
+	uint64_t learnt_ns; /* 0: none */
 	uint64_t expires_ns;
-	uint8_t family;
-	uint8_t addr[16];
 	char name[TT_DNS_NAME_MAX + 1];
+};
+
+/*
+ * An address with its last two answers: connects are printed a batch at a
+ * time, after the batch's answers are learnt, so a connect may be printed
+ * after a later answer for its address; it still gets the one before.
+ */
+struct entry {
+	struct answer latest, before;
+	uint8_t family; /* 0: free */
+	uint8_t addr[16];
 };
 
 struct tt_dns_names {
@@ -54,8 +63,7 @@ static size_t bucket_index(int family, const uint8_t *addr)
 
 static bool same_addr(const struct entry *e, int family, const uint8_t *addr)
 {
-	return e->learnt_ns != 0 && e->family == (uint8_t)family &&
-	       memcmp(e->addr, addr, addr_len(family)) == 0;
+	return e->family == (uint8_t)family && memcmp(e->addr, addr, addr_len(family)) == 0;
 }
 
 /* The address's own entry, else a free or expired one, else the oldest answer's. */
@@ -67,9 +75,9 @@ static struct entry *slot_for(struct entry *bucket, int family, const uint8_t *a
 			return &bucket[i];
 	struct entry *oldest = &bucket[0];
 	for (size_t i = 0; i < WAYS; i++) {
-		if (bucket[i].learnt_ns == 0 || bucket[i].expires_ns <= now_ns)
+		if (bucket[i].family == 0 || bucket[i].latest.expires_ns <= now_ns)
 			return &bucket[i];
-		if (bucket[i].learnt_ns < oldest->learnt_ns)
+		if (bucket[i].latest.learnt_ns < oldest->latest.learnt_ns)
 			oldest = &bucket[i];
 	}
 	return oldest;
@@ -84,12 +92,16 @@ static void remember(struct tt_dns_names *names, int family, const uint8_t *addr
 		ttl = TT_DNS_NAMES_MIN_TTL_S;
 	if (ttl > TT_DNS_NAMES_MAX_TTL_S)
 		ttl = TT_DNS_NAMES_MAX_TTL_S;
-	slot->learnt_ns = now_ns ? now_ns : 1; /* 0 means free */
-	slot->expires_ns = now_ns + ttl * NS;
-	slot->family = (uint8_t)family;
-	memset(slot->addr, 0, sizeof(slot->addr));
-	memcpy(slot->addr, addr, addr_len(family));
-	memcpy(slot->name, name, TT_DNS_NAME_MAX + 1);
+	if (same_addr(slot, family, addr)) {
+		slot->before = slot->latest;
+	} else {
+		memset(slot, 0, sizeof(*slot));
+		slot->family = (uint8_t)family;
+		memcpy(slot->addr, addr, addr_len(family));
+	}
+	slot->latest.learnt_ns = now_ns;
+	slot->latest.expires_ns = now_ns + ttl * NS;
+	memcpy(slot->latest.name, name, TT_DNS_NAME_MAX + 1);
 }
 
 /* The question's name, from its wire form (labels, each after its length byte). */
@@ -162,6 +174,15 @@ int tt_dns_names_learn(struct tt_dns_names *names, const uint8_t *message, size_
 	return named;
 }
 
+/* The latest answer learnt by now_ns and not expired then, or NULL. */
+static const char *answer_at(const struct entry *e, uint64_t now_ns)
+{
+	const struct answer *a = e->latest.learnt_ns <= now_ns ? &e->latest : &e->before;
+	if (a->expires_ns == 0 || a->learnt_ns > now_ns || now_ns >= a->expires_ns)
+		return NULL;
+	return a->name;
+}
+
 const char *tt_dns_names_lookup(const struct tt_dns_names *names, int family, const uint8_t *addr,
                                 uint64_t now_ns)
 {
@@ -172,7 +193,7 @@ const char *tt_dns_names_lookup(const struct tt_dns_names *names, int family, co
 	}
 	const struct entry *bucket = names->entries[bucket_index(family, addr)];
 	for (size_t i = 0; i < WAYS; i++)
-		if (same_addr(&bucket[i], family, addr) && now_ns < bucket[i].expires_ns)
-			return bucket[i].name;
+		if (same_addr(&bucket[i], family, addr))
+			return answer_at(&bucket[i], now_ns);
 	return NULL;
 }

@@ -26,7 +26,7 @@ static void check_printable(const char *name)
 	if (len == 0 || len > TT_DNS_NAME_MAX)
 		abort();
 	char text[TT_DNS_NAME_MAX + 1];
-	tt_format_text(name, len, text, sizeof(text));
+	tt_format_safe(name, len, text, sizeof(text));
 	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			abort();

@@ -119,6 +119,9 @@ static void test_answers(struct tt_dns_names *names)
 	answer_a(&m, "other.tt.test", "192.0.2.1", 30);
 	CHECK(tt_dns_names_learn(names, m.bytes, m.len, 12 * S) == 1);
 	CHECK_STR(lookup(names, "192.0.2.1", 13 * S), "other.tt.test");
+	/* A connect between the two answers, looked up after both: the earlier. */
+	CHECK_STR(lookup(names, "192.0.2.1", 11 * S), "web.tt.test");
+	CHECK(lookup(names, "192.0.2.1", 9 * S) == NULL); /* before any answer */
 }
 
 static void test_not_answers(struct tt_dns_names *names)
