@@ -150,6 +150,20 @@ def test_address_no_answer_named(lab):
     assert query_of(line) == "-"
 
 
+@pytest.mark.valgrind
+def test_memcheck_clean_with_answers(lab):
+    """Answers learnt, garbage ignored, names printed: no error or leak under valgrind."""
+    with Tracer("tcpconnect", "-d", wrapper=ttlib.VALGRIND) as t:
+        t.wait_header(timeout=300)  # compiling under valgrind is slow
+        lab.request("garbage", messages=[os.urandom(200).hex(), "00" * 40])
+        conn = lab.request("raw", name="web.tt.test")
+        line = line_of(t, conn, timeout=60)
+        assert line, t.lines
+        status = t.stop(timeout=120)
+    assert query_of(line) == "web.tt.test"
+    ttlib.assert_memcheck_clean(t, status)
+
+
 def test_json_query_key(lab):
     with traced("-j") as t:
         t.wait_stderr("JSON lines")

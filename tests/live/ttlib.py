@@ -284,3 +284,18 @@ def one_connection(server, client):
     conn = client.connect("127.0.0.1", listener["lport"])
     server.accept(listener)
     return conn
+
+
+# valgrind memcheck for a tool: errors and definite leaks in our code fail it
+# (tests/valgrind/libbpf.supp names the libbpf noise).
+VALGRIND = ["valgrind", "--suppressions=" + os.path.join(REPO, "tests", "valgrind", "libbpf.supp"),
+            "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite"]
+
+
+def assert_memcheck_clean(tracer, status):
+    """A tool run under VALGRIND and stopped with status: no error, no leak."""
+    assert "ERROR SUMMARY: 0 errors" in tracer.stderr, tracer.stderr[-3000:]
+    assert ("definitely lost: 0 bytes" in tracer.stderr
+            or "no leaks are possible" in tracer.stderr), tracer.stderr[-3000:]
+    assert status == 0, tracer.stderr[-3000:]

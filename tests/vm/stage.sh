@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-cases=(tests/live/test_tcpconnect.py tests/live/test_tcpaccept.py tests/live/test_kprobes.py)
+cases=(tests/live/test_tcpconnect.py tests/live/test_tcpaccept.py tests/live/test_kprobes.py tests/live/test_dns.py)
 # The guest has tracefs mounted; a fresh machine with kprobes has not. One
 # tool is enough: both attach kprobes through the same common code, and each
 # case costs about 40 s under TCG.
