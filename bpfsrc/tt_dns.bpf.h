@@ -85,10 +85,16 @@ int tt_dns_ingress(struct __sk_buff *skb)
 	u64 captured = length < TT_DNS_PAYLOAD_MAX ? length : TT_DNS_PAYLOAD_MAX;
 	/*
 	 * The verifier wants the copy's bounds on the very register it is
-	 * given: check them after a barrier the compiler cannot see through.
+	 * given: one check at a time, each after a barrier the compiler cannot
+	 * see through, so that it neither fuses them into one range test on a
+	 * scratch register (Linux 6.1's verifier cannot carry those bounds
+	 * back) nor drops one as already known.
 	 */
 	asm volatile("" : "+r"(captured));
-	if (captured < TT_DNS_HEADER_LEN || captured > TT_DNS_PAYLOAD_MAX)
+	if (captured < TT_DNS_HEADER_LEN)
+		return 1;
+	asm volatile("" : "+r"(captured));
+	if (captured > TT_DNS_PAYLOAD_MAX)
 		return 1;
 	if (bpf_skb_load_bytes(skb, offset, event->payload, captured) != 0)
 		return 1;
