@@ -148,6 +148,16 @@ class Tracer:
         self.proc.stderr.close()
 
 
+def json_request(proc, op, **args):
+    """One request to a helper process speaking JSON lines (peer.py, dnslab.py)."""
+    proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
+    proc.stdin.flush()
+    answer = json.loads(proc.stdout.readline())
+    if "exception" in answer:
+        raise OSError(answer.get("errno"), answer["exception"])
+    return answer
+
+
 class Peer:
     """A separate process (peer.py) that connects, listens and accepts on request."""
 
@@ -166,12 +176,7 @@ class Peer:
         self.comm = comm
 
     def request(self, op, **args):
-        self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
-        self.proc.stdin.flush()
-        answer = json.loads(self.proc.stdout.readline())
-        if "exception" in answer:
-            raise OSError(answer.get("errno"), answer["exception"])
-        return answer
+        return json_request(self.proc, op, **args)
 
     def connect(self, addr, port, ip=4, **args):
         return self.request("connect", addr=addr, port=port, ip=ip, **args)
@@ -203,7 +208,7 @@ def move_to_cgroup(pid, path):
 def bpf_json(*args):
     out = subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True,
                          check=True).stdout
-    return json.loads(out or "[]")
+    return json.loads(out.strip() or "[]")  # some commands print a bare newline for none
 
 
 def kernel_objects_of(pid):
@@ -313,3 +318,18 @@ def kernel_takes_bpf_cmpxchg():
         return False
     os.close(fd)
     return True
+
+
+# valgrind memcheck for a tool: errors and definite leaks in our code fail it
+# (tests/valgrind/libbpf.supp names the libbpf noise).
+VALGRIND = ["valgrind", "--suppressions=" + os.path.join(REPO, "tests", "valgrind", "libbpf.supp"),
+            "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite"]
+
+
+def assert_memcheck_clean(tracer, status):
+    """A tool run under VALGRIND and stopped with status: no error, no leak."""
+    assert "ERROR SUMMARY: 0 errors" in tracer.stderr, tracer.stderr[-3000:]
+    assert ("definitely lost: 0 bytes" in tracer.stderr
+            or "no leaks are possible" in tracer.stderr), tracer.stderr[-3000:]
+    assert status == 0, tracer.stderr[-3000:]

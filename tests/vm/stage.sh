@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 125
 
 read -r -a suites <<<"${TT_VM_SUITES:-bullseye bookworm trixie}"
 live=tests/live
-all="$live/test_tcpconnect.py $live/test_tcpaccept.py $live/test_kprobes.py"
+all="$live/test_tcpconnect.py $live/test_tcpaccept.py $live/test_kprobes.py $live/test_dns.py"
 # What differs most between kernels: each tool's IPv4 and IPv6 paths, the
 # connect that fails, the one left in progress, BPF atomics or not, the
 # accept begun before the tracer, and the attachments themselves. Not the filters and options, whose
