@@ -17,6 +17,7 @@ traced, ... so that machine noise shows up as spread):
     ru_maxrss from wait4()), and the tracer's CPU time,
   * the "filter that matches nothing" cases: -p <other pid> and
     -P <unused port>,
+  * tcpconnect -d, whose DNS program meets every packet the storm receives,
   * where bpftrace is installed, a bpftrace peer of tcpconnect
     (bench/tcpconnect_peer.bt) as an extra row.
 
@@ -505,6 +506,11 @@ def build_cases(args, tool_paths, other_pid, unused_port):
                     fc = Case(f"{tool}{bl} {label}", tool, be, base + extra, col, match, filt)
                     fc.base = f"{tool}{bl}"
                     cases.append(fc)
+            if args.dns_case and tool == "tcpconnect":
+                # -d: every ingress packet of the storm also meets the DNS program.
+                dc = Case(f"{tool}{bl} -d", tool, be, base + ["-d"], col, match, None)
+                dc.base = f"{tool}{bl}"
+                cases.append(dc)
     if args.bpftrace_path:
         cases.append(Case("bpftrace peer (tcpconnect_peer.bt)", "peer", "bpftrace",
                           with_tracefs([args.bpftrace_path, "-B", "line", PEER_SCRIPT]),
@@ -700,6 +706,8 @@ def parse_args(argv):
                    help="comma list (default: tcpconnect,tcpaccept)")
     p.add_argument("--backends", type=csv, default=["default", "tracepoint"],
                    help="comma list; 'default' passes no --backend (default: default,tracepoint)")
+    p.add_argument("--no-dns-case", dest="dns_case", action="store_false",
+                   help="skip the tcpconnect -d case")
     p.add_argument("--no-filter-cases", dest="filter_cases", action="store_false",
                    help="skip the -p OTHER / -P UNUSED cases")
     p.add_argument("--unused-port", type=positive, default=None,

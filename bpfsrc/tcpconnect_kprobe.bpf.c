@@ -10,6 +10,9 @@
 #include "tt_sock.bpf.h"
 #include "tt_submit.bpf.h"
 #include "tcpconnect.h"
+#ifdef TT_DNS
+#include "tt_dns.bpf.h" /* -d: DNS answers, from a cgroup_skb program */
+#endif
 
 /* The socket each thread is connecting. */
 BPF_HASH(connecting, u32, struct sock *, 16384);

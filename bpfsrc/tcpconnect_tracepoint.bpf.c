@@ -20,6 +20,9 @@
 #include "tt_sock_protocol.bpf.h"
 #include "tt_submit.bpf.h"
 #include "tcpconnect.h"
+#ifdef TT_DNS
+#include "tt_dns.bpf.h" /* -d: DNS answers, from a cgroup_skb program */
+#endif
 
 /* Attempts waiting for their source port, by socket address. */
 BPF_TABLE("lru_hash", u64, struct tcpconnect_event, attempts, 16384);

@@ -18,6 +18,11 @@
 #define TT_TCP_SYN_SENT 2
 #define TT_TCP_CLOSE    7
 
+/* BPF_RINGBUF_OUTPUT sizes a ring with it (tt_output.bpf.h, tt_dns.bpf.h). */
+#if defined(TT_RING_BUFFER_PAGES) && !defined(PAGE_SIZE)
+#define PAGE_SIZE TT_PAGE_SIZE
+#endif
+
 #define TT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TT_MAX(a, b) ((a) > (b) ? (a) : (b))
 

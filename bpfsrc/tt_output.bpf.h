@@ -29,9 +29,6 @@ static __always_inline void tt_count_lost(int submit_error)
 }
 
 #ifdef TT_RING_BUFFER_PAGES
-#ifndef PAGE_SIZE
-#define PAGE_SIZE TT_PAGE_SIZE /* BPF_RINGBUF_OUTPUT sizes the ring with it */
-#endif
 BPF_RINGBUF_OUTPUT(events, TT_RING_BUFFER_PAGES);
 /* Events this CPU wrote since it last woke the reader. */
 BPF_PERCPU_ARRAY(tt_unwoken, u32, 1);

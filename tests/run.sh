@@ -2,7 +2,8 @@
 # Every test, as root on Debian 12: builds; static checks and a short fuzz run;
 # the unit tests and the BPF verifier check (ctest); the live tests against
 # this kernel (pytest), on the default backend and, where the kernel has
-# kprobes, on tracepoints too; the kprobe stage in a qemu guest (tests/vm/);
+# kprobes, on tracepoints too; the kprobe stage in qemu guests with Debian
+# 11's, 12's and 13's kernels (tests/vm/);
 # and the unit and live tests again under ASan and UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,7 @@ fi
 echo "== benchmark, smoke mode (checks the pipeline; never judged on timings)"
 /usr/bin/python3 bench/run.py --smoke || status=1
 /usr/bin/python3 bench/compare.py -r 1 -n 2000 tcpconnect=build/tcpconnect >/dev/null || status=1
-echo "== the kprobe stage: live cases in a qemu guest with Debian's kernel (tests/vm/)"
+echo "== the kprobe stage: live cases in qemu guests with Debian's kernels 5.10, 6.1, 6.12 (tests/vm/)"
 tests/vm/stage.sh || status=1
 echo "== unit and live tests again, built with AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DTT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

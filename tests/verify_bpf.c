@@ -50,7 +50,7 @@ int main(void)
 	char all[256];
 	snprintf(all, sizeof(all), "-p 4242 -u 1000 -6 -P 80,443,8080 %s", cgroup);
 	char all_counted[300];
-	snprintf(all_counted, sizeof(all_counted), "%s -c", all);
+	snprintf(all_counted, sizeof(all_counted), "%s -c -d", all);
 	/* Each option alone, then all at once (-4 and -6 exclude each other: -6 there). */
 	const char *const shared[] = {"",     "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
 	                              cgroup, all};
@@ -63,6 +63,7 @@ int main(void)
 			verify("tcpaccept", &tcpaccept_tool, backends[b], shared[i]);
 		}
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "-d");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_counted);
 	}
 	return check_done("verify_bpf");

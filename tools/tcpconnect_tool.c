@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "count.h"
+#include "dns.h"
 #include "filters.h"
 #include "socket_types.h"
 #include "tcpconnect.h"
@@ -60,10 +61,8 @@ static int handle_option(int key, const char *arg)
 }
 
 static const struct tt_module_use modules[] = {
-    {&tt_filters_module, 0},
-    {&tt_timestamp_module, 0},
-    {&tt_uid_column_module, 0},
-    {&tt_count_module, 0},
+    {&tt_filters_module, 0}, {&tt_timestamp_module, 0}, {&tt_uid_column_module, 0},
+    {&tt_count_module, 0},   {&tt_dns_module, 0},
 };
 
 static const struct tt_flow_names flow_names = {"saddr", "sport", "daddr", "dport"};
@@ -77,6 +76,7 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -6 -U            # only IPv6, with a UID column\n"
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
 		"  tcpconnect -j               # JSON lines\n"
+		"  tcpconnect -d               # with the DNS name asked for each DADDR\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",
     .options = options,
     .option_count = COUNT(options),

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup_link.h"
 #include "log.h"
 #include "stderr_capture.h"
 
@@ -22,6 +23,8 @@ static const char *kind_name(enum tt_probe_kind kind)
 		return "kretprobe";
 	case TT_RAW_TRACEPOINT:
 		return "raw tracepoint";
+	case TT_CGROUP_SKB_INGRESS:
+		return "cgroup ingress program";
 	default:
 		return "tracepoint";
 	}
@@ -35,9 +38,10 @@ static int load_function(void *module, const struct tt_probe *probe)
 		tt_error("BPF function %s is missing from the program", fn);
 		return -1;
 	}
-	int type = probe->kind == TT_TRACEPOINT       ? BPF_PROG_TYPE_TRACEPOINT
-	           : probe->kind == TT_RAW_TRACEPOINT ? BPF_PROG_TYPE_RAW_TRACEPOINT
-	                                              : BPF_PROG_TYPE_KPROBE;
+	int type = probe->kind == TT_TRACEPOINT           ? BPF_PROG_TYPE_TRACEPOINT
+	           : probe->kind == TT_RAW_TRACEPOINT     ? BPF_PROG_TYPE_RAW_TRACEPOINT
+	           : probe->kind == TT_CGROUP_SKB_INGRESS ? BPF_PROG_TYPE_CGROUP_SKB
+	                                                  : BPF_PROG_TYPE_KPROBE;
 	static char log[65536];
 	log[0] = '\0';
 	struct tt_stderr_capture cap;
@@ -53,9 +57,24 @@ static int load_function(void *module, const struct tt_probe *probe)
 	return fd;
 }
 
+/* The link to the cgroup v2 root; the link, once closed, detaches it. */
+static int attach_cgroup_ingress(struct tt_attachment *a)
+{
+	int root = tt_cgroup_root_open();
+	a->attach_fd = root < 0 ? -1 : tt_cgroup_link_ingress(a->prog_fd, root);
+	if (root >= 0)
+		close(root);
+	if (a->attach_fd < 0)
+		return -1; /* said why */
+	tt_info("linked %s to the cgroup root's ingress", a->probe->function);
+	return 0;
+}
+
 static int attach_one(struct tt_attachment *a)
 {
 	const struct tt_probe *probe = a->probe;
+	if (probe->kind == TT_CGROUP_SKB_INGRESS)
+		return attach_cgroup_ingress(a);
 	struct tt_stderr_capture cap;
 	tt_stderr_capture_begin(&cap);
 	if (probe->kind == TT_TRACEPOINT) {
@@ -93,7 +112,8 @@ static void detach_one(struct tt_attachment *a)
 {
 	struct tt_stderr_capture cap;
 	tt_stderr_capture_begin(&cap);
-	if (a->attach_fd >= 0 && a->probe->kind == TT_RAW_TRACEPOINT) {
+	if (a->attach_fd >= 0 &&
+	    (a->probe->kind == TT_RAW_TRACEPOINT || a->probe->kind == TT_CGROUP_SKB_INGRESS)) {
 		close(a->attach_fd);
 	} else if (a->attach_fd >= 0) {
 		bpf_close_perf_event_fd(a->attach_fd);

@@ -10,7 +10,18 @@
  * arguments: no perf record is built for each hit, which a frequent
  * tracepoint like sock:inet_sock_set_state makes worth having.
  */
-enum tt_probe_kind { TT_KPROBE, TT_KRETPROBE, TT_TRACEPOINT, TT_RAW_TRACEPOINT };
+/*
+ * A cgroup_skb ingress program sees every packet delivered to a socket of
+ * this host; it is linked to the cgroup v2 root (load/cgroup_link.h), and
+ * its target is unused.
+ */
+enum tt_probe_kind {
+	TT_KPROBE,
+	TT_KRETPROBE,
+	TT_TRACEPOINT,
+	TT_RAW_TRACEPOINT,
+	TT_CGROUP_SKB_INGRESS
+};
 
 struct tt_probe {
 	enum tt_probe_kind kind;
@@ -21,7 +32,7 @@ struct tt_probe {
 struct tt_attachment {
 	const struct tt_probe *probe;
 	int prog_fd;
-	int attach_fd;       /* the perf event, or the raw tracepoint's link */
+	int attach_fd;       /* the perf event, or the raw tracepoint's or cgroup's link */
 	int owns_prog;       /* the first attachment of a function closes its program */
 	char event_name[64]; /* kprobe event, for kernels that attach through kprobe_events */
 };

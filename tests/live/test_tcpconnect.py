@@ -94,6 +94,15 @@ def test_connect_in_progress(isolated_netns):
         assert len(matching(t, conn, client.pid)) == 1, t.lines
 
 
+def test_bpf_atomics_used_where_the_kernel_has_them():
+    """The tracepoint backend keeps attempts in a compare-and-swap table where
+    the verifier takes BPF atomics (5.12+), and in a hash map alone where it
+    does not (Debian 11's 5.10): the tool's probe must agree with the kernel."""
+    text = ttlib.run_tool("tcpconnect", "--backend", "tracepoint", "--ebpf").stdout
+    assert "RAW_TRACEPOINT_PROBE" in text, text[-500:]
+    assert ("#define TT_BPF_ATOMICS 1" in text) == ttlib.kernel_takes_bpf_cmpxchg()
+
+
 def test_pid_filter(server):
     listener = server.listen("127.0.0.1")
     with ttlib.Peer("tt-wanted") as wanted, ttlib.Peer("tt-other") as other:

@@ -148,6 +148,16 @@ class Tracer:
         self.proc.stderr.close()
 
 
+def json_request(proc, op, **args):
+    """One request to a helper process speaking JSON lines (peer.py, dnslab.py)."""
+    proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
+    proc.stdin.flush()
+    answer = json.loads(proc.stdout.readline())
+    if "exception" in answer:
+        raise OSError(answer.get("errno"), answer["exception"])
+    return answer
+
+
 class Peer:
     """A separate process (peer.py) that connects, listens and accepts on request."""
 
@@ -166,12 +176,7 @@ class Peer:
         self.comm = comm
 
     def request(self, op, **args):
-        self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
-        self.proc.stdin.flush()
-        answer = json.loads(self.proc.stdout.readline())
-        if "exception" in answer:
-            raise OSError(answer.get("errno"), answer["exception"])
-        return answer
+        return json_request(self.proc, op, **args)
 
     def connect(self, addr, port, ip=4, **args):
         return self.request("connect", addr=addr, port=port, ip=ip, **args)
@@ -203,7 +208,7 @@ def move_to_cgroup(pid, path):
 def bpf_json(*args):
     out = subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True,
                          check=True).stdout
-    return json.loads(out or "[]")
+    return json.loads(out.strip() or "[]")  # some commands print a bare newline for none
 
 
 def kernel_objects_of(pid):
@@ -279,3 +284,52 @@ def one_connection(server, client):
     conn = client.connect("127.0.0.1", listener["lport"])
     server.accept(listener)
     return conn
+
+
+def kernel_takes_bpf_cmpxchg():
+    """The verifier's own answer, asked through bpf(2) here: does it load a
+    program with an atomic compare-and-swap (BPF_ATOMIC, Linux 5.12+)?"""
+    import ctypes
+    import struct
+
+    def insn(code, dst=0, src=0, off=0, imm=0):
+        return struct.pack("<BBhi", code, (src << 4) | dst, off, imm)
+    r10, stack = 10, -8
+    prog = b"".join([
+        insn(0x7a, dst=r10, off=stack),                        # *(u64 *)(r10 - 8) = 0
+        insn(0xb7, dst=0), insn(0xb7, dst=1, imm=1),           # r0 = 0 (expected), r1 = 1
+        insn(0xdb, dst=r10, src=1, off=stack, imm=0xf1),       # cmpxchg(r10 - 8, r0, r1)
+        insn(0xb7, dst=0), insn(0x95),                         # return 0
+    ])
+    code = ctypes.create_string_buffer(prog, len(prog))
+    license = ctypes.create_string_buffer(b"GPL")
+    bpf_prog_load, raw_tracepoint = 5, 17
+    attr = struct.pack("<IIQQIIQ", raw_tracepoint, len(prog) // 8, ctypes.addressof(code),
+                       ctypes.addressof(license), 0, 0, 0)
+    attr_buf = ctypes.create_string_buffer(attr, 128)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    sys_bpf = 321  # x86-64
+    fd = libc.syscall(ctypes.c_long(sys_bpf), ctypes.c_long(bpf_prog_load), attr_buf,
+                      ctypes.c_uint(128))
+    if fd < 0:
+        err = ctypes.get_errno()
+        assert err in (22, 13, 524), "bpf(BPF_PROG_LOAD): %s" % os.strerror(err)
+        return False
+    os.close(fd)
+    return True
+
+
+# valgrind memcheck for a tool: errors and definite leaks in our code fail it
+# (tests/valgrind/libbpf.supp names the libbpf noise).
+VALGRIND = ["valgrind", "--suppressions=" + os.path.join(REPO, "tests", "valgrind", "libbpf.supp"),
+            "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite"]
+
+
+def assert_memcheck_clean(tracer, status):
+    """A tool run under VALGRIND and stopped with status: no error, no leak."""
+    assert "ERROR SUMMARY: 0 errors" in tracer.stderr, tracer.stderr[-3000:]
+    assert ("definitely lost: 0 bytes" in tracer.stderr
+            or "no leaks are possible" in tracer.stderr), tracer.stderr[-3000:]
+    assert status == 0, tracer.stderr[-3000:]

@@ -1,11 +1,11 @@
 #!/bin/bash
 # run-in-guest.sh - run one command inside a throw-away qemu guest that boots
-# Debian 12's distribution kernel, with the host's root filesystem as the
-# guest's root.  Used to test the kprobe backend of tcptools on a kernel that
+# a Debian distribution kernel (Debian 12's by default; --suite picks another
+# release's), with the host's root filesystem as the guest's root.  Used to test the kprobe backend of tcptools on a kernel that
 # has kprobes (the CI host's kernel may not).
 #
-# Usage: tests/vm/run-in-guest.sh [--timeout SECONDS] [--env NAME=VALUE]... \
-#            -- COMMAND [ARGS...]
+# Usage: tests/vm/run-in-guest.sh [--timeout SECONDS] [--suite SUITE]
+#            [--env NAME=VALUE]... -- COMMAND [ARGS...]
 #
 # COMMAND is exec'ed with ARGS as an argv (no shell parsing); wrap it in
 # `sh -c '...'` for shell syntax.  It runs as root in a chroot of the host's
@@ -28,17 +28,22 @@ cache=${TT_VM_CACHE:-/var/cache/tcptools-vm}
 mem=${TT_VM_MEM:-2048}
 smp=${TT_VM_SMP:-2}
 debug=${TT_VM_DEBUG:-0}
+suite=${TT_VM_SUITE:-}
 extra_env=()
 
-# Modules the guest needs before it can mount its root, in dependency order
-# (busybox insmod does not resolve dependencies).  overlay makes the
-# read-only 9p root writable (copy-on-write into guest RAM).
-initrd_modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
-virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
+# Modules the guest needs before it can mount its root; what they depend on
+# differs between kernels (netfs, fscache, virtio_pci_*_dev come and go), so
+# the initramfs gets their closure from the kernel's modules.dep.  overlay
+# makes the read-only 9p root writable (copy-on-write into guest RAM).
+initrd_modules="virtio_pci 9pnet_virtio 9p overlay"
 
 # 9p message size: the virtio transport of 6.1 caps it at 512000 bytes; the
 # kernel default (8 KiB on older kernels) makes every file read slow.
 msize=512000
+
+# This machine's Debian codename, the default suite.
+# shellcheck disable=SC1091 # the host's own file
+host_suite() { (. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}"); }
 
 usage() {
 	sed -n '/^# Usage:/,/^# See /{s/^# \{0,1\}//;p}' "$0" >&2
@@ -64,6 +69,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
 	--timeout=*) timeout_s=${1#*=}; shift ;;
+	--suite) [ $# -ge 2 ] || usage; suite=$2; shift 2 ;;
+	--suite=*) suite=${1#*=}; shift ;;
 	--env) [ $# -ge 2 ] || usage; extra_env+=("$2"); shift 2 ;;
 	--env=*) extra_env+=("${1#*=}"); shift ;;
 	-h | --help) usage 0 ;;
@@ -73,6 +80,10 @@ while [ $# -gt 0 ]; do
 done
 [ $# -ge 1 ] || usage
 case $timeout_s in '' | *[!0-9]*) die "--timeout needs a number of seconds" ;; esac
+[ -n "$suite" ] || suite=$(host_suite)
+case $suite in
+'' | *[!a-z]*) die "--suite wants a Debian codename (bullseye, bookworm, trixie), got: '$suite'" ;;
+esac
 for kv in "${extra_env[@]}"; do
 	case $kv in [A-Za-z_]*=*) ;; *) die "--env wants NAME=VALUE, got: $kv" ;; esac
 done
@@ -138,47 +149,101 @@ probe_qemu() {
 # ------------------------------------------------------- kernel in the cache
 
 # The guest kernel is Debian's linux-image-<abi>-amd64 plus its headers
-# (libbcc compiles BPF programs against /lib/modules/$(uname -r)/build).  The
-# packages are fetched with `apt-get download` and unpacked with dpkg-deb -x
-# into $cache/<kver>/root: no maintainer scripts run, the host is untouched,
-# and later runs reuse the cache without any network access.
+# (libbcc compiles BPF programs against /lib/modules/$(uname -r)/build when
+# asked to use headers) from one Debian suite (TT_VM_SUITE: bullseye,
+# bookworm, trixie...).  The packages are fetched with `apt-get download`
+# through a private sources list and lists directory for that suite, on the
+# mirror this machine's own apt sources use, and unpacked with dpkg-deb -x
+# into $cache/<suite>/<kver>/root: no maintainer scripts run, the host's apt
+# state is untouched, and later runs reuse the cache without any network.
+
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# The site (mirror URL) of the host's apt source for one suite, e.g.
+# "bookworm-security" -> http://<mirror>/debian-security.
+host_site_of() { # suite
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
+	apt-get indextargets --format '$(RELEASE) $(SITE)' 'Identifier: Packages' 2>/dev/null |
+		awk -v s="$1" '$1 == s { print $2; exit }'
+}
+
+# Writes $suite_apt/sources.list: the suite and its security updates, at the
+# sites the host uses for its own suite.
+write_suite_sources() {
+	local host main security
+	host=$(host_suite)
+	[ -n "$host" ] || skip "cannot read this machine's Debian codename (/etc/os-release)"
+	main=$(host_site_of "$host")
+	[ -n "$main" ] || skip "no Debian archive for $host in this machine's apt sources"
+	security=$(host_site_of "$host-security")
+	[ -r "$keyring" ] || skip "no $keyring (debian-archive-keyring)"
+	mkdir -p "$suite_apt/lists/partial" "$suite_apt/cache/archives/partial" "$suite_apt/empty"
+	{
+		echo "deb [signed-by=$keyring] $main $suite main"
+		if [ -n "$security" ]; then
+			echo "deb [signed-by=$keyring] $security $suite-security main"
+		fi
+	} >"$suite_apt/sources.list"
+}
+
+# apt-get or apt-cache on the suite's private sources, lists and package
+# cache; no pinning from the host's preferences.
+suite_apt() { # apt-get|apt-cache args...
+	local tool=$1
+	shift
+	"$tool" -o Dir::Etc::SourceList="$suite_apt/sources.list" \
+		-o Dir::Etc::SourceParts="$suite_apt/empty" \
+		-o Dir::Etc::Preferences="$suite_apt/empty/none" \
+		-o Dir::Etc::PreferencesParts="$suite_apt/empty" \
+		-o Dir::State::Lists="$suite_apt/lists" -o Dir::Cache="$suite_apt/cache" "$@"
+}
+
+suite_updated=0
+suite_update() {
+	[ "$suite_updated" = 0 ] || return 0
+	write_suite_sources
+	log "apt-get update for $suite (private lists in $suite_apt)"
+	suite_apt apt-get update -q >>"$rundir/apt.log" 2>&1 ||
+		{ tail -n 5 "$rundir/apt.log" >&2; skip "apt-get update for $suite failed"; }
+	suite_updated=1
+}
 
 apt_download() { # dir pkg...
 	local dir=$1
 	shift
 	# apt drops privileges to _apt for downloads; let it write there.
 	chown _apt "$dir" 2>/dev/null || true
-	apt_retry env --chdir="$dir" apt-get download -q "$@"
+	(cd "$dir" && suite_apt apt-get download -q "$@") >>"$rundir/apt.log" 2>&1 && return 0
+	tail -n 5 "$rundir/apt.log" >&2
+	return 1
 }
 
-# Print the package linux-image-amd64 currently depends on.  Only called
-# when nothing is cached yet; refresh the lists first, since the security
-# archive drops superseded kernel packages and stale lists name those.
+# The package linux-image-amd64 depends on in the suite.  Only called when
+# nothing is cached yet for it; the lists are refreshed first, since the
+# security archive drops superseded kernel packages and stale lists name those
+# (suite_update, in the caller: not in the subshell of a $(...)).
 resolve_kernel_pkg() {
-	if [ "$apt_updated" = 0 ] && is_root; then
-		apt-get update -q >>"$rundir/apt.log" 2>&1 || log "warning: apt-get update failed"
-		apt_updated=1
-	fi
-	apt-cache depends linux-image-amd64 2>/dev/null |
+	suite_apt apt-cache depends linux-image-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
 }
 
-fetch_kernel() { # kver -> fills $cache/$kver
+fetch_kernel() { # kver -> fills $kdir/$kver
 	local kver=$1 dl dest common
-	is_root || skip "kernel $kver not in $cache and not root to fetch it"
+	is_root || skip "kernel $kver not in $kdir and not root to fetch it"
+	suite_update
 	# Leftovers of an interrupted fetch (we hold the lock, so not in use).
-	rm -rf "$cache"/.dl.* "$cache"/.new.*
-	dl=$(mktemp -d "$cache/.dl.XXXXXX")
-	dest=$cache/.new.$kver
-	log "fetching linux-image-$kver and headers into $cache (once)"
+	rm -rf "$kdir"/.dl.* "$kdir"/.new.*
+	dl=$(mktemp -d "$kdir/.dl.XXXXXX")
+	dest=$kdir/.new.$kver
+	log "fetching linux-image-$kver and headers from $suite into $kdir (once)"
 	apt_download "$dl" "linux-image-$kver" "linux-headers-$kver" ||
-		{ rm -rf "$dl"; skip "cannot apt-get download linux-image-$kver"; }
+		{ rm -rf "$dl"; skip "cannot apt-get download linux-image-$kver from $suite"; }
 	# linux-headers-<kver> symlinks into linux-headers-<abi>-common.
-	common=$(apt-cache depends "linux-headers-$kver" 2>/dev/null |
+	common=$(suite_apt apt-cache depends "linux-headers-$kver" 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\)$/\1/p' | head -n 1)
 	if [ -n "$common" ]; then
 		apt_download "$dl" "$common" ||
-			{ rm -rf "$dl"; skip "cannot apt-get download $common"; }
+			{ rm -rf "$dl"; skip "cannot apt-get download $common from $suite"; }
 	fi
 	mkdir -p "$dest/root"
 	local deb
@@ -187,6 +252,12 @@ fetch_kernel() { # kver -> fills $cache/$kver
 	done
 	rm -rf "$dl"
 	[ -f "$dest/root/boot/vmlinuz-$kver" ] || die "no /boot/vmlinuz-$kver in linux-image-$kver"
+	# Debian 13 ships its modules in /usr/lib/modules (merged /usr); the
+	# guest and depmod look in /lib/modules.
+	if [ ! -e "$dest/root/lib/modules/$kver" ] && [ -d "$dest/root/usr/lib/modules/$kver" ]; then
+		mkdir -p "$dest/root/lib/modules"
+		ln -s "../../usr/lib/modules/$kver" "$dest/root/lib/modules/$kver"
+	fi
 	# modules.dep etc. are normally made by the package's postinst; make
 	# them with busybox so the guest can autoload modules (veth, sch_*...).
 	/bin/busybox depmod -b "$dest/root" "$kver" || log "warning: depmod failed"
@@ -194,8 +265,8 @@ fetch_kernel() { # kver -> fills $cache/$kver
 	# TCG.  qemu can boot the uncompressed ELF vmlinux directly through its
 	# PVH entry point, so unpack it once here (optional: falls back).
 	extract_vmlinux "$dest/root/boot/vmlinuz-$kver" "$dest/vmlinux" || rm -f "$dest/vmlinux"
-	rm -rf "${cache:?}/$kver"
-	mv "$dest" "$cache/$kver"
+	rm -rf "${kdir:?}/$kver"
+	mv "$dest" "$kdir/$kver"
 }
 
 extract_vmlinux() { # vmlinuz out
@@ -207,9 +278,20 @@ extract_vmlinux() { # vmlinuz out
 	[ "$(head -c 4 "$2" | od -An -c | tr -d ' ')" = '177ELF' ] || return 1
 }
 
+# The newest complete kernel in the suite's part of the cache.
+newest_cached_kernel() {
+	find "$kdir" -mindepth 2 -maxdepth 2 -name .complete 2>/dev/null |
+		sed 's|.*/\([^/]*\)/\.complete$|\1|' | sort -V | tail -n 1
+}
+
 prepare_kernel() {
 	case $cache in *[[:space:]]*) die "TT_VM_CACHE must not contain spaces" ;; esac
-	mkdir -p "$cache" 2>/dev/null || skip "cannot create cache dir $cache"
+	# Each suite has its own directory: its kernels and its apt state. (The
+	# kernels are one level deeper than this script once kept its one
+	# kernel, so older copies of it sharing the cache never pick them up.)
+	kdir=$cache/$suite
+	suite_apt=$kdir/apt
+	mkdir -p "$kdir" 2>/dev/null || skip "cannot create cache dir $kdir"
 	# Serialise cache filling between concurrent runs.  Opened read-only so
 	# that non-root users can use a cache that root filled.
 	[ -e "$cache/.lock" ] || : >>"$cache/.lock" || skip "cannot create $cache/.lock"
@@ -218,24 +300,25 @@ prepare_kernel() {
 	local pkg=${TT_VM_KERNEL_PKG:-}
 	if [ -z "$pkg" ]; then
 		# Reuse the newest cached kernel: repeated runs need no network.
-		kver=$(find "$cache" -mindepth 2 -maxdepth 2 -name .complete 2>/dev/null |
-			sed 's|.*/\([^/]*\)/\.complete$|\1|' | sort -V | tail -n 1)
+		kver=$(newest_cached_kernel)
 		if [ -z "$kver" ]; then
+			is_root || skip "no kernel from $suite in $kdir and not root to fetch one"
+			suite_update
 			pkg=$(resolve_kernel_pkg)
-			[ -n "$pkg" ] || skip "cannot find Debian's linux-image-amd64 dependency (apt-cache)"
+			[ -n "$pkg" ] || skip "cannot find linux-image-amd64's dependency in $suite (apt-cache)"
 		fi
 	fi
 	if [ -n "$pkg" ]; then
 		kver=${pkg#linux-image-}
 	fi
-	if [ ! -e "$cache/$kver/.complete" ]; then
+	if [ ! -e "$kdir/$kver/.complete" ]; then
 		fetch_kernel "$kver"
-		touch "$cache/$kver/.complete"
+		touch "$kdir/$kver/.complete"
 	fi
 	flock -u 8
-	kroot=$cache/$kver/root
-	if [ -f "$cache/$kver/vmlinux" ] && [ "${TT_VM_PVH:-1}" = 1 ]; then
-		kernel_image=$cache/$kver/vmlinux
+	kroot=$kdir/$kver/root
+	if [ -f "$kdir/$kver/vmlinux" ] && [ "${TT_VM_PVH:-1}" = 1 ]; then
+		kernel_image=$kdir/$kver/vmlinux
 	else
 		kernel_image=$kroot/boot/vmlinuz-$kver
 	fi
@@ -344,21 +427,46 @@ reboot -f
 EOF
 }
 
+# The module files (relative to moddir) that loading the named modules takes,
+# each after its dependencies (busybox insmod resolves none), or
+# "builtin:NAME" / "missing:NAME" for a named module with no file.
+module_load_order() { # moddir name...
+	local moddir=$1
+	shift
+	awk -F: -v want="$*" -v builtin="$moddir/modules.builtin" '
+	function modname(path) { sub(/.*\//, "", path); sub(/\.ko.*$/, "", path); gsub("-", "_", path); return path }
+	function visit(n, d, k, i) {
+		if (n in seen) return
+		seen[n] = 1
+		k = split(deps[n], d, " ")
+		for (i = 1; i <= k; i++) visit(modname(d[i]))
+		print file[n]
+	}
+	{ n = modname($1); file[n] = $1; deps[n] = $2 }
+	END {
+		while ((getline line < builtin) > 0) inside[modname(line)] = 1
+		k = split(want, w, " ")
+		for (i = 1; i <= k; i++) {
+			if (w[i] in file) visit(w[i])
+			else print (w[i] in inside ? "builtin:" : "missing:") w[i]
+		}
+	}' "$moddir/modules.dep"
+}
+
 build_initramfs() { # out
 	local st=$rundir/initramfs m f
 	mkdir -p "$st/bin" "$st/modules" "$st/proc" "$st/sys" "$st/dev" "$st/tmp"
 	cp /bin/busybox "$st/bin/busybox"
 	guest_init >"$st/init"
 	chmod 755 "$st/init"
-	local mods=""
-	for m in $initrd_modules; do
-		f=$(find "$kroot/lib/modules/$kver/kernel" -name "$m.ko*" -print -quit)
-		if [ -z "$f" ]; then
-			# Fine if built in; an error otherwise.
-			grep -q "/$m.ko\$" "$kroot/lib/modules/$kver/modules.builtin" ||
-				die "module $m not found for $kver"
-			continue
-		fi
+	local mods="" moddir=$kroot/lib/modules/$kver
+	[ -s "$moddir/modules.dep" ] || die "no $moddir/modules.dep (delete $kdir/$kver to fetch it again)"
+	# shellcheck disable=SC2086 # one argument per module name
+	for f in $(module_load_order "$moddir" $initrd_modules); do
+		case $f in builtin:*) continue ;; missing:*) die "module ${f#*:} not found for $kver" ;; esac
+		m=$(basename "$f")
+		m=${m%%.ko*}
+		f=$moddir/$f
 		case $f in
 		*.ko) cp "$f" "$st/modules/$m.ko" ;;
 		*.ko.xz) xz -dc "$f" >"$st/modules/$m.ko" ;;
@@ -397,7 +505,11 @@ write_cmd() { # out argv...
 			case $name in TT_VM_* | TT_IN_GUEST) continue ;; esac
 			printf 'export %s=%s\n' "$name" "$(shquote "${!name}")"
 		done < <(compgen -e | grep '^TT_' || true)
-		for kv in "${extra_env[@]}"; do
+		[ -n "$suite" ] || suite=$(host_suite)
+case $suite in
+'' | *[!a-z]*) die "--suite wants a Debian codename (bullseye, bookworm, trixie), got: '$suite'" ;;
+esac
+for kv in "${extra_env[@]}"; do
 			printf 'export %s=%s\n' "${kv%%=*}" "$(shquote "${kv#*=}")"
 		done
 		printf 'cd %s || exit 125\n' "$(shquote "$PWD")"

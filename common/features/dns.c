@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "dns.h"
+
+#include <bcc/libbpf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cpus.h"
+#include "dns_names.h"
+#include "json.h"
+#include "log.h"
+#include "tracer.h"
+#include "tt_dns.h"
+
+struct dns {
+	bool wanted; /* -d */
+	struct tt_dns_names *names;
+};
+
+static int dns_option(void *state, int key, const char *arg)
+{
+	(void)arg;
+	if (key != 'd')
+		return 1;
+	((struct dns *)state)->wanted = true;
+	return 0;
+}
+
+/* One message from the kernel: learnt only when it came whole. */
+static void on_dns_event(void *cookie, const void *data, int size)
+{
+	struct dns *d = cookie;
+	struct tt_dns_event head;
+	size_t payload = offsetof(struct tt_dns_event, payload);
+	if (size < 0 || (size_t)size < payload)
+		return;
+	memcpy(&head, data, payload); /* perf samples are not 8-byte aligned */
+	if (head.captured != head.length || head.captured > (size_t)size - payload)
+		return;
+	tt_dns_names_learn(d->names, (const uint8_t *)data + payload, head.captured, head.ts_ns);
+}
+
+static const struct tt_probe dns_probe = {TT_CGROUP_SKB_INGRESS, "tt_dns_ingress",
+                                          "the cgroup v2 root"};
+
+static int dns_plan(void *state, struct tt_plan *plan)
+{
+	struct dns *d = state;
+	if (!d->wanted)
+		return 0;
+	d->names = tt_dns_names_new();
+	if (!d->names) {
+		tt_error("out of memory");
+		return -1;
+	}
+	tt_plan_define(plan, "TT_DNS 1");
+	tt_plan_add_probe(plan, &dns_probe);
+	const struct tt_plan_output output = {"tt_dns_events", sizeof(struct tt_dns_event),
+	                                      on_dns_event, d};
+	if (tt_plan_add_output(plan, &output) != 0)
+		return -1;
+	tt_plan_show_columns(plan);
+	return 0;
+}
+
+/* Messages the kernel side found no room for, summed over CPUs. */
+static int dns_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
+                         const struct tt_columns *columns)
+{
+	(void)out;
+	(void)columns;
+	const struct dns *d = state;
+	int cpus = tt_possible_cpus();
+	int fd = tt_tracer_table_fd(tracer, "tt_dns_lost");
+	if (!d->wanted || cpus <= 0 || fd < 0)
+		return 0;
+	uint64_t *values = calloc((size_t)cpus, sizeof(*values));
+	int zero = 0;
+	if (values && bpf_lookup_elem(fd, &zero, values) == 0) {
+		uint64_t lost = 0;
+		for (int cpu = 0; cpu < cpus; cpu++)
+			lost += values[cpu];
+		if (lost)
+			tt_warn("lost %llu DNS messages (buffer full): some names may be missing",
+			        (unsigned long long)lost);
+	}
+	free(values);
+	return 0;
+}
+
+static void dns_close(void *state)
+{
+	tt_dns_names_free(((struct dns *)state)->names);
+}
+
+static const char *name_of(const struct dns *d, const struct tt_flow *flow, uint64_t now_ns)
+{
+	return tt_dns_names_lookup(d->names, flow->family == AF_INET6 ? AF_INET6 : AF_INET,
+	                           flow->raddr, now_ns);
+}
+
+static void print_text(struct tt_output *out, const char *name)
+{
+	char safe[TT_DNS_NAME_MAX + 1];
+	if (name)
+		tt_format_safe(name, TT_DNS_NAME_MAX, safe, sizeof(safe));
+	fprintf(out->out, " %s", name ? safe : "-");
+}
+
+static void print_json(struct tt_output *out, const char *name)
+{
+	fputs(", \"query\": ", out->out);
+	if (name)
+		tt_json_string(out->out, name, TT_DNS_NAME_MAX);
+	else
+		fputs("null", out->out);
+}
+
+static void dns_header(void *state, struct tt_output *out)
+{
+	(void)state;
+	fputs(" QUERY", out->out);
+}
+
+static void dns_text(void *state, struct tt_output *out, const struct tt_event *event,
+                     const void *part)
+{
+	(void)part;
+	print_text(out, name_of(state, &event->flow, event->head.ts_ns));
+}
+
+static void dns_json(void *state, struct tt_output *out, const struct tt_event *event,
+                     const void *part)
+{
+	(void)part;
+	print_json(out, name_of(state, &event->flow, event->head.ts_ns));
+}
+
+/* -c's rows are printed once tracing stops: the names known then. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void dns_count_text(void *state, struct tt_output *out, const struct tt_count_key *key)
+{
+	print_text(out, name_of(state, &key->flow, now_ns()));
+}
+
+static void dns_count_json(void *state, struct tt_output *out, const struct tt_count_key *key)
+{
+	print_json(out, name_of(state, &key->flow, now_ns()));
+}
+
+static const struct tt_option dns_options[] = {
+    {'d', "dns", NULL, "add a QUERY column: the DNS name last answered with DADDR"},
+};
+
+const struct tt_module tt_dns_module = {
+    .name = "dns",
+    .options = dns_options,
+    .option_count = 1,
+    .state_size = sizeof(struct dns),
+    .option = dns_option,
+    .plan = dns_plan,
+    .after_run = dns_after_run,
+    .close = dns_close,
+    .column_place = TT_COLUMNS_TRAIL,
+    .header = dns_header,
+    .text = dns_text,
+    .json = dns_json,
+    .count_header = dns_header,
+    .count_text = dns_count_text,
+    .count_json = dns_count_json,
+};
