@@ -3,6 +3,7 @@
 #include "tcpaccept_tool.h"
 
 #include "filters.h"
+#include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpaccept.h"
 #include "tcpaccept_output.h"
@@ -59,6 +60,7 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
+    {&tt_print_cgroup_module, 0},
 };
 
 static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};

@@ -6,6 +6,7 @@
 
 #include "count.h"
 #include "filters.h"
+#include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpconnect.h"
 #include "tcpconnect_output.h"
@@ -59,12 +60,15 @@ static int handle_option(int key, const char *arg)
 	return key == 'L' ? 0 : 1; /* BCC's LPORT column: SPORT is already it */
 }
 
+// clang-format off: one module a line, in the order of their columns
 static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
     {&tt_count_module, 0},
+    {&tt_print_cgroup_module, 0},
 };
+// clang-format on
 
 static const struct tt_flow_names flow_names = {"saddr", "sport", "daddr", "dport"};
 
