@@ -60,7 +60,8 @@ static int handle_option(int key, const char *arg)
 	return key == 'L' ? 0 : 1; /* BCC's LPORT column: SPORT is already it */
 }
 
-// clang-format off: one module a line, in the order of their columns
+/* One module a line, in the order of their columns. */
+// clang-format off
 static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
