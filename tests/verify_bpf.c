@@ -63,6 +63,7 @@ int main(void)
 			verify("tcpaccept", &tcpaccept_tool, backends[b], shared[i]);
 		}
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -s -G");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_counted);
 	}
 	return check_done("verify_bpf");

@@ -1,5 +1,6 @@
 """libbpf-tools' spellings (-C, -M, -s), checked against the long forms and
 against ground truth from the other end of each connection."""
+import json
 import os
 
 import pytest
@@ -57,3 +58,49 @@ def test_short_spellings_fail_like_the_long_ones(tool, short, long, bpffs):
 def test_help_names_both_spellings(tool):
     text = ttlib.run_tool(tool, "--help").stdout
     assert "-C, --cgroupmap PATH" in text and "-M, --mntnsmap PATH" in text, text
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_count_per_source_port(server, client, json_output):
+    """-c -s: two connects from two source ports are two rows; -c alone, one."""
+    listener = server.listen("127.0.0.1")
+    rows = {}
+    for args in (["-c", "-s"], ["-c"]):
+        argv = [*args, "-P", str(listener["lport"])] + (["-j"] if json_output else [])
+        with Tracer("tcpconnect", *argv) as t:
+            t.wait_stderr("counting in the kernel")
+            sports = [client.connect("127.0.0.1", listener["lport"])["sport"] for _ in range(2)]
+            for _ in sports:
+                server.accept(listener)
+            assert t.stop() == 0, t.stderr
+        rows[args[-1]] = t.lines
+        if args[-1] == "-s":
+            counted = sports
+    sports = counted
+    assert sports[0] != sports[1]
+    dport = listener["lport"]
+    if json_output:
+        per_port = sorted([json.loads(l) for l in rows["-s"]], key=lambda r: r["sport"])
+        assert per_port == [
+            {"saddr": "127.0.0.1", "daddr": "127.0.0.1", "sport": port, "dport": dport,
+             "connects": 1} for port in sorted(sports)]
+        assert [json.loads(l) for l in rows["-c"]] == [
+            {"saddr": "127.0.0.1", "daddr": "127.0.0.1", "dport": dport, "connects": 2}]
+    else:
+        # libbpf-tools' columns: LADDR RADDR LPORT RPORT CONNECTS.
+        assert rows["-s"][0] == "LADDR           RADDR           LPORT RPORT CONNECTS"
+        assert sorted(rows["-s"][1:]) == sorted(
+            "127.0.0.1       127.0.0.1       %-5d %-5d 1" % (port, dport) for port in sports)
+        assert rows["-c"] == ["LADDR           RADDR           RPORT CONNECTS",
+                              "127.0.0.1       127.0.0.1       %-5d 2" % dport]
+
+
+def test_source_port_alone_changes_nothing(server, client):
+    """-s without -c: libbpf-tools adds SPORT, which every line here has."""
+    with Tracer("tcpconnect", "-s") as t:
+        header = t.wait_header()
+        conn = ttlib.one_connection(server, client)
+        line = connect_line(t, conn, client.pid, 4)
+        t.stop()
+    assert header.split()[-4:] == ["SADDR", "SPORT", "DADDR", "DPORT"], header
+    assert line, t.lines
