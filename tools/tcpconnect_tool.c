@@ -81,6 +81,8 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -P 80,443        # only connections to ports 80 and 443\n"
 		"  tcpconnect -6 -U            # only IPv6, with a UID column\n"
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
+		"  tcpconnect -c -s            # ... and per source port (libbpf-tools)\n"
+		"  tcpconnect -G               # with the cgroup (service, container) of each\n"
 		"  tcpconnect -j               # JSON lines\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",
     .options = options,
