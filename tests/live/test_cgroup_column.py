@@ -132,7 +132,7 @@ def test_text_column_keeps_the_last_component(tool, cgroups, server, client):
     middle = cgroups.make("tt-g-%d" % os.getpid(), "kubepods-burstable.slice", "pod42.slice")
     move_to_cgroup(traced.pid, middle)
     with Tracer(tool, "-G") as t:
-        t.wait_header()
+        header = t.wait_header()
         conn = ttlib.one_connection(server, client)
         line = t.wait_for(lambda l: str(traced.pid) in l.split() and str(conn["sport"]) in l)
         t.stop()
@@ -141,6 +141,7 @@ def test_text_column_keeps_the_last_component(tool, cgroups, server, client):
     assert len(want) > CGROUP_WIDTH
     assert line.split()[-1] == "..." + want[-(CGROUP_WIDTH - 3):], line
     assert len(line) - line.index("...") == CGROUP_WIDTH
+    assert line.index("...") == header.index("CGROUP"), (header, line)  # lined up
 
 
 def test_hostile_cgroup_names(cgroups, server, client):
