@@ -17,7 +17,9 @@ static __always_inline void tt_count_event(const struct tt_event *event, u32 res
 {
 	struct tt_count_key key = {};
 	key.flow = event->flow;
-	key.flow.lport = 0; /* counted per source address, not per source port */
+#ifndef TT_COUNT_LOCAL_PORT
+	key.flow.lport = 0; /* counted per source address, not per source port (-s) */
+#endif
 	key.cgroup_id = event->head.cgroup_id;
 	key.result = result;
 	counts.increment(key);

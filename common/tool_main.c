@@ -108,6 +108,17 @@ static const void *part_of(const struct module_run *m, const void *event)
 	return m->part_offset ? (const char *)event + m->part_offset : NULL;
 }
 
+/* Whether a shown module prints cells after the tool's own. */
+static bool trailing_cells(const struct tool_run *run)
+{
+	for (size_t i = 0; i < run->columns.count; i++) {
+		const struct module_run *m = &run->columns.modules[i];
+		if (m->columns && m->module->column_place == TT_COLUMNS_TRAIL && m->module->text)
+			return true;
+	}
+	return false;
+}
+
 /* The shown modules' text cells at one place of a line (event NULL: the header's). */
 static void print_cells(struct tool_run *run, enum tt_column_place place, const void *event)
 {
@@ -295,6 +306,7 @@ static int trace(struct tool_run *run)
 		return tt_stop_requested() ? 0 : 1; /* Ctrl-C before tracing began is no error */
 	tt_output_buffer_stdout();
 	tt_output_init(&run->output, stdout, run->common.json);
+	run->output.cells_follow = trailing_cells(run);
 	/* Tracing is live: probes attached, buffers open. Say so. */
 	if (run->plan.live_note)
 		fprintf(stderr, "Tracing; %s.\n", run->plan.live_note);
@@ -376,6 +388,7 @@ int tt_tool_print(const struct tt_tool *tool, int argc, char **argv, FILE *out,
 	int rc = parse(&run, argc, argv) == 0 && build_plan(&run, false) == 0 ? 0 : -1;
 	if (rc == 0) {
 		tt_output_init(&run.output, out, run.common.json);
+		run.output.cells_follow = trailing_cells(&run);
 		run.output.clock = *clock;
 		if (!run.output.json)
 			print_header(&run);

@@ -48,12 +48,12 @@ int main(void)
 	else
 		printf("no cgroup v2 mount: --cgroup not verified\n");
 	char all[256];
-	snprintf(all, sizeof(all), "-p 4242 -u 1000 -6 -P 80,443,8080 %s", cgroup);
+	snprintf(all, sizeof(all), "-p 4242 -u 1000 -6 -P 80,443,8080 -G %s", cgroup);
 	char all_counted[300];
 	snprintf(all_counted, sizeof(all_counted), "%s -c -d", all);
 	/* Each option alone, then all at once (-4 and -6 exclude each other: -6 there). */
-	const char *const shared[] = {"",     "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
-	                              cgroup, all};
+	const char *const shared[] = {"",   "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
+	                              "-G", cgroup,    all};
 	const char *const backends[] = {"kprobe", "tracepoint"};
 	for (size_t b = 0; b < 2; b++) {
 		for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
@@ -64,6 +64,7 @@ int main(void)
 		}
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-d");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -s -G");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_counted);
 	}
 	return check_done("verify_bpf");

@@ -7,6 +7,9 @@
 
 #include "tcpaccept.h"
 
+/* BL when other cells follow: room for "4096/4096" (somaxconn's default). */
+#define BL_WIDTH 9
+
 struct accept_text {
 	int family;
 	char raddr[TT_ADDR_STRLEN], laddr[TT_ADDR_STRLEN];
@@ -29,7 +32,8 @@ static void format_accept(const struct tcpaccept_event *e, struct accept_text *t
 
 void tcpaccept_print_header(struct tt_output *o)
 {
-	fprintf(o->out, "%-15s %-5s %-15s %-5s %s", "RADDR", "RPORT", "LADDR", "LPORT", "BL");
+	fprintf(o->out, "%-15s %-5s %-15s %-5s %-*s", "RADDR", "RPORT", "LADDR", "LPORT",
+	        o->cells_follow ? BL_WIDTH : 0, "BL");
 }
 
 void tcpaccept_print_text(struct tt_output *o, const void *event)
@@ -37,12 +41,11 @@ void tcpaccept_print_text(struct tt_output *o, const void *event)
 	const struct tcpaccept_event *e = event;
 	struct accept_text t;
 	format_accept(e, &t);
-	fprintf(o->out, "%-15s %-5u %-15s %-5u ", t.raddr, e->base.flow.rport, t.laddr,
-	        e->base.flow.lport);
+	char bl[sizeof(t.backlog) + sizeof(t.backlog_max)] = "-";
 	if (t.backlog_known)
-		fprintf(o->out, "%s/%s", t.backlog, t.backlog_max);
-	else
-		fputc('-', o->out);
+		snprintf(bl, sizeof(bl), "%s/%s", t.backlog, t.backlog_max);
+	fprintf(o->out, "%-15s %-5u %-15s %-5u %-*s", t.raddr, e->base.flow.rport, t.laddr,
+	        e->base.flow.lport, o->cells_follow ? BL_WIDTH : 0, bl);
 }
 
 void tcpaccept_print_json(struct tt_output *o, const void *event)

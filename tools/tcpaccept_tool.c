@@ -3,6 +3,7 @@
 #include "tcpaccept_tool.h"
 
 #include "filters.h"
+#include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpaccept.h"
 #include "tcpaccept_output.h"
@@ -59,6 +60,7 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
+    {&tt_print_cgroup_module, 0},
 };
 
 static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};
@@ -70,6 +72,7 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -p 181            # only process 181\n"
 		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
 		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
+		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n",
     .options = options,
     .option_count = COUNT(options),

@@ -19,7 +19,8 @@ static void format_addresses(const struct tt_flow *flow, struct addresses *a)
 
 void tcpconnect_print_header(struct tt_output *o)
 {
-	fprintf(o->out, "%-15s %-5s %-15s %s", "SADDR", "SPORT", "DADDR", "DPORT");
+	fprintf(o->out, "%-15s %-5s %-15s %-*s", "SADDR", "SPORT", "DADDR", o->cells_follow ? 5 : 0,
+	        "DPORT");
 }
 
 void tcpconnect_print_text(struct tt_output *o, const void *event)
@@ -27,7 +28,8 @@ void tcpconnect_print_text(struct tt_output *o, const void *event)
 	const struct tt_flow *flow = &((const struct tcpconnect_event *)event)->base.flow;
 	struct addresses a;
 	format_addresses(flow, &a);
-	fprintf(o->out, "%-15s %-5u %-15s %u", a.saddr, flow->lport, a.daddr, flow->rport);
+	fprintf(o->out, "%-15s %-5u %-15s %-*u", a.saddr, flow->lport, a.daddr,
+	        o->cells_follow ? 5 : 0, flow->rport);
 }
 
 void tcpconnect_print_json(struct tt_output *o, const void *event)

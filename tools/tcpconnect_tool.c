@@ -7,6 +7,7 @@
 #include "count.h"
 #include "dns.h"
 #include "filters.h"
+#include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpconnect.h"
 #include "tcpconnect_output.h"
@@ -60,10 +61,17 @@ static int handle_option(int key, const char *arg)
 	return key == 'L' ? 0 : 1; /* BCC's LPORT column: SPORT is already it */
 }
 
+/* One module a line, in the order of their columns. */
+// clang-format off
 static const struct tt_module_use modules[] = {
-    {&tt_filters_module, 0}, {&tt_timestamp_module, 0}, {&tt_uid_column_module, 0},
-    {&tt_count_module, 0},   {&tt_dns_module, 0},
+    {&tt_filters_module, 0},
+    {&tt_timestamp_module, 0},
+    {&tt_uid_column_module, 0},
+    {&tt_count_module, 0},
+    {&tt_print_cgroup_module, 0},
+    {&tt_dns_module, 0},
 };
+// clang-format on
 
 static const struct tt_flow_names flow_names = {"saddr", "sport", "daddr", "dport"};
 
@@ -75,6 +83,8 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -P 80,443        # only connections to ports 80 and 443\n"
 		"  tcpconnect -6 -U            # only IPv6, with a UID column\n"
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
+		"  tcpconnect -c -s            # ... and per source port (libbpf-tools)\n"
+		"  tcpconnect -G               # with the cgroup (service, container) of each\n"
 		"  tcpconnect -j               # JSON lines\n"
 		"  tcpconnect -d               # with the DNS name asked for each DADDR\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",

@@ -9,7 +9,8 @@
 #include "tracer.h"
 
 struct count {
-	bool wanted; /* -c */
+	bool wanted;     /* -c */
+	bool local_port; /* -s (libbpf-tools): per local port too */
 	const struct tt_flow_names *names;
 };
 
@@ -21,9 +22,13 @@ struct counted_flow {
 static int count_option(void *state, int key, const char *arg)
 {
 	(void)arg;
-	if (key != 'c')
+	struct count *c = state;
+	if (key == 'c')
+		c->wanted = true;
+	else if (key == 's')
+		c->local_port = true; /* alone, nothing: events always show their local port */
+	else
 		return 1;
-	((struct count *)state)->wanted = true;
 	return 0;
 }
 
@@ -34,6 +39,8 @@ static int count_plan(void *state, struct tt_plan *plan)
 		return 0;
 	c->names = plan->flow_names;
 	tt_plan_define(plan, "TT_COUNT 1");
+	if (c->local_port)
+		tt_plan_define(plan, "TT_COUNT_LOCAL_PORT 1");
 	plan->counting = true;
 	plan->live_note = "counting in the kernel until Ctrl-C";
 	return 0;
@@ -78,8 +85,11 @@ static void print_row(const struct count *c, struct tt_output *o, const struct c
 	tt_format_addr(family, f->laddr, laddr);
 	tt_format_addr(family, f->raddr, raddr);
 	if (o->json) {
-		fprintf(o->out, "{\"%s\": \"%s\", \"%s\": \"%s\", \"%s\": %u, \"connects\": %llu",
-		        c->names->laddr, laddr, c->names->raddr, raddr, c->names->rport, f->rport,
+		fprintf(o->out, "{\"%s\": \"%s\", \"%s\": \"%s\", ", c->names->laddr, laddr,
+		        c->names->raddr, raddr);
+		if (c->local_port)
+			fprintf(o->out, "\"%s\": %u, ", c->names->lport, f->lport);
+		fprintf(o->out, "\"%s\": %u, \"connects\": %llu", c->names->rport, f->rport,
 		        (unsigned long long)row->connects);
 		tt_columns_count_json(columns, o, &row->key);
 		fputs("}\n", o->out);
@@ -87,8 +97,10 @@ static void print_row(const struct count *c, struct tt_output *o, const struct c
 	}
 	/* CONNECTS is the last column unless other modules add theirs. */
 	int width = tt_columns_count_cells(columns) ? 8 : 0;
-	fprintf(o->out, "%-15s %-15s %-5u %-*llu", laddr, raddr, f->rport, width,
-	        (unsigned long long)row->connects);
+	fprintf(o->out, "%-15s %-15s ", laddr, raddr);
+	if (c->local_port)
+		fprintf(o->out, "%-5u ", f->lport);
+	fprintf(o->out, "%-5u %-*llu", f->rport, width, (unsigned long long)row->connects);
 	tt_columns_count_text(columns, o, &row->key);
 	fputc('\n', o->out);
 }
@@ -108,8 +120,11 @@ static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_outp
 	qsort(flows, count, sizeof(*flows), most_first);
 	if (!o->json) {
 		int width = tt_columns_count_cells(columns) ? 8 : 0;
-		fprintf(o->out, "%-15s %-15s %-5s %-*s", "LADDR", "RADDR", "RPORT", width,
-		        "CONNECTS");
+		/* libbpf-tools' order: LPORT (-s) before RPORT. */
+		fprintf(o->out, "%-15s %-15s ", "LADDR", "RADDR");
+		if (c->local_port)
+			fprintf(o->out, "%-5s ", "LPORT");
+		fprintf(o->out, "%-5s %-*s", "RPORT", width, "CONNECTS");
 		tt_columns_count_header(columns, o);
 		fputc('\n', o->out);
 	}
@@ -121,12 +136,13 @@ static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_outp
 
 static const struct tt_option count_options[] = {
     {'c', "count", NULL, "count attempts per flow in the kernel; print them at the end"},
+    {'s', "source-port", NULL, "with -c, count per source port too (libbpf-tools)"},
 };
 
 const struct tt_module tt_count_module = {
     .name = "count",
     .options = count_options,
-    .option_count = 1,
+    .option_count = sizeof(count_options) / sizeof(count_options[0]),
     .state_size = sizeof(struct count),
     .option = count_option,
     .plan = count_plan,

@@ -14,11 +14,14 @@
 #include "module.h"
 #include "parse.h"
 
-/* Keys of the long-only filter options, for the tools' option tables. */
+/*
+ * Keys of the container filter options, for the tools' option tables. -C and
+ * -M are libbpf-tools' spellings of BCC's --cgroupmap and --mntnsmap.
+ */
 enum {
 	TT_OPT_CGROUP = 300,
-	TT_OPT_CGROUPMAP,
-	TT_OPT_MNTNSMAP,
+	TT_OPT_CGROUPMAP = 'C',
+	TT_OPT_MNTNSMAP = 'M',
 };
 
 struct tt_filters {

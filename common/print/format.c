@@ -30,6 +30,22 @@ void tt_format_comm(const char *comm, size_t len, char out[TT_COMM_TEXT_LEN])
 	tt_format_safe(comm, len, out, TT_COMM_TEXT_LEN);
 }
 
+void tt_format_path_tail(const char *path, size_t width, char *out, size_t out_size)
+{
+	size_t len = strlen(path);
+	if (len <= width) {
+		snprintf(out, out_size, "%s", path);
+		return;
+	}
+	const char *tail = path + len - (width - 3);
+	const char *last = strrchr(path, '/');
+	if (last && last < tail)
+		tail = last; /* the last component whole */
+	while (((unsigned char)*tail & 0xc0) == 0x80 && tail[1])
+		tail++; /* not in the middle of a character */
+	snprintf(out, out_size, "...%s", tail);
+}
+
 static int64_t timespec_ns(const struct timespec *ts)
 {
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;

@@ -24,6 +24,14 @@ void tt_format_safe(const char *text, size_t len, char *out, size_t out_size);
 void tt_format_comm(const char *comm, size_t len, char out[TT_COMM_TEXT_LEN]);
 
 /*
+ * A path in a cell of width bytes (at least 4) into out (out_size bytes): a
+ * longer path keeps its end after "...", from the start of a UTF-8
+ * character, and never less than its last component (a unit or scope
+ * name), even where that makes the cell wider.
+ */
+void tt_format_path_tail(const char *path, size_t width, char *out, size_t out_size);
+
+/*
  * Kernel timestamps (bpf_ktime_get_ns, CLOCK_MONOTONIC) turned into wall-clock
  * time. The clock caches the last second it formatted, since events arrive in
  * bursts within one second and localtime_r is costly.

@@ -19,6 +19,11 @@ struct tt_output {
 	FILE *out;
 	struct tt_clock clock; /* kernel timestamps to wall-clock time */
 	bool json;             /* -j: one JSON object per line, no header */
+	/*
+	 * Modules' cells follow the tool's in the table: the tool pads its
+	 * last column to its header's width, so theirs line up.
+	 */
+	bool cells_follow;
 };
 
 void tt_output_init(struct tt_output *o, FILE *out, bool json);

@@ -44,6 +44,44 @@ static void test_comm(void)
 	CHECK_STR(out, "caf\xc3\xa9");
 }
 
+static void test_text_of_any_length(void)
+{
+	char out[64];
+	tt_format_safe("/system.slice/a\x1b]0;x\x07.service", 64, out, sizeof(out));
+	CHECK_STR(out, "/system.slice/a?]0;x?.service");
+	tt_format_safe("0123456789", 10, out, 5); /* cut to fit, still terminated */
+	CHECK_STR(out, "0123");
+	tt_format_safe("abc\0def", 8, out, sizeof(out));
+	CHECK_STR(out, "abc");
+}
+
+static void test_path_tail(void)
+{
+	char out[128];
+	tt_format_path_tail("/system.slice/nginx.service", 32, out, sizeof(out));
+	CHECK_STR(out, "/system.slice/nginx.service");
+	tt_format_path_tail("/kubepods.slice/kubepods-burstable.slice/pod42.slice", 32, out,
+	                    sizeof(out));
+	CHECK_STR(out, "...s-burstable.slice/pod42.slice");
+	CHECK(strlen(out) == 32);
+	/* Exactly the width: kept whole. */
+	tt_format_path_tail("/0123456789012345678901234567890", 32, out, sizeof(out));
+	CHECK_STR(out, "/0123456789012345678901234567890");
+	/* A last component longer than the cell: kept whole, the cell grows. */
+	tt_format_path_tail("/kubepods.slice/cri-containerd-0123456789abcdef0123456789.scope", 32,
+	                    out, sizeof(out));
+	CHECK_STR(out, ".../cri-containerd-0123456789abcdef0123456789.scope");
+	/* The cut falls inside a two-byte character: it starts after it. */
+	tt_format_path_tail("/a/x\xc3\xa9/bcd", 8, out, sizeof(out));
+	CHECK_STR(out, ".../bcd");
+	tt_format_path_tail("/aaaaaa/x/b\xc3\xa9", 8, out, sizeof(out));
+	CHECK_STR(out, "...x/b\xc3\xa9");
+	/* out too small: cut, still terminated. */
+	char tiny[6];
+	tt_format_path_tail("/a/verylongname", 4, tiny, sizeof(tiny));
+	CHECK_STR(tiny, ".../v");
+}
+
 static void test_clock(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -143,6 +181,8 @@ int main(void)
 {
 	test_addresses();
 	test_comm();
+	test_text_of_any_length();
+	test_path_tail();
 	test_clock();
 	test_tcpconnect_line();
 	test_tcpaccept_line();

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "print_cgroup.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "cgroup_paths.h"
+#include "format.h"
+#include "json.h"
+
+/* Wide enough for most units and scopes; longer paths keep their end. */
+#define CGROUP_COLUMN_WIDTH 32
+
+struct print_cgroup {
+	bool wanted;
+	struct tt_cgroup_paths *paths;
+};
+
+static const struct tt_option options[] = {
+    {'G', "print-cgroup", NULL, "add a CGROUP column: the cgroup v2 path of the task"},
+};
+
+static int option(void *state, int key, const char *arg)
+{
+	(void)arg;
+	if (key != 'G')
+		return 1;
+	((struct print_cgroup *)state)->wanted = true;
+	return 0;
+}
+
+static int plan(void *state, struct tt_plan *run_plan)
+{
+	struct print_cgroup *g = state;
+	if (!g->wanted)
+		return 0;
+	g->paths = tt_cgroup_paths_open();
+	if (!g->paths)
+		return -1;
+	/* The event head's cgroup_id is filled only then (bpfsrc/tt_event.h). */
+	tt_plan_define(run_plan, "TT_EVENT_CGROUP 1");
+	tt_plan_show_columns(run_plan);
+	return 0;
+}
+
+static void close_paths(void *state)
+{
+	struct print_cgroup *g = state;
+	tt_cgroup_paths_close(g->paths);
+	g->paths = NULL;
+}
+
+static void header(void *state, struct tt_output *out)
+{
+	(void)state;
+	fprintf(out->out, " %-*s", CGROUP_COLUMN_WIDTH, "CGROUP");
+}
+
+static void text_cell(struct print_cgroup *g, struct tt_output *out, uint64_t id)
+{
+	const char *path = tt_cgroup_paths_lookup(g->paths, id);
+	char safe[PATH_MAX], cell[PATH_MAX];
+	if (path)
+		tt_format_safe(path, PATH_MAX, safe, sizeof(safe));
+	else
+		snprintf(safe, sizeof(safe), "%" PRIu64, id); /* gone before it was named */
+	tt_format_path_tail(safe, CGROUP_COLUMN_WIDTH, cell, sizeof(cell));
+	fprintf(out->out, " %-*s", CGROUP_COLUMN_WIDTH, cell);
+}
+
+static void json_members(struct print_cgroup *g, struct tt_output *out, uint64_t id)
+{
+	const char *path = tt_cgroup_paths_lookup(g->paths, id);
+	fputs(", \"cgroup\": ", out->out);
+	if (path)
+		tt_json_string(out->out, path, PATH_MAX);
+	else
+		fputs("null", out->out);
+	fprintf(out->out, ", \"cgroup_id\": %" PRIu64, id);
+}
+
+static void text(void *state, struct tt_output *out, const struct tt_event *event, const void *part)
+{
+	(void)part;
+	text_cell(state, out, event->head.cgroup_id);
+}
+
+static void json(void *state, struct tt_output *out, const struct tt_event *event, const void *part)
+{
+	(void)part;
+	json_members(state, out, event->head.cgroup_id);
+}
+
+static void count_text(void *state, struct tt_output *out, const struct tt_count_key *key)
+{
+	text_cell(state, out, key->cgroup_id);
+}
+
+static void count_json(void *state, struct tt_output *out, const struct tt_count_key *key)
+{
+	json_members(state, out, key->cgroup_id);
+}
+
+const struct tt_module tt_print_cgroup_module = {
+    .name = "print-cgroup",
+    .options = options,
+    .option_count = sizeof(options) / sizeof(options[0]),
+    .state_size = sizeof(struct print_cgroup),
+    .option = option,
+    .plan = plan,
+    .close = close_paths,
+    .column_place = TT_COLUMNS_TRAIL,
+    .header = header,
+    .text = text,
+    .json = json,
+    .count_header = header,
+    .count_text = count_text,
+    .count_json = count_json,
+};
