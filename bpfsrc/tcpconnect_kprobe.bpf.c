@@ -4,12 +4,27 @@
  * tcp_v4_connect/tcp_v6_connect remembers the socket per thread, and their
  * return emits the attempt when the call returned 0, once the source port
  * is known.
+ *
+ * With -o (TT_OUTCOME) the attempt waits instead, for its socket to leave
+ * SYN_SENT: the outcome comes from the same raw tracepoint as on the
+ * tracepoint backend (sock:inet_sock_set_state), which -o adds to the plan
+ * (common/features/outcome.c). connect() holds the socket lock until after
+ * it returns, so no answer is processed before the attempt waits.
  */
 #include "tt_event.bpf.h"
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
-#include "tt_submit.bpf.h"
 #include "tcpconnect.h"
+#ifdef TT_OUTCOME
+#define TT_COUNT_RESULT(event) ((event)->outcome.result)
+#endif
+#include "tt_submit.bpf.h"
+
+#ifdef TT_OUTCOME
+#include "tt_outcome.bpf.h"
+#define TT_PENDING_EVENT struct tcpconnect_event
+#include "tt_pending.bpf.h"
+#endif
 
 /* The socket each thread is connecting. */
 BPF_HASH(connecting, u32, struct sock *, 16384);
@@ -52,7 +67,11 @@ static __always_inline int trace_connect_return(struct pt_regs *ctx, u16 family)
 		return 0;
 
 	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+#ifdef TT_OUTCOME
+	tt_pending_add((u64)sk, &event);
+#else
 	tt_submit_event(ctx, &event);
+#endif
 	return 0;
 }
 
@@ -65,3 +84,23 @@ int trace_connect_v6_return(struct pt_regs *ctx)
 {
 	return trace_connect_return(ctx, TT_AF_INET6);
 }
+
+#ifdef TT_OUTCOME
+/* Arguments: (struct sock *sk, int oldstate, int newstate). */
+RAW_TRACEPOINT_PROBE(inet_sock_set_state)
+{
+	if ((int)ctx->args[1] != TT_TCP_SYN_SENT)
+		return 0; /* most transitions of a busy machine */
+	struct sock *sk = (struct sock *)ctx->args[0];
+	u64 key = (u64)sk;
+	struct tt_pending_slot *slot;
+	struct tcpconnect_event *event = tt_pending_find(key, &slot);
+	if (!event)
+		return 0;
+	tt_outcome_fill(sk, (int)ctx->args[2], event->base.head.ts_ns, &event->outcome);
+	if (tt_outcome_wanted(&event->outcome))
+		tt_submit_event(ctx, event);
+	tt_pending_forget(key, slot);
+	return 0;
+}
+#endif
