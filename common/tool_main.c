@@ -18,8 +18,9 @@ struct module_run {
 	bool columns; /* its plan hook asked for its columns */
 };
 
-/* What tt_columns_count_* walk: the run's modules. */
+/* What tt_columns_* walk: the run's modules, and the tool they print for. */
 struct tt_columns {
+	const struct tt_tool *tool;
 	struct module_run *modules;
 	size_t count;
 };
@@ -63,6 +64,7 @@ static int route_option(int key, const char *arg, void *cookie)
 static int set_up(struct tool_run *run)
 {
 	const struct tt_tool *tool = run->tool;
+	run->columns.tool = tool;
 	run->columns.modules = calloc(tool->module_count + 1, sizeof(*run->columns.modules));
 	size_t options = tool->option_count;
 	for (size_t i = 0; i < tool->module_count; i++)
@@ -126,15 +128,15 @@ static void print_header(struct tool_run *run)
 	fputc('\n', o->out);
 }
 
-static void print_event(struct tool_run *run, const void *event)
+void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *o,
+                            const void *event)
 {
-	struct tt_output *o = &run->output;
 	const struct tt_event *base = event;
 	if (o->json) {
 		tt_output_json_head(o, &base->head);
-		run->tool->print_json(o, event);
-		for (size_t i = 0; i < run->columns.count; i++) {
-			struct module_run *m = &run->columns.modules[i];
+		columns->tool->print_json(o, event);
+		for (size_t i = 0; i < columns->count; i++) {
+			struct module_run *m = &columns->modules[i];
 			if (m->columns && m->module->json)
 				m->module->json(m->state, o, base, part_of(m, event));
 		}
@@ -144,9 +146,9 @@ static void print_event(struct tool_run *run, const void *event)
 	for (size_t pass = 0; pass < 2; pass++) {
 		enum tt_column_place place = pass == 0 ? TT_COLUMNS_LEAD : TT_COLUMNS_TRAIL;
 		if (pass == 1)
-			run->tool->print_text(o, event);
-		for (size_t i = 0; i < run->columns.count; i++) {
-			struct module_run *m = &run->columns.modules[i];
+			columns->tool->print_text(o, event);
+		for (size_t i = 0; i < columns->count; i++) {
+			struct module_run *m = &columns->modules[i];
 			if (m->columns && m->module->column_place == place && m->module->text)
 				m->module->text(m->state, o, base, part_of(m, event));
 		}
@@ -154,6 +156,11 @@ static void print_event(struct tool_run *run, const void *event)
 			tt_output_task_text(o, &base->head);
 	}
 	fputc('\n', o->out);
+}
+
+static void print_event(struct tool_run *run, const void *event)
+{
+	tt_columns_print_event(&run->columns, &run->output, event);
 }
 
 bool tt_columns_count_cells(const struct tt_columns *columns)
@@ -214,6 +221,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	tt_plan_init(plan);
 	plan->json = run->common.json;
 	plan->flow_names = tool->flow_names;
+	plan->event_size = tool->event_size;
 	if (tt_backend_resolve(run->common.tracer.backend, tool->kprobe != NULL, must_attach,
 	                       &plan->backend) != 0)
 		return -1;
@@ -230,6 +238,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		plan->columns = false;
+		plan->part_offset = m->part_offset;
 		if (m->module->plan && m->module->plan(m->state, plan) != 0)
 			return -1;
 		m->columns = plan->columns;
