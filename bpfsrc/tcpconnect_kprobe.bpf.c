@@ -7,9 +7,10 @@
  *
  * With -o (TT_OUTCOME) the attempt waits instead, for its socket to leave
  * SYN_SENT: the outcome comes from the same raw tracepoint as on the
- * tracepoint backend (sock:inet_sock_set_state), which -o adds to the plan
- * (common/features/outcome.c). connect() holds the socket lock until after
- * it returns, so no answer is processed before the attempt waits.
+ * tracepoint backend (sock:inet_sock_set_state), whose program is in
+ * tt_outcome.bpf.h and which -o adds to the plan (common/features/outcome.c).
+ * connect() holds the socket lock until after it returns, so no answer is
+ * processed before the attempt waits.
  */
 #include "tt_event.bpf.h"
 #include "tt_helpers.bpf.h"
@@ -21,9 +22,9 @@
 #include "tt_submit.bpf.h"
 
 #ifdef TT_OUTCOME
-#include "tt_outcome.bpf.h"
 #define TT_PENDING_EVENT struct tcpconnect_event
 #include "tt_pending.bpf.h"
+#include "tt_outcome.bpf.h" /* with its own state-change probe on this backend */
 #endif
 
 /* The socket each thread is connecting. */
@@ -84,23 +85,3 @@ int trace_connect_v6_return(struct pt_regs *ctx)
 {
 	return trace_connect_return(ctx, TT_AF_INET6);
 }
-
-#ifdef TT_OUTCOME
-/* Arguments: (struct sock *sk, int oldstate, int newstate). */
-RAW_TRACEPOINT_PROBE(inet_sock_set_state)
-{
-	if ((int)ctx->args[1] != TT_TCP_SYN_SENT)
-		return 0; /* most transitions of a busy machine */
-	struct sock *sk = (struct sock *)ctx->args[0];
-	u64 key = (u64)sk;
-	struct tt_pending_slot *slot;
-	struct tcpconnect_event *event = tt_pending_find(key, &slot);
-	if (!event)
-		return 0;
-	tt_outcome_fill(sk, (int)ctx->args[2], event->base.head.ts_ns, &event->outcome);
-	if (tt_outcome_wanted(&event->outcome))
-		tt_submit_event(ctx, event);
-	tt_pending_forget(key, slot);
-	return 0;
-}
-#endif

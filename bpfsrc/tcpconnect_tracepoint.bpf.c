@@ -25,11 +25,13 @@
 #define TT_COUNT_RESULT(event) ((event)->outcome.result)
 #endif
 #include "tt_submit.bpf.h"
-#include "tt_outcome.bpf.h"
 
 /* Attempts waiting for their source port (and with -o, their outcome). */
 #define TT_PENDING_EVENT struct tcpconnect_event
 #include "tt_pending.bpf.h"
+#ifdef TT_OUTCOME
+#include "tt_outcome.bpf.h"
+#endif
 
 /*
  * Reads the attempt's addresses and source port into its flow; false when

@@ -56,4 +56,29 @@ static __always_inline bool tt_outcome_wanted(const struct tt_outcome *outcome)
 #endif
 }
 
+#ifdef TT_OUTCOME_PROBE
+/*
+ * For a backend whose own probes record attempts elsewhere (kprobes): the
+ * state change that completes them, attempts held in tt_pending.bpf.h (an
+ * event with a struct tt_event base and a struct tt_outcome outcome).
+ * Arguments: (struct sock *sk, int oldstate, int newstate).
+ */
+int tt_outcome_state_change(struct bpf_raw_tracepoint_args *ctx)
+{
+	if ((int)ctx->args[1] != TT_TCP_SYN_SENT)
+		return 0; /* most transitions of a busy machine */
+	struct sock *sk = (struct sock *)ctx->args[0];
+	u64 key = (u64)sk;
+	struct tt_pending_slot *slot;
+	TT_PENDING_EVENT *event = tt_pending_find(key, &slot);
+	if (!event)
+		return 0;
+	tt_outcome_fill(sk, (int)ctx->args[2], event->base.head.ts_ns, &event->outcome);
+	if (tt_outcome_wanted(&event->outcome))
+		tt_submit_event(ctx, event);
+	tt_pending_forget(key, slot);
+	return 0;
+}
+#endif
+
 #endif

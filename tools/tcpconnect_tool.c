@@ -6,6 +6,7 @@
 
 #include "count.h"
 #include "filters.h"
+#include "outcome.h"
 #include "socket_types.h"
 #include "tcpconnect.h"
 #include "tcpconnect_output.h"
@@ -63,6 +64,8 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
+    /* Before -c: the attempts pending at the end are counted before the counts are printed. */
+    {&tt_outcome_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_count_module, 0},
 };
 
@@ -76,6 +79,8 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -P 80,443        # only connections to ports 80 and 443\n"
 		"  tcpconnect -6 -U            # only IPv6, with a UID column\n"
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
+		"  tcpconnect -o               # each attempt at its outcome, with its latency\n"
+		"  tcpconnect --failed         # only the attempts that did not connect\n"
 		"  tcpconnect -j               # JSON lines\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",
     .options = options,
