@@ -22,8 +22,10 @@ ROUTER = "198.18.0.5"       # the far end, forwarding to 198.18.1.0/24, which is
 UNREACHABLE = "198.18.1.1"  # so a SYN there is answered with ICMP host unreachable
 # The tool's latency and the client's wait cover the same SYN -> outcome span;
 # the client's is longer by its own system call and wake-up, which a real-time
-# priority keeps short on a loaded machine.
-WAKEUP_SLACK_MS = 40
+# priority keeps short on a loaded machine. Under the qemu stage's software
+# emulation every step is tens of times slower (a kprobe hit included): there
+# the client may be measured as up to 65 ms longer (seen: 60 to 65 ms).
+WAKEUP_SLACK_MS = 150 if os.environ.get("TT_IN_GUEST") else 40
 REALTIME = ("chrt", "-f", "10")
 
 
