@@ -505,6 +505,9 @@ def build_cases(args, tool_paths, other_pid, unused_port):
                     fc = Case(f"{tool}{bl} {label}", tool, be, base + extra, col, match, filt)
                     fc.base = f"{tool}{bl}"
                     cases.append(fc)
+            if tool == "tcpconnect":
+                # -o: each attempt held in the kernel until its outcome, then printed once.
+                cases.append(Case(f"{tool}{bl} -o", tool, be, base + ["-o"], col, match, None))
     if args.bpftrace_path:
         cases.append(Case("bpftrace peer (tcpconnect_peer.bt)", "peer", "bpftrace",
                           [args.bpftrace_path, "-B", "line", PEER_SCRIPT], COL_PID, "pid", None))
