@@ -29,3 +29,30 @@ def test_memcheck_clean(tool, server, client):
     assert "ERROR SUMMARY: 0 errors" in t.stderr, t.stderr[-3000:]
     assert "definitely lost: 0 bytes" in t.stderr or "no leaks are possible" in t.stderr
     assert status == 0, t.stderr[-3000:]
+
+
+def test_memcheck_clean_outcome(isolated_netns):
+    """tcpconnect -o: an attempt printed at its outcome, and one still
+    pending when stopped, read from the kernel's table at the end."""
+    wrapper = ["valgrind", "--suppressions=" + SUPPRESSIONS, "--error-exitcode=99",
+               "--leak-check=full", "--errors-for-leak-kinds=definite",
+               "--show-leak-kinds=definite"]
+    with ttlib.Peer("tt-server", netns=isolated_netns) as server, \
+         ttlib.Peer("tt-client", netns=isolated_netns) as client:
+        with Tracer("tcpconnect", "-o", "-p", str(client.pid), wrapper=wrapper) as t:
+            t.wait_header(timeout=300)  # compiling under valgrind is slow
+            listener = server.listen("127.0.0.1")
+            conn = client.connect("127.0.0.1", listener["lport"])
+            assert t.wait_for(lambda line: str(conn["sport"]) in line, timeout=60), t.lines
+            waiting = client.connect("198.18.0.2", 80, nonblocking=True)
+            assert waiting["error"] == "EINPROGRESS"
+            status = t.stop(timeout=120)
+    assert [e[-1] for e in t.events()] == ["connected", "pending"], t.lines
+    assert t.events()[0][4] == str(conn["sport"]), t.lines
+    # The tracepoint backend learns a pending attempt's port at its first retransmission.
+    ports = {str(waiting["sport"])} | ({"0"} if ttlib.backend_of("tcpconnect") == "tracepoint"
+                                      else set())
+    assert t.events()[1][4] in ports, t.lines
+    assert "ERROR SUMMARY: 0 errors" in t.stderr, t.stderr[-3000:]
+    assert "definitely lost: 0 bytes" in t.stderr or "no leaks are possible" in t.stderr
+    assert status == 0, t.stderr[-3000:]
