@@ -511,6 +511,9 @@ def build_cases(args, tool_paths, other_pid, unused_port):
                 dc = Case(f"{tool}{bl} -d", tool, be, base + ["-d"], col, match, None)
                 dc.base = f"{tool}{bl}"
                 cases.append(dc)
+            if tool == "tcpconnect":
+                # -o: each attempt held in the kernel until its outcome, then printed once.
+                cases.append(Case(f"{tool}{bl} -o", tool, be, base + ["-o"], col, match, None))
     if args.bpftrace_path:
         cases.append(Case("bpftrace peer (tcpconnect_peer.bt)", "peer", "bpftrace",
                           with_tracefs([args.bpftrace_path, "-B", "line", PEER_SCRIPT]),

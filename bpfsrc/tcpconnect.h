@@ -4,9 +4,11 @@
 #define TCPCONNECT_H
 
 #include "tt_event.h"
+#include "tt_outcome.h"
 
 struct tcpconnect_event {
-	struct tt_event base; /* the connecting task when the attempt was made; its flow */
+	struct tt_event base;      /* the connecting task when the attempt was made; its flow */
+	struct tt_outcome outcome; /* with -o */
 };
 
 #endif

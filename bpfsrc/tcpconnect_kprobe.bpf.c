@@ -4,14 +4,30 @@
  * tcp_v4_connect/tcp_v6_connect remembers the socket per thread, and their
  * return emits the attempt when the call returned 0, once the source port
  * is known.
+ *
+ * With -o (TT_OUTCOME) the attempt waits instead, for its socket to leave
+ * SYN_SENT: the outcome comes from the same raw tracepoint as on the
+ * tracepoint backend (sock:inet_sock_set_state), whose program is in
+ * tt_outcome.bpf.h and which -o adds to the plan (common/features/outcome.c).
+ * connect() holds the socket lock until after it returns, so no answer is
+ * processed before the attempt waits.
  */
 #include "tt_event.bpf.h"
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
-#include "tt_submit.bpf.h"
 #include "tcpconnect.h"
 #ifdef TT_DNS
 #include "tt_dns.bpf.h" /* -d: DNS answers, from a cgroup_skb program */
+#endif
+#ifdef TT_OUTCOME
+#define TT_COUNT_RESULT(event) ((event)->outcome.result)
+#endif
+#include "tt_submit.bpf.h"
+
+#ifdef TT_OUTCOME
+#define TT_PENDING_EVENT struct tcpconnect_event
+#include "tt_pending.bpf.h"
+#include "tt_outcome.bpf.h" /* with its own state-change probe on this backend */
 #endif
 
 /* The socket each thread is connecting. */
@@ -55,7 +71,11 @@ static __always_inline int trace_connect_return(struct pt_regs *ctx, u16 family)
 		return 0;
 
 	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+#ifdef TT_OUTCOME
+	tt_pending_add((u64)sk, &event);
+#else
 	tt_submit_event(ctx, &event);
+#endif
 	return 0;
 }
 

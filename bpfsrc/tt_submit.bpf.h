@@ -25,7 +25,11 @@ static __always_inline void tt_count_event(const struct tt_event *event, u32 res
 	counts.increment(key);
 }
 
-#define tt_submit_event(ctx, event) tt_count_event(&(event)->base, 0)
+/* A tool whose events carry a result (-o) defines where it is, before this header. */
+#ifndef TT_COUNT_RESULT
+#define TT_COUNT_RESULT(event) 0
+#endif
+#define tt_submit_event(ctx, event) tt_count_event(&(event)->base, TT_COUNT_RESULT(event))
 #else
 #include "tt_output.bpf.h"
 

@@ -85,6 +85,14 @@ struct tt_module_use {
 	size_t part_offset; /* offset of the module's part in the event; 0: none */
 };
 
+/*
+ * For a module's after_run: prints an event of the tool's own kind (e.g. one
+ * the kernel still held when tracing stopped) as a line or JSON object, with
+ * every shown module's columns, as events read from the kernel are printed.
+ */
+void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *out,
+                            const void *event);
+
 /* For a module's -c rows: whether any shown module has count cells; then those cells. */
 bool tt_columns_count_cells(const struct tt_columns *columns);
 void tt_columns_count_header(const struct tt_columns *columns, struct tt_output *out);

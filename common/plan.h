@@ -38,6 +38,8 @@ struct tt_plan {
 	enum tt_backend backend; /* kprobe or tracepoint, as resolved for this kernel */
 	bool json;               /* -j */
 	const struct tt_flow_names *flow_names;
+	size_t event_size;  /* of the tool's events */
+	size_t part_offset; /* of the calling module's part in them (tt_module_use); 0: none */
 
 	/* Filled by them: */
 	struct strbuf defines;            /* #define lines put before the BPF text */

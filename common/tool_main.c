@@ -18,8 +18,9 @@ struct module_run {
 	bool columns; /* its plan hook asked for its columns */
 };
 
-/* What tt_columns_count_* walk: the run's modules. */
+/* What tt_columns_* walk: the run's modules, and the tool they print for. */
 struct tt_columns {
+	const struct tt_tool *tool;
 	struct module_run *modules;
 	size_t count;
 };
@@ -63,6 +64,7 @@ static int route_option(int key, const char *arg, void *cookie)
 static int set_up(struct tool_run *run)
 {
 	const struct tt_tool *tool = run->tool;
+	run->columns.tool = tool;
 	run->columns.modules = calloc(tool->module_count + 1, sizeof(*run->columns.modules));
 	size_t options = tool->option_count;
 	for (size_t i = 0; i < tool->module_count; i++)
@@ -120,48 +122,54 @@ static bool trailing_cells(const struct tool_run *run)
 }
 
 /* The shown modules' text cells at one place of a line (event NULL: the header's). */
-static void print_cells(struct tool_run *run, enum tt_column_place place, const void *event)
+static void print_cells(const struct tt_columns *columns, struct tt_output *o,
+                        enum tt_column_place place, const void *event)
 {
-	for (size_t i = 0; i < run->columns.count; i++) {
-		struct module_run *m = &run->columns.modules[i];
+	for (size_t i = 0; i < columns->count; i++) {
+		struct module_run *m = &columns->modules[i];
 		if (!m->columns || m->module->column_place != place)
 			continue;
 		if (!event && m->module->header)
-			m->module->header(m->state, &run->output);
+			m->module->header(m->state, o);
 		else if (event && m->module->text)
-			m->module->text(m->state, &run->output, event, part_of(m, event));
+			m->module->text(m->state, o, event, part_of(m, event));
 	}
 }
 
 static void print_header(struct tool_run *run)
 {
-	print_cells(run, TT_COLUMNS_LEAD, NULL);
+	print_cells(&run->columns, &run->output, TT_COLUMNS_LEAD, NULL);
 	tt_output_task_header(&run->output);
 	run->tool->print_header(&run->output);
-	print_cells(run, TT_COLUMNS_TRAIL, NULL);
+	print_cells(&run->columns, &run->output, TT_COLUMNS_TRAIL, NULL);
 	fputc('\n', run->output.out);
 }
 
-static void print_event(struct tool_run *run, const void *event)
+void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *o,
+                            const void *event)
 {
-	struct tt_output *o = &run->output;
 	const struct tt_event *base = event;
 	if (o->json) {
 		tt_output_json_head(o, &base->head);
-		run->tool->print_json(o, event);
-		for (size_t i = 0; i < run->columns.count; i++) {
-			struct module_run *m = &run->columns.modules[i];
+		columns->tool->print_json(o, event);
+		for (size_t i = 0; i < columns->count; i++) {
+			struct module_run *m = &columns->modules[i];
 			if (m->columns && m->module->json)
 				m->module->json(m->state, o, base, part_of(m, event));
 		}
 		fputs("}\n", o->out);
 		return;
 	}
-	print_cells(run, TT_COLUMNS_LEAD, event);
+	print_cells(columns, o, TT_COLUMNS_LEAD, event);
 	tt_output_task_text(o, &base->head);
-	run->tool->print_text(o, event);
-	print_cells(run, TT_COLUMNS_TRAIL, event);
+	columns->tool->print_text(o, event);
+	print_cells(columns, o, TT_COLUMNS_TRAIL, event);
 	fputc('\n', o->out);
+}
+
+static void print_event(struct tool_run *run, const void *event)
+{
+	tt_columns_print_event(&run->columns, &run->output, event);
 }
 
 bool tt_columns_count_cells(const struct tt_columns *columns)
@@ -222,6 +230,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	tt_plan_init(plan);
 	plan->json = run->common.json;
 	plan->flow_names = tool->flow_names;
+	plan->event_size = tool->event_size;
 	if (tt_backend_resolve(run->common.tracer.backend, tool->kprobe != NULL, must_attach,
 	                       &plan->backend) != 0)
 		return -1;
@@ -238,6 +247,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		plan->columns = false;
+		plan->part_offset = m->part_offset;
 		if (m->module->plan && m->module->plan(m->state, plan) != 0)
 			return -1;
 		m->columns = plan->columns;

@@ -51,6 +51,8 @@ int main(void)
 	snprintf(all, sizeof(all), "-p 4242 -u 1000 -6 -P 80,443,8080 -G %s", cgroup);
 	char all_counted[300];
 	snprintf(all_counted, sizeof(all_counted), "%s -c -d", all);
+	char all_outcome[300];
+	snprintf(all_outcome, sizeof(all_outcome), "%s --failed", all);
 	/* Each option alone, then all at once (-4 and -6 exclude each other: -6 there). */
 	const char *const shared[] = {"",   "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
 	                              "-G", cgroup,    all};
@@ -66,6 +68,9 @@ int main(void)
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-d");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -s -G");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_counted);
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "-o");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "--failed -c");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], all_outcome);
 	}
 	return check_done("verify_bpf");
 }

@@ -8,6 +8,7 @@
 #include "dns.h"
 #include "filters.h"
 #include "print_cgroup.h"
+#include "outcome.h"
 #include "socket_types.h"
 #include "tcpconnect.h"
 #include "tcpconnect_output.h"
@@ -67,6 +68,8 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
+    /* Before -c: the attempts pending at the end are counted before the counts are printed. */
+    {&tt_outcome_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_count_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_dns_module, 0},
@@ -85,6 +88,8 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
 		"  tcpconnect -c -s            # ... and per source port (libbpf-tools)\n"
 		"  tcpconnect -G               # with the cgroup (service, container) of each\n"
+		"  tcpconnect -o               # each attempt at its outcome, with its latency\n"
+		"  tcpconnect --failed         # only the attempts that did not connect\n"
 		"  tcpconnect -j               # JSON lines\n"
 		"  tcpconnect -d               # with the DNS name asked for each DADDR\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",

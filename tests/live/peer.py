@@ -11,6 +11,7 @@ import errno
 import json
 import socket
 import sys
+import time
 
 
 def set_comm(name):
@@ -38,13 +39,17 @@ class Peer:
         err = 0
         if req.get("nonblocking"):
             s.setblocking(False)
+        # The client's own measure of its wait: the SYN and its outcome both
+        # happen within connect(), so a tracer's latency can only be shorter.
+        start = time.monotonic()
         try:
             s.connect((req["addr"], req["port"]))
         except OSError as e:
             err = e.errno
+        seconds = time.monotonic() - start
         local = s.getsockname()
         return {"saddr": local[0], "sport": local[1], "daddr": req["addr"],
-                "dport": req["port"], "errno": err,
+                "dport": req["port"], "errno": err, "seconds": seconds,
                 "error": errno.errorcode.get(err, "") if err else ""}
 
     def op_connect_many(self, req):
@@ -94,6 +99,11 @@ class Peer:
         local, remote = conn.getsockname(), conn.getpeername()
         return {"raddr": remote[0], "rport": remote[1], "laddr": local[0],
                 "lport": local[1]}
+
+    def op_close_last(self, req):
+        """Closes the socket of the last connect (and only it)."""
+        self.sockets.pop().close()
+        return {}
 
     def op_close(self, req):
         for s in self.sockets:

@@ -13,7 +13,7 @@ import pytest
 
 import ttlib
 from ttlib import Tracer
-from test_options import bpffs, pinned_set  # noqa: F401
+import mounts
 
 pytestmark = pytest.mark.live
 
@@ -75,20 +75,20 @@ EXAMPLES = [("bcc", l) for l in BCC] + [("libbpf-tools", l) for l in LIBBPF_TOOL
 
 
 @pytest.mark.parametrize("line", EXAMPLES, ids=lambda l: "%s: %s" % l)
-def test_example_line_runs(line, server, client, bpffs):
+def test_example_line_runs(line, server, client):
     family, text = line
     argv = shlex.split(text)[1:]
-    if "-d" in argv and "--dns" not in ttlib.run_tool("tcpconnect", "--help").stdout:
-        pytest.skip("-d (DNS names) is not in this build")
-    maps = {"--cgroupmap": ("cgroupset", 8), "-C": ("cgroupset", 8),
-            "--mntnsmap": ("mntnsset", 4), "-M": ("mntnsset", 4)}
+    value_sizes = {"--cgroupmap": 8, "-C": 8, "--mntnsmap": 4, "-M": 4}
+    wrapper = ()
     for i, word in enumerate(argv):
         if word == "mappath":
-            name, value_size = maps[argv[i - 1]]
-            argv[i] = pinned_set(bpffs, name, value_size, 0)  # an id no task has
+            # A map of the tool's own bpffs, holding an id no task has.
+            argv[i] = mounts.BPFFS + "/tt_set"
+            wrapper = mounts.private_mounts(
+                mounts.bpffs_at(), mounts.pinned_hash(argv[i], 8, value_sizes[argv[i - 1]], [0]))
     dport = 80 if "-P" in argv else None
     ip = 6 if "-6" in argv else 4
-    with Tracer("tcpconnect", *argv) as t:
+    with Tracer("tcpconnect", *argv, wrapper=wrapper) as t:
         if "-c" in argv:
             t.wait_stderr("counting in the kernel")
         else:

@@ -48,3 +48,17 @@ def test_tracepoint_backend_on_a_kprobe_kernel(tool):
                     if e["pid"] == t.proc.pid}
         t.stop()
     assert attached == TRACEPOINTS[tool], attached
+
+
+def test_outcome_adds_the_state_change_tracepoint():
+    """-o on kprobes: the attempt still comes from the kprobes, its outcome
+    from the state-change raw tracepoint, attached beside them."""
+    if "--backend" in ttlib.TOOL_ARGS:
+        pytest.skip("this run chose its backend (TT_TOOL_ARGS)")
+    with Tracer("tcpconnect", "-o") as t:
+        t.wait_header()
+        attached = {(e["fd_type"], e.get("func") or e.get("tracepoint"))
+                    for e in ttlib.bpf_json("perf", "list") if e["pid"] == t.proc.pid}
+        t.stop()
+    assert attached == EXPECTED["tcpconnect"] | {("raw_tracepoint", "inet_sock_set_state")}, \
+        attached

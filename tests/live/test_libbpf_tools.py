@@ -7,20 +7,22 @@ import pytest
 
 import ttlib
 from ttlib import Peer, Tracer
-from test_options import (bpffs, connect_line, fresh_cgroup, move_to_cgroup,  # noqa: F401
-                          pinned_set)
+import mounts
+from test_options import connect_line
 
 pytestmark = pytest.mark.live
 
 
 @pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
 @pytest.mark.parametrize("spelling", ["-C", "--cgroupmap"])
-def test_cgroupmap_spellings(tool, spelling, server, fresh_cgroup, bpffs):
+def test_cgroupmap_spellings(tool, spelling, server, fresh_cgroup):
     path, _ = fresh_cgroup
-    pinned = pinned_set(bpffs, "cgroupset", 8, os.stat(path).st_ino)
+    pinned = mounts.BPFFS + "/tt_cgroupset"
+    wrapper = mounts.private_mounts(mounts.bpffs_at(),
+                                    mounts.pinned_hash(pinned, 8, 8, [os.stat(path).st_ino]))
     with Peer("tt-inside") as inside, Peer("tt-outside") as outside:
-        move_to_cgroup(inside.pid, path)
-        with Tracer(tool, spelling, pinned) as t:
+        ttlib.move_to_cgroup(inside.pid, path)
+        with Tracer(tool, spelling, pinned, wrapper=wrapper) as t:
             t.wait_header()
             for peer in (outside, inside):
                 if tool == "tcpconnect":
@@ -39,13 +41,14 @@ def test_cgroupmap_spellings(tool, spelling, server, fresh_cgroup, bpffs):
 
 @pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
 @pytest.mark.parametrize("short,long", [("-M", "--mntnsmap"), ("-C", "--cgroupmap")])
-def test_short_spellings_fail_like_the_long_ones(tool, short, long, bpffs):
-    wrong_kind = "/sys/fs/bpf/tt_array_%d" % os.getpid()
-    bpffs.append(wrong_kind)
-    ttlib.subprocess.run(["bpftool", "map", "create", wrong_kind, "type", "array", "key", "4",
-                          "value", "8", "entries", "16", "name", "tt_array"], check=True)
-    for value in ["/sys/fs/bpf/tt-no-such-map", "/tmp", wrong_kind, 'a"b']:
-        by_long, by_short = ttlib.run_tool(tool, long, value), ttlib.run_tool(tool, short, value)
+def test_short_spellings_fail_like_the_long_ones(tool, short, long):
+    wrong_kind = mounts.BPFFS + "/tt_array"
+    wrapper = mounts.private_mounts(
+        mounts.bpffs_at(), f"bpftool map create {wrong_kind} type array key 4 value 8"
+                           " entries 16 name tt_array")
+    for value in [mounts.BPFFS + "/tt-no-such-map", "/tmp", wrong_kind, 'a"b']:
+        by_long = ttlib.run_tool(tool, long, value, wrapper=wrapper)
+        by_short = ttlib.run_tool(tool, short, value, wrapper=wrapper)
         assert by_long.returncode != 0 and len(by_long.stderr.splitlines()) == 1, by_long
         assert (by_short.returncode, by_short.stderr) == (by_long.returncode, by_long.stderr)
     missing = ttlib.run_tool(tool, short)

@@ -27,3 +27,25 @@ def test_memcheck_clean(tool, tracefs, server, client):
     ttlib.assert_memcheck_clean(t, status)
     assert mounts.says_it_mounted_tracefs(tool, t.stderr_lines) == (tracefs == "not-mounted"), \
         t.stderr[-3000:]
+
+
+def test_memcheck_clean_outcome(isolated_netns):
+    """tcpconnect -o: an attempt printed at its outcome, and one still
+    pending when stopped, read from the kernel's table at the end."""
+    with ttlib.Peer("tt-server", netns=isolated_netns) as server, \
+         ttlib.Peer("tt-client", netns=isolated_netns) as client:
+        with Tracer("tcpconnect", "-o", "-p", str(client.pid), wrapper=ttlib.VALGRIND) as t:
+            t.wait_header(timeout=300)  # compiling under valgrind is slow
+            listener = server.listen("127.0.0.1")
+            conn = client.connect("127.0.0.1", listener["lport"])
+            assert t.wait_for(lambda line: str(conn["sport"]) in line, timeout=60), t.lines
+            waiting = client.connect("198.18.0.2", 80, nonblocking=True)
+            assert waiting["error"] == "EINPROGRESS"
+            status = t.stop(timeout=120)
+    assert [e[-1] for e in t.events()] == ["connected", "pending"], t.lines
+    assert t.events()[0][4] == str(conn["sport"]), t.lines
+    # The tracepoint backend learns a pending attempt's port at its first retransmission.
+    ports = {str(waiting["sport"])} | ({"0"} if ttlib.backend_of("tcpconnect") == "tracepoint"
+                                      else set())
+    assert t.events()[1][4] in ports, t.lines
+    ttlib.assert_memcheck_clean(t, status)

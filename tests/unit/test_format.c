@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +151,45 @@ static void test_tcpconnect_line(void)
 	free(text);
 }
 
+/* -o's cells: the latency with three decimals, then the result word. */
+static void test_tcpconnect_outcome(void)
+{
+	struct tcpconnect_event e[4] = {
+	    {.base = {.head = {.pid = 1}, .flow = {.family = AF_INET, .lport = 50000, .rport = 80}},
+	     .outcome = {.latency_ns = 1234567, .error = 111, .result = TT_RESULT_REFUSED}},
+	    {.base = {.head = {.pid = 2}, .flow = {.family = AF_INET, .lport = 50001, .rport = 80}},
+	     .outcome = {.latency_ns = 127000000000ULL, .result = TT_RESULT_TIMEOUT}},
+	    /* An error with no word of its own: its errno's name, one token whatever the value. */
+	    {.base = {.head = {.pid = 3}, .flow = {.family = AF_INET, .lport = 50002, .rport = 80}},
+	     .outcome = {.result = TT_RESULT_ERRNO + EPROTO, .error = EPROTO}},
+	    {.base = {.head = {.pid = 4}, .flow = {.family = AF_INET, .lport = 50003, .rport = 80}},
+	     .outcome = {.result = UINT32_MAX}},
+	};
+	for (size_t i = 0; i < 4; i++) {
+		memcpy(e[i].base.flow.laddr, (unsigned char[]){10, 0, 0, 1}, 4);
+		memcpy(e[i].base.flow.raddr, (unsigned char[]){10, 0, 0, 2}, 4);
+		memcpy(e[i].base.head.comm, "curl", 4);
+	}
+	char *text = print_lines(&tcpconnect_tool, "-o", e, 4);
+	CHECK_STR(text, "TIME     PID     COMM             SADDR           SPORT DADDR           "
+	                "DPORT LAT(ms)   RESULT     \n"
+	                "22:13:20 1       curl             10.0.0.1        50000 10.0.0.2        "
+	                "80    1.235     refused    \n"
+	                "22:13:20 2       curl             10.0.0.1        50001 10.0.0.2        "
+	                "80    127000.000 timeout    \n"
+	                "22:13:20 3       curl             10.0.0.1        50002 10.0.0.2        "
+	                "80    0.000     EPROTO     \n"
+	                "22:13:20 4       curl             10.0.0.1        50003 10.0.0.2        "
+	                "80    0.000     error4294967295\n");
+	free(text);
+	text = print_lines(&tcpconnect_tool, "--failed -j", e, 1);
+	CHECK_STR(text, "{\"time\": \"2023-11-14T22:13:20.000+00:00\", \"pid\": 1, \"uid\": 0, "
+	                "\"comm\": \"curl\", \"ip\": 4, \"saddr\": \"10.0.0.1\", \"sport\": "
+	                "50000, \"daddr\": \"10.0.0.2\", \"dport\": 80, \"latency_ms\": 1.235, "
+	                "\"result\": \"refused\"}\n");
+	free(text);
+}
+
 static void test_tcpaccept_line(void)
 {
 	struct tcpaccept_event e = {
@@ -185,6 +226,7 @@ int main(void)
 	test_path_tail();
 	test_clock();
 	test_tcpconnect_line();
+	test_tcpconnect_outcome();
 	test_tcpaccept_line();
 	return check_done("test_format");
 }

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "outcome.h"
+
+#include <bcc/libbpf.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpus.h"
+#include "log.h"
+#include "tracer.h"
+#include "tt_outcome.h"
+
+#define PENDING_SLOTS 4096 /* 1 << TT_PENDING_SLOTS_LOG2 */
+/* Longest result word: "unreachable", or an errno's name. */
+#define RESULT_NAME_LEN 32
+
+struct outcome {
+	bool wanted; /* -o, or --failed */
+	bool failed; /* --failed */
+	const struct tt_plan *plan;
+	size_t event_size, part_offset;
+};
+
+static int outcome_option(void *state, int key, const char *arg)
+{
+	(void)arg;
+	struct outcome *o = state;
+	if (key != 'o' && key != TT_OPT_FAILED)
+		return 1;
+	o->wanted = true;
+	o->failed = o->failed || key == TT_OPT_FAILED;
+	return 0;
+}
+
+static const char *const sock_members[] = {"sk_err", NULL};
+static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}};
+
+/* Where the kprobe backend learns the outcome (the tracepoint backend has its own). */
+static const struct tt_probe state_change_probe = {TT_RAW_TRACEPOINT, "tt_outcome_state_change",
+                                                   "inet_sock_set_state"};
+
+static int outcome_plan(void *state, struct tt_plan *plan)
+{
+	struct outcome *o = state;
+	if (!o->wanted)
+		return 0;
+	if (plan->part_offset == 0) {
+		tt_error("-o: this tool's events have no outcome");
+		return -1;
+	}
+	o->plan = plan;
+	o->event_size = plan->event_size;
+	o->part_offset = plan->part_offset;
+	tt_plan_define(plan, "TT_OUTCOME 1");
+	if (o->failed)
+		tt_plan_define(plan, "TT_OUTCOME_FAILED 1");
+	tt_plan_add_structs(plan, kernel_structs, 1, "#include <net/sock.h>\n");
+	if (plan->backend == TT_BACKEND_KPROBE) {
+		tt_plan_define(plan, "TT_OUTCOME_PROBE 1");
+		tt_plan_add_probe(plan, &state_change_probe);
+	}
+	tt_plan_show_columns(plan);
+	return 0;
+}
+
+static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
+{
+	static const char *const words[] = {
+	    [TT_RESULT_NONE] = "-",
+	    [TT_RESULT_CONNECTED] = "connected",
+	    [TT_RESULT_REFUSED] = "refused",
+	    [TT_RESULT_TIMEOUT] = "timeout",
+	    [TT_RESULT_UNREACHABLE] = "unreachable",
+	    [TT_RESULT_ABORTED] = "aborted",
+	    [TT_RESULT_PENDING] = "pending",
+	};
+	if (result < sizeof(words) / sizeof(words[0]))
+		return words[result];
+	/* The kernel's errno values are glibc's; whatever the value, one token. */
+	const char *name =
+	    result > TT_RESULT_ERRNO ? strerrorname_np((int)(result - TT_RESULT_ERRNO)) : NULL;
+	if (name)
+		return name;
+	snprintf(buf, RESULT_NAME_LEN, "error%u", result);
+	return buf;
+}
+
+/* The event's outcome part (not necessarily aligned) as milliseconds and a word. */
+struct shown_outcome {
+	double latency_ms;
+	const char *result;
+	char buf[RESULT_NAME_LEN];
+};
+
+static void show(const void *part, struct shown_outcome *shown)
+{
+	struct tt_outcome outcome;
+	memcpy(&outcome, part, sizeof(outcome));
+	shown->latency_ms = (double)outcome.latency_ns / 1e6;
+	shown->result = result_name(outcome.result, shown->buf);
+}
+
+static void outcome_header(void *state, struct tt_output *out)
+{
+	(void)state;
+	fprintf(out->out, " %-9s %-11s", "LAT(ms)", "RESULT");
+}
+
+static void outcome_text(void *state, struct tt_output *out, const struct tt_event *event,
+                         const void *part)
+{
+	(void)state;
+	(void)event;
+	struct shown_outcome shown;
+	show(part, &shown);
+	fprintf(out->out, " %-9.3f %-11s", shown.latency_ms, shown.result);
+}
+
+static void outcome_json(void *state, struct tt_output *out, const struct tt_event *event,
+                         const void *part)
+{
+	(void)state;
+	(void)event;
+	struct shown_outcome shown;
+	show(part, &shown);
+	fprintf(out->out, ", \"latency_ms\": %.3f, \"result\": \"%s\"", shown.latency_ms,
+	        shown.result);
+}
+
+static void outcome_count_header(void *state, struct tt_output *out)
+{
+	(void)state;
+	fprintf(out->out, " %-11s", "RESULT");
+}
+
+static void outcome_count_text(void *state, struct tt_output *out, const struct tt_count_key *key)
+{
+	(void)state;
+	char buf[RESULT_NAME_LEN];
+	fprintf(out->out, " %-11s", result_name(key->result, buf));
+}
+
+static void outcome_count_json(void *state, struct tt_output *out, const struct tt_count_key *key)
+{
+	(void)state;
+	char buf[RESULT_NAME_LEN];
+	fprintf(out->out, ", \"result\": \"%s\"", result_name(key->result, buf));
+}
+
+/* ------------------------------------------------------- attempts pending at the end */
+
+struct pending_list {
+	unsigned char *events;
+	size_t count, cap, event_size;
+};
+
+static int keep(struct pending_list *list, const void *event)
+{
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? 2 * list->cap : 64;
+		unsigned char *more = realloc(list->events, cap * list->event_size);
+		if (!more)
+			return -1;
+		list->events = more;
+		list->cap = cap;
+	}
+	memcpy(list->events + list->count++ * list->event_size, event, list->event_size);
+	return 0;
+}
+
+/* The table's claimed slots (a u64 socket, 0 when free, then the event), then its map. */
+static int read_pending(struct tt_tracer *tracer, struct pending_list *list)
+{
+	unsigned char *scratch = calloc(1, sizeof(uint64_t) + list->event_size);
+	if (!scratch)
+		return -1;
+	int slots_fd = tt_tracer_table_fd(tracer, "pending"); /* -1 without BPF atomics */
+	int rc = 0;
+	for (uint32_t i = 0; rc == 0 && slots_fd >= 0 && i < PENDING_SLOTS; i++) {
+		uint64_t sk;
+		if (bpf_lookup_elem(slots_fd, &i, scratch) != 0)
+			break;
+		memcpy(&sk, scratch, sizeof(sk));
+		if (sk != 0)
+			rc = keep(list, scratch + sizeof(sk));
+	}
+	int map_fd = tt_tracer_table_fd(tracer, "attempts");
+	uint64_t key, next;
+	void *prev = NULL;
+	while (rc == 0 && map_fd >= 0 && bpf_get_next_key(map_fd, prev, &next) == 0) {
+		if (bpf_lookup_elem(map_fd, &next, scratch) == 0)
+			rc = keep(list, scratch);
+		key = next;
+		prev = &key;
+	}
+	free(scratch);
+	return rc;
+}
+
+static int earlier(const void *a, const void *b)
+{
+	const struct tt_event_head *x = a, *y = b;
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now); /* bpf_ktime_get_ns()'s clock */
+	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+}
+
+/* With -c: a pending attempt counted as the kernel counts the others (tt_submit.bpf.h). */
+static void count_pending(int counts_fd, const struct tt_event *event)
+{
+	struct tt_count_key key;
+	memset(&key, 0, sizeof(key));
+	key.flow = event->flow;
+	key.flow.lport = 0;
+	key.cgroup_id = event->head.cgroup_id;
+	key.result = TT_RESULT_PENDING;
+	uint64_t count = 0;
+	bpf_lookup_elem(counts_fd, &key, &count);
+	count++;
+	bpf_update_elem(counts_fd, &key, &count, 0);
+}
+
+/* Attempts the pending table had no room for, summed over CPUs. */
+static uint64_t overflow_count(struct tt_tracer *tracer)
+{
+	int fd = tt_tracer_table_fd(tracer, "tt_pending_overflow");
+	int cpus = tt_possible_cpus();
+	uint64_t *values = fd >= 0 && cpus > 0 ? calloc((size_t)cpus, sizeof(*values)) : NULL;
+	uint64_t total = 0;
+	int zero = 0;
+	if (values && bpf_lookup_elem(fd, &zero, values) == 0)
+		for (int cpu = 0; cpu < cpus; cpu++)
+			total += values[cpu];
+	free(values);
+	return total;
+}
+
+static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
+                             const struct tt_columns *columns)
+{
+	const struct outcome *o = state;
+	if (!o->wanted)
+		return 0;
+	/* Events are 8-byte aligned in the kernel, and so in this copy. */
+	struct pending_list list = {.event_size = (o->event_size + 7) & ~(size_t)7};
+	if (read_pending(tracer, &list) != 0) {
+		free(list.events);
+		tt_error("out of memory");
+		return -1;
+	}
+	if (list.count > 0)
+		qsort(list.events, list.count, list.event_size, earlier);
+	uint64_t now = monotonic_ns();
+	int counts_fd = o->plan->counting ? tt_tracer_table_fd(tracer, "counts") : -1;
+	for (size_t i = 0; i < list.count; i++) {
+		unsigned char *event = list.events + i * list.event_size;
+		const struct tt_event *base = (const struct tt_event *)event;
+		struct tt_outcome pending = {.result = TT_RESULT_PENDING};
+		if (now > base->head.ts_ns)
+			pending.latency_ns = now - base->head.ts_ns;
+		memcpy(event + o->part_offset, &pending, sizeof(pending));
+		if (counts_fd >= 0)
+			count_pending(counts_fd, base);
+		else
+			tt_columns_print_event(columns, out, event);
+	}
+	free(list.events);
+	uint64_t overflow = overflow_count(tracer);
+	if (overflow)
+		tt_warn("%llu attempts not followed: the pending table was full",
+		        (unsigned long long)overflow);
+	return 0;
+}
+
+static const struct tt_option outcome_options[] = {
+    {'o', "outcome", NULL, "print each attempt at its outcome, with LAT(ms) and RESULT"},
+    {TT_OPT_FAILED, "failed", NULL, "only the attempts that did not connect (implies -o)"},
+};
+
+const struct tt_module tt_outcome_module = {
+    .name = "outcome",
+    .options = outcome_options,
+    .option_count = 2,
+    .state_size = sizeof(struct outcome),
+    .option = outcome_option,
+    .plan = outcome_plan,
+    .after_run = outcome_after_run,
+    .column_place = TT_COLUMNS_TRAIL,
+    .header = outcome_header,
+    .text = outcome_text,
+    .json = outcome_json,
+    .count_header = outcome_count_header,
+    .count_text = outcome_count_text,
+    .count_json = outcome_count_json,
+};
