@@ -14,22 +14,24 @@
 extern const char tcpaccept_kprobe_bpf[];
 extern const char tcpaccept_tracepoint_bpf[];
 
-static const struct tt_probe kprobe_probes[] = {
-    {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
-    {TT_KRETPROBE, "trace_accept_return", "inet_csk_accept"},
-};
-
-static const struct tt_probe tracepoint_probes[] = {
+/*
+ * accept(2) and accept4(2) on both backends (bpfsrc/tt_accept_syscall.bpf.h),
+ * then the kprobe backend's pair for accepts made without them. Tracepoints
+ * first: the kprobes leave alone the calls they saw begin.
+ */
+static const struct tt_probe probes[] = {
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept", "syscalls:sys_enter_accept"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept4", "syscalls:sys_enter_accept4"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"},
+    {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
+    {TT_KRETPROBE, "trace_accept_return", "inet_csk_accept"},
 };
+#define SYSCALL_PROBE_COUNT 4
 
-static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, kprobe_probes,
-                                                 COUNT(kprobe_probes)};
-static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, tracepoint_probes,
-                                                     COUNT(tracepoint_probes)};
+static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, probes, COUNT(probes)};
+static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, probes,
+                                                     SYSCALL_PROBE_COUNT};
 
 static const char *const sock_members[] = {"__sk_common", "sk_protocol", "sk_ack_backlog",
                                            "sk_max_ack_backlog", NULL};

@@ -124,11 +124,9 @@ def test_port_filter_list(server, client):
 def test_accept_begun_before_tracing(server, client):
     """A blocking accept() entered before the probes were attached is still
     reported when it returns; only its listener's backlog is unknown ("-").
-    Tracepoint backend only: a kretprobe sees only calls made after it was
-    attached."""
+    On both backends (a kretprobe would see only calls made after it was
+    attached, iovisor/bcc#2165)."""
     import threading
-    if ttlib.backend_of("tcpaccept") != "tracepoint":
-        pytest.skip("the kprobe backend cannot see an accept() begun before it")
     listener = server.listen("127.0.0.1")
     result = {}
     waiter = threading.Thread(target=lambda: result.update(server.accept(listener)))
@@ -147,3 +145,56 @@ def test_accept_begun_before_tracing(server, client):
     assert len(lines) == 1, t.lines
     assert lines[0][1:7] == expected(server, result, conn)
     assert lines[0][7] == "-", t.lines
+
+
+@pytest.mark.parametrize("blocked", ["before_tracing", "while_tracing"])
+def test_prefork_pool(server, client, blocked):
+    """40 workers asleep in accept() on one listener, each accepting once: one
+    line per accepted connection, each with the PID of the worker whose
+    accept() returned it (a kretprobe would miss all but maxactive of them,
+    iovisor/bcc#1072)."""
+    workers = 40
+    listener = server.listen("127.0.0.1", backlog=workers)
+    if blocked == "before_tracing":
+        pool = server.request("accept_pool", id=listener["id"], count=workers)
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        if blocked == "while_tracing":
+            pool = server.request("accept_pool", id=listener["id"], count=workers)
+        conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(workers)]
+        accepted = server.request("pool_results")["accepted"]
+        assert len(accepted) == workers
+        for conn in conns:
+            assert wait_line(t, conn), t.lines
+        assert t.stop() == 0, t.stderr
+    by_client = {(a["raddr"], a["rport"]): a for a in accepted}
+    pids = set()
+    for conn in conns:
+        lines = lines_for(t, conn)
+        assert len(lines) == 1, t.lines
+        acc = by_client[(conn["saddr"], conn["sport"])]
+        assert (acc["laddr"], acc["lport"]) == (conn["daddr"], conn["dport"])
+        assert lines[0][1:7] == [str(acc["pid"]), server.comm, conn["saddr"],
+                                 str(conn["sport"]), conn["daddr"], str(conn["dport"])]
+        pids.add(acc["pid"])
+    assert pids == set(pool["pids"]), t.lines
+
+
+@pytest.mark.parametrize("client_mptcp", [True, False], ids=["mptcp_client", "tcp_client"])
+def test_mptcp_listener(server, client, client_mptcp):
+    """An MPTCP listener (Go 1.24's default): accept() returns an MPTCP
+    socket when both ends speak MPTCP, a TCP one when the client does not;
+    both are shown with the addresses the server's accept() returned."""
+    with open("/proc/sys/net/mptcp/enabled") as f:
+        assert f.read().strip() == "1", "net.mptcp.enabled is 0 here"
+    listener = server.request("listen", addr="127.0.0.1", ip=4, backlog=8, port=0, mptcp=True)
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        conn = client.connect("127.0.0.1", listener["lport"], mptcp=client_mptcp)
+        acc = server.accept(listener)
+        assert wait_line(t, conn), t.lines
+        assert t.stop() == 0, t.stderr
+    assert acc["protocol"] == (262 if client_mptcp else 6)  # IPPROTO_MPTCP, IPPROTO_TCP
+    lines = lines_for(t, conn)
+    assert len(lines) == 1, t.lines
+    assert lines[0][1:7] == expected(server, acc, conn)
