@@ -4,3 +4,6 @@
  * accept4(2) from the syscall tracepoints (tt_accept_syscall.bpf.h).
  */
 #include "tt_accept_syscall.bpf.h"
+#ifdef TT_URING_ACCEPT
+#include "tt_uring_accept.bpf.h"
+#endif

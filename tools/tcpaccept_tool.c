@@ -8,6 +8,7 @@
 #include "tcpaccept_output.h"
 #include "timestamp.h"
 #include "uid_column.h"
+#include "uring_accept.h"
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -61,6 +62,7 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
+    {&tt_uring_accept_module, 0},
 };
 
 static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};

@@ -15,6 +15,11 @@ int tt_check_privileges(void);
  */
 int tt_ensure_tracefs(void);
 
+/*
+ * Whether tracefs has the tracepoint event ("category/name") and, unless
+ * field is NULL, whether its format names that field.
+ */
+bool tt_tracepoint_has_field(const char *event, const char *field);
 /* Whether this kernel can attach kprobes (CONFIG_KPROBES and kprobe events). */
 bool tt_kprobes_available(void);
 
