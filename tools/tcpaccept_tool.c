@@ -26,7 +26,8 @@ static const struct tt_probe probes[] = {
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"},
     {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
-    {TT_KRETPROBE, "trace_accept_return", "inet_csk_accept"},
+    /* Every accept(2) asleep in it takes an instance, though the tracepoints report it. */
+    {TT_KRETPROBE_MANY, "trace_accept_return", "inet_csk_accept"},
 };
 #define SYSCALL_PROBE_COUNT 4
 

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "stderr_capture.h"
+#include "system_checks.h"
 
 static const char *kind_name(enum tt_probe_kind kind)
 {
@@ -19,6 +20,7 @@ static const char *kind_name(enum tt_probe_kind kind)
 	case TT_KPROBE:
 		return "kprobe";
 	case TT_KRETPROBE:
+	case TT_KRETPROBE_MANY:
 		return "kretprobe";
 	case TT_RAW_TRACEPOINT:
 		return "raw tracepoint";
@@ -75,8 +77,9 @@ static int attach_one(struct tt_attachment *a)
 		         probe->kind == TT_KPROBE ? 'p' : 'r', probe->target);
 		enum bpf_probe_attach_type type =
 		    probe->kind == TT_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN;
+		int maxactive = probe->kind == TT_KRETPROBE_MANY ? TT_KRETPROBE_MANY_ACTIVE : 0;
 		a->attach_fd =
-		    bpf_attach_kprobe(a->prog_fd, type, a->event_name, probe->target, 0, 0);
+		    bpf_attach_kprobe(a->prog_fd, type, a->event_name, probe->target, 0, maxactive);
 	}
 	int saved = errno;
 	tt_stderr_capture_end(&cap, tt_log_verbose);
@@ -97,7 +100,8 @@ static void detach_one(struct tt_attachment *a)
 		close(a->attach_fd);
 	} else if (a->attach_fd >= 0) {
 		bpf_close_perf_event_fd(a->attach_fd);
-		if (a->probe->kind == TT_KPROBE || a->probe->kind == TT_KRETPROBE)
+		if (a->probe->kind == TT_KPROBE || a->probe->kind == TT_KRETPROBE ||
+		    a->probe->kind == TT_KRETPROBE_MANY)
 			bpf_detach_kprobe(a->event_name);
 	}
 	tt_stderr_capture_end(&cap, tt_log_verbose);
@@ -142,6 +146,42 @@ void tt_detach_all(struct tt_attachments *attachments)
 	free(attachments->items);
 	attachments->items = NULL;
 	attachments->count = 0;
+}
+
+/* The misses kprobe_profile counts for an event named prefix...; 0 when not listed. */
+static unsigned long long kprobe_misses(const char *prefix)
+{
+	FILE *profile = tt_tracefs_open("kprobe_profile");
+	if (!profile)
+		return 0;
+	unsigned long long misses = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), profile)) {
+		/* "  EVENT   HITS   MISSES"; libbcc may add a suffix to our name. */
+		char *event = line + strspn(line, " \t");
+		if (strncmp(event, prefix, strlen(prefix)) != 0)
+			continue;
+		char *end = event + strcspn(event, " \t");
+		(void)strtoull(end, &end, 10); /* the hits */
+		misses = strtoull(end, NULL, 10);
+		break;
+	}
+	fclose(profile);
+	return misses;
+}
+
+void tt_report_missed(const struct tt_attachments *attachments)
+{
+	for (size_t i = 0; i < attachments->count; i++) {
+		const struct tt_attachment *a = &attachments->items[i];
+		if (a->attach_fd < 0 || a->probe->kind != TT_KRETPROBE_MANY)
+			continue;
+		unsigned long long missed = kprobe_misses(a->event_name);
+		if (missed)
+			tt_warn("lost %llu events (the kretprobe on %s missed %llu returns: more "
+			        "than %d calls at once)",
+			        missed, a->probe->target, missed, TT_KRETPROBE_MANY_ACTIVE);
+	}
 }
 
 int tt_load_only(void *module, const struct tt_probe *probes, size_t count)
