@@ -44,6 +44,12 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 		return;
 
 	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+	/*
+	 * An MPTCP listener's queue is its first subflow's, a socket private to
+	 * net/mptcp: its own counts are not the backlog, so it is unknown.
+	 */
+	if (listener && tt_sock_protocol(listener) == TT_IPPROTO_MPTCP)
+		listener = NULL;
 	if (listener) {
 		/* u16 before Linux 5.6, u32 since: read them as what they are. */
 		__typeof__(listener->sk_ack_backlog) backlog = 0;
