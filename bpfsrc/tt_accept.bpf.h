@@ -10,6 +10,8 @@
 #include "tt_submit.bpf.h"
 #include "tcpaccept.h"
 
+#define TT_IPPROTO_MPTCP 262
+
 /*
  * -P on the listener's port, before accept() runs: an accepted socket's
  * local port is its listener's, so rejected listeners cost no more work.
@@ -25,7 +27,14 @@ static __always_inline bool tt_listener_wanted(struct sock *listener)
 
 static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct sock *listener)
 {
-	if (!newsk || tt_sock_protocol(newsk) != TT_IPPROTO_TCP)
+	if (!newsk)
+		return;
+	/*
+	 * accept() on an MPTCP listener returns an MPTCP socket when both ends
+	 * speak it; it carries its first subflow's addresses.
+	 */
+	u16 protocol = tt_sock_protocol(newsk);
+	if (protocol != TT_IPPROTO_TCP && protocol != TT_IPPROTO_MPTCP)
 		return;
 	struct tcpaccept_event event = {};
 	struct tt_flow *flow = &event.base.flow;
@@ -35,6 +44,12 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 		return;
 
 	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+	/*
+	 * An MPTCP listener's queue is its first subflow's, a socket private to
+	 * net/mptcp: its own counts are not the backlog, so it is unknown.
+	 */
+	if (listener && tt_sock_protocol(listener) == TT_IPPROTO_MPTCP)
+		listener = NULL;
 	if (listener) {
 		/* u16 before Linux 5.6, u32 since: read them as what they are. */
 		__typeof__(listener->sk_ack_backlog) backlog = 0;

@@ -27,15 +27,12 @@ static __always_inline bool tt_current_fdtable(struct fdtable *table)
 	return table->fd != NULL;
 }
 
-static __always_inline struct sock *tt_sock_in_fdtable(const struct fdtable *table, int fd)
+/* The socket of a socket's file; the caller knows the file is one. */
+static __always_inline struct sock *tt_sock_of_file(struct file *file)
 {
-	struct file *file = NULL;
 	struct socket *socket = NULL;
 	struct sock *sk = NULL;
 
-	if (fd < 0 || (unsigned int)fd >= table->max_fds)
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &table->fd[fd]);
 	if (!file)
 		return NULL;
 	/* A socket's file keeps its struct socket in private_data. */
@@ -44,6 +41,16 @@ static __always_inline struct sock *tt_sock_in_fdtable(const struct fdtable *tab
 		return NULL;
 	TT_READ(sk, socket->sk);
 	return sk;
+}
+
+static __always_inline struct sock *tt_sock_in_fdtable(const struct fdtable *table, int fd)
+{
+	struct file *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= table->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &table->fd[fd]);
+	return tt_sock_of_file(file);
 }
 
 static __always_inline struct sock *tt_sock_of_fd(int fd)

@@ -9,28 +9,32 @@
 #include "tcpaccept_output.h"
 #include "timestamp.h"
 #include "uid_column.h"
+#include "uring_accept.h"
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 extern const char tcpaccept_kprobe_bpf[];
 extern const char tcpaccept_tracepoint_bpf[];
 
-static const struct tt_probe kprobe_probes[] = {
-    {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
-    {TT_KRETPROBE, "trace_accept_return", "inet_csk_accept"},
-};
-
-static const struct tt_probe tracepoint_probes[] = {
+/*
+ * accept(2) and accept4(2) on both backends (bpfsrc/tt_accept_syscall.bpf.h),
+ * then the kprobe backend's pair for accepts made without them. Tracepoints
+ * first: the kprobes leave alone the calls they saw begin.
+ */
+static const struct tt_probe probes[] = {
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept", "syscalls:sys_enter_accept"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept4", "syscalls:sys_enter_accept4"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"},
+    {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
+    /* Every accept(2) asleep in it takes an instance, though the tracepoints report it. */
+    {TT_KRETPROBE_MANY, "trace_accept_return", "inet_csk_accept"},
 };
+#define SYSCALL_PROBE_COUNT 4
 
-static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, kprobe_probes,
-                                                 COUNT(kprobe_probes)};
-static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, tracepoint_probes,
-                                                     COUNT(tracepoint_probes)};
+static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, probes, COUNT(probes)};
+static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, probes,
+                                                     SYSCALL_PROBE_COUNT};
 
 static const char *const sock_members[] = {"__sk_common", "sk_protocol", "sk_ack_backlog",
                                            "sk_max_ack_backlog", NULL};
@@ -56,12 +60,16 @@ static int handle_option(int key, const char *arg)
 	return key == 'T' ? 0 : 1; /* TIME is already the default */
 }
 
+/* One module a line, in the order of their columns. */
+// clang-format off
 static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
+    {&tt_uring_accept_module, 0},
     {&tt_print_cgroup_module, 0},
 };
+// clang-format on
 
 static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};
 

@@ -75,6 +75,39 @@ int tt_ensure_tracefs(void)
 	return 0;
 }
 
+FILE *tt_tracefs_open(const char *name, const char *mode)
+{
+	char path[256];
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tracefs_dirs[i], name);
+		FILE *file = fopen(path, mode);
+		if (file)
+			return file;
+	}
+	return NULL;
+}
+
+bool tt_tracepoint_has_field(const char *event, const char *field)
+{
+	char name[192];
+	snprintf(name, sizeof(name), "events/%s/format", event);
+	FILE *format = tt_tracefs_open(name, "r");
+	if (!format)
+		return false;
+	bool found = field == NULL;
+	char line[512];
+	size_t len = field ? strlen(field) : 0;
+	while (!found && fgets(line, sizeof(line), format)) {
+		/* "\tfield:void * req;\toffset:16;...": the name ends at ';'. */
+		const char *end = strchr(line, ';');
+		found = strncmp(line, "\tfield:", 7) == 0 && end &&
+		        (size_t)(end - line) > len + 7 && strncmp(end - len, field, len) == 0 &&
+		        (end[-(long)len - 1] == ' ' || end[-(long)len - 1] == '*');
+	}
+	fclose(format);
+	return found;
+}
+
 bool tt_kprobes_available(void)
 {
 	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||

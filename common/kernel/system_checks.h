@@ -4,6 +4,7 @@
 #define TT_SYSTEM_CHECKS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Returns 0, or -1 after naming the missing capabilities. */
 int tt_check_privileges(void);
@@ -15,6 +16,13 @@ int tt_check_privileges(void);
  */
 int tt_ensure_tracefs(void);
 
+/* A tracefs file ("kprobe_profile", "events/..."), at either mount point; or NULL. */
+FILE *tt_tracefs_open(const char *name, const char *mode);
+/*
+ * Whether tracefs has the tracepoint event ("category/name") and, unless
+ * field is NULL, whether its format names that field.
+ */
+bool tt_tracepoint_has_field(const char *event, const char *field);
 /* Whether this kernel can attach kprobes (CONFIG_KPROBES and kprobe events). */
 bool tt_kprobes_available(void);
 

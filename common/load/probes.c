@@ -4,6 +4,8 @@
 #include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "cgroup_link.h"
 #include "log.h"
 #include "stderr_capture.h"
+#include "system_checks.h"
 
 static const char *kind_name(enum tt_probe_kind kind)
 {
@@ -20,6 +23,7 @@ static const char *kind_name(enum tt_probe_kind kind)
 	case TT_KPROBE:
 		return "kprobe";
 	case TT_KRETPROBE:
+	case TT_KRETPROBE_MANY:
 		return "kretprobe";
 	case TT_RAW_TRACEPOINT:
 		return "raw tracepoint";
@@ -70,6 +74,45 @@ static int attach_cgroup_ingress(struct tt_attachment *a)
 	return 0;
 }
 
+/*
+ * A kretprobe with many instances is a kprobe event of tracefs, which
+ * outlives a tracer killed with SIGKILL (its BPF program is detached with the
+ * process; the event, idle, stays listed). Such events of tracers that are
+ * gone are removed before a new one is made, so none pile up.
+ */
+static void remove_dead_tracers_events(void)
+{
+	FILE *events = tt_tracefs_open("kprobe_events", "r");
+	if (!events)
+		return;
+	char line[512], dead[16][160];
+	size_t count = 0;
+	while (count < 16 && fgets(line, sizeof(line), events)) {
+		/* "r4096:kprobes/tcptools_PID_r_FUNCTION FUNCTION" */
+		char *name = strchr(line, ':');
+		char *ours = name ? strstr(name, "/tcptools_") : NULL;
+		if (!ours)
+			continue;
+		char *end = NULL;
+		long pid = strtol(ours + strlen("/tcptools_"), &end, 10);
+		if (pid <= 0 || pid > INT_MAX || *end != '_' || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		name[1 + strcspn(name + 1, " \n")] = '\0';
+		snprintf(dead[count++], sizeof(dead[0]), "-:%s", name + 1);
+	}
+	fclose(events);
+	for (size_t i = 0; i < count; i++) {
+		FILE *out = tt_tracefs_open("kprobe_events", "a");
+		if (!out)
+			return;
+		fputs(dead[i], out);
+		if (fclose(out) == 0)
+			tt_info("removed the kprobe event of a tracer that is gone: %s",
+			        dead[i] + 2);
+	}
+}
+
 static int attach_one(struct tt_attachment *a)
 {
 	const struct tt_probe *probe = a->probe;
@@ -94,8 +137,11 @@ static int attach_one(struct tt_attachment *a)
 		         probe->kind == TT_KPROBE ? 'p' : 'r', probe->target);
 		enum bpf_probe_attach_type type =
 		    probe->kind == TT_KPROBE ? BPF_PROBE_ENTRY : BPF_PROBE_RETURN;
+		int maxactive = probe->kind == TT_KRETPROBE_MANY ? TT_KRETPROBE_MANY_ACTIVE : 0;
+		if (maxactive)
+			remove_dead_tracers_events();
 		a->attach_fd =
-		    bpf_attach_kprobe(a->prog_fd, type, a->event_name, probe->target, 0, 0);
+		    bpf_attach_kprobe(a->prog_fd, type, a->event_name, probe->target, 0, maxactive);
 	}
 	int saved = errno;
 	tt_stderr_capture_end(&cap, tt_log_verbose);
@@ -117,7 +163,8 @@ static void detach_one(struct tt_attachment *a)
 		close(a->attach_fd);
 	} else if (a->attach_fd >= 0) {
 		bpf_close_perf_event_fd(a->attach_fd);
-		if (a->probe->kind == TT_KPROBE || a->probe->kind == TT_KRETPROBE)
+		if (a->probe->kind == TT_KPROBE || a->probe->kind == TT_KRETPROBE ||
+		    a->probe->kind == TT_KRETPROBE_MANY)
 			bpf_detach_kprobe(a->event_name);
 	}
 	tt_stderr_capture_end(&cap, tt_log_verbose);
@@ -162,6 +209,42 @@ void tt_detach_all(struct tt_attachments *attachments)
 	free(attachments->items);
 	attachments->items = NULL;
 	attachments->count = 0;
+}
+
+/* The misses kprobe_profile counts for an event named prefix...; 0 when not listed. */
+static unsigned long long kprobe_misses(const char *prefix)
+{
+	FILE *profile = tt_tracefs_open("kprobe_profile", "r");
+	if (!profile)
+		return 0;
+	unsigned long long misses = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), profile)) {
+		/* "  EVENT   HITS   MISSES"; libbcc may add a suffix to our name. */
+		char *event = line + strspn(line, " \t");
+		if (strncmp(event, prefix, strlen(prefix)) != 0)
+			continue;
+		char *end = event + strcspn(event, " \t");
+		(void)strtoull(end, &end, 10); /* the hits */
+		misses = strtoull(end, NULL, 10);
+		break;
+	}
+	fclose(profile);
+	return misses;
+}
+
+void tt_report_missed(const struct tt_attachments *attachments)
+{
+	for (size_t i = 0; i < attachments->count; i++) {
+		const struct tt_attachment *a = &attachments->items[i];
+		if (a->attach_fd < 0 || a->probe->kind != TT_KRETPROBE_MANY)
+			continue;
+		unsigned long long missed = kprobe_misses(a->event_name);
+		if (missed)
+			tt_warn("lost %llu events (the kretprobe on %s missed %llu returns: more "
+			        "than %d calls at once)",
+			        missed, a->probe->target, missed, TT_KRETPROBE_MANY_ACTIVE);
+	}
 }
 
 int tt_load_only(void *module, const struct tt_probe *probes, size_t count)

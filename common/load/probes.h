@@ -6,22 +6,29 @@
 #include <stddef.h>
 
 /*
- * A raw tracepoint (Linux 4.17+) hands the program the tracepoint's own
+ * TT_RAW_TRACEPOINT (Linux 4.17+) hands the program the tracepoint's own
  * arguments: no perf record is built for each hit, which a frequent
  * tracepoint like sock:inet_sock_set_state makes worth having.
- */
-/*
- * A cgroup_skb ingress program sees every packet delivered to a socket of
- * this host; it is linked to the cgroup v2 root (load/cgroup_link.h), and
- * its target is unused.
+ *
+ * TT_CGROUP_SKB_INGRESS sees every packet delivered to a socket of this
+ * host; it is linked to the cgroup v2 root (load/cgroup_link.h), and its
+ * target is unused.
+ *
+ * TT_KRETPROBE_MANY: a kretprobe on a function many tasks may be inside at
+ * once (one that sleeps). A kretprobe follows only as many calls at once as
+ * it has instances, max(10, 2 x CPUs) by default (iovisor/bcc#1072); this one
+ * has the kernel's most, and attaches through tracefs' kprobe_events, whose
+ * kprobe_profile counts the calls it still misses.
  */
 enum tt_probe_kind {
 	TT_KPROBE,
 	TT_KRETPROBE,
 	TT_TRACEPOINT,
 	TT_RAW_TRACEPOINT,
-	TT_CGROUP_SKB_INGRESS
+	TT_CGROUP_SKB_INGRESS,
+	TT_KRETPROBE_MANY
 };
+#define TT_KRETPROBE_MANY_ACTIVE 4096
 
 struct tt_probe {
 	enum tt_probe_kind kind;
@@ -49,6 +56,8 @@ struct tt_attachments {
 int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
                   struct tt_attachments *out);
 void tt_detach_all(struct tt_attachments *attachments);
+/* Before detaching: warns of the returns each TT_KRETPROBE_MANY missed, as lost events. */
+void tt_report_missed(const struct tt_attachments *attachments);
 /* Loads every probe's function into the verifier and unloads it, attaching nothing. */
 int tt_load_only(void *module, const struct tt_probe *probes, size_t count);
 

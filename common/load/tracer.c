@@ -246,6 +246,7 @@ void tt_tracer_stop(struct tt_tracer *tracer)
 {
 	if (!tracer)
 		return;
+	tt_report_missed(&tracer->attachments);
 	tt_detach_all(&tracer->attachments);
 	if (tracer->buffer_count)
 		report_lost(tracer,

@@ -26,13 +26,28 @@ def family_of(version):
     return socket.AF_INET6 if int(version) == 6 else socket.AF_INET
 
 
+def protocol_of(req):
+    """0 (TCP), or IPPROTO_MPTCP for {"mptcp": true}."""
+    IPPROTO_MPTCP = 262
+    return IPPROTO_MPTCP if req.get("mptcp") else 0
+
+
+def in_accept(pid):
+    """Whether the process sleeps in accept(2) or accept4(2) (x86-64 numbers)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            return f.read().split()[0] in ("43", "288")
+    except (OSError, IndexError):
+        return False
+
+
 class Peer:
     def __init__(self):
         self.listeners = {}
         self.sockets = []
 
     def op_connect(self, req):
-        s = socket.socket(family_of(req.get("ip", 4)), socket.SOCK_STREAM)
+        s = socket.socket(family_of(req.get("ip", 4)), socket.SOCK_STREAM, protocol_of(req))
         self.sockets.append(s)
         if req.get("bind"):
             s.bind((req["bind"], 0))
@@ -72,7 +87,7 @@ class Peer:
         return {"sports": ports, "seconds": time.monotonic() - start}
 
     def op_listen(self, req):
-        s = socket.socket(family_of(req.get("ip", 4)), socket.SOCK_STREAM)
+        s = socket.socket(family_of(req.get("ip", 4)), socket.SOCK_STREAM, protocol_of(req))
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((req["addr"], req.get("port", 0)))
         s.listen(req.get("backlog", 128))
@@ -86,7 +101,8 @@ class Peer:
         self.sockets.append(conn)
         local = conn.getsockname()
         return {"raddr": remote[0], "rport": remote[1], "laddr": local[0],
-                "lport": local[1]}
+                "lport": local[1],
+                "protocol": conn.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL)}
 
     def op_accept_syscall(self, req):
         """accept(2) itself, where Python's accept() makes accept4(2)."""
@@ -104,6 +120,43 @@ class Peer:
         """Closes the socket of the last connect (and only it)."""
         self.sockets.pop().close()
         return {}
+
+    def op_accept_pool(self, req):
+        """A prefork pool: count children, each blocked in accept() on the
+        listener until it accepts once. Answers once all of them sleep there."""
+        import os
+        import time
+        listener = self.listeners[req["id"]]
+        reader, writer = os.pipe()
+        pids = []
+        for _ in range(req["count"]):
+            pid = os.fork()
+            if pid == 0:
+                os.close(reader)
+                conn, remote = listener.accept()
+                local = conn.getsockname()
+                line = json.dumps({"pid": os.getpid(), "raddr": remote[0], "rport": remote[1],
+                                   "laddr": local[0], "lport": local[1]}) + "\n"
+                os.write(writer, line.encode())
+                os._exit(0)
+            pids.append(pid)
+        os.close(writer)
+        self.pool = (os.fdopen(reader), pids)
+        deadline = time.monotonic() + 30
+        while not all(in_accept(pid) for pid in pids):
+            if time.monotonic() > deadline:
+                raise OSError(errno.ETIMEDOUT, "the pool did not block in accept()")
+            time.sleep(0.05)
+        return {"pids": pids}
+
+    def op_pool_results(self, req):
+        """What each worker's accept() returned, once all have exited."""
+        import os
+        reader, pids = self.pool
+        accepted = [json.loads(line) for line in reader]
+        for pid in pids:
+            os.waitpid(pid, 0)
+        return {"accepted": accepted}
 
     def op_close(self, req):
         for s in self.sockets:

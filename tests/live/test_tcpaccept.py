@@ -1,5 +1,9 @@
 """tcpaccept against the real kernel, checked against both ends: the client's
 getsockname() and the server's accept(), listener and backlog."""
+import json
+import os
+import subprocess
+
 import pytest
 
 import ttlib
@@ -10,21 +14,29 @@ pytestmark = pytest.mark.live
 HEADER = ["TIME", "PID", "COMM", "RADDR", "RPORT", "LADDR", "LPORT", "BL"]
 
 
+def columns(pid, comm, conn):
+    """The columns after TIME for an accept by pid of conn (the client's view)."""
+    return [str(pid), comm, conn["saddr"], str(conn["sport"]), conn["daddr"], str(conn["dport"])]
+
+
 def expected(server, accepted, conn):
     """The columns after TIME for an accept, from both ends' own view."""
     assert (accepted["raddr"], accepted["rport"]) == (conn["saddr"], conn["sport"])
     assert (accepted["laddr"], accepted["lport"]) == (conn["daddr"], conn["dport"])
-    return [str(server.pid), server.comm, conn["saddr"], str(conn["sport"]),
-            conn["daddr"], str(conn["dport"])]
+    return columns(server.pid, server.comm, conn)
+
+
+def is_line_for(fields, conn):
+    """By both ends' ports: other tests' connection storms reuse client ports."""
+    return fields[3:7] == [conn["saddr"], str(conn["sport"]), conn["daddr"], str(conn["dport"])]
 
 
 def lines_for(tracer, conn):
-    return [e for e in tracer.events() if e[3:5] == [conn["saddr"], str(conn["sport"])]]
+    return [e for e in tracer.events() if is_line_for(e, conn)]
 
 
 def wait_line(tracer, conn):
-    return tracer.wait_for(lambda line: line.split()[3:5] == [conn["saddr"],
-                                                              str(conn["sport"])])
+    return tracer.wait_for(lambda line: is_line_for(line.split(), conn))
 
 
 def test_backlog_sequence_ipv4(server, client):
@@ -124,11 +136,9 @@ def test_port_filter_list(server, client):
 def test_accept_begun_before_tracing(server, client):
     """A blocking accept() entered before the probes were attached is still
     reported when it returns; only its listener's backlog is unknown ("-").
-    Tracepoint backend only: a kretprobe sees only calls made after it was
-    attached."""
+    On both backends (a kretprobe would see only calls made after it was
+    attached, iovisor/bcc#2165)."""
     import threading
-    if ttlib.backend_of("tcpaccept") != "tracepoint":
-        pytest.skip("the kprobe backend cannot see an accept() begun before it")
     listener = server.listen("127.0.0.1")
     result = {}
     waiter = threading.Thread(target=lambda: result.update(server.accept(listener)))
@@ -147,3 +157,124 @@ def test_accept_begun_before_tracing(server, client):
     assert len(lines) == 1, t.lines
     assert lines[0][1:7] == expected(server, result, conn)
     assert lines[0][7] == "-", t.lines
+
+
+@pytest.mark.parametrize("blocked", ["before_tracing", "while_tracing"])
+def test_prefork_pool(server, client, blocked):
+    """40 workers asleep in accept() on one listener, each accepting once: one
+    line per accepted connection, each with the PID of the worker whose
+    accept() returned it (a kretprobe would miss all but maxactive of them,
+    iovisor/bcc#1072)."""
+    workers = 40
+    listener = server.listen("127.0.0.1", backlog=workers)
+    if blocked == "before_tracing":
+        pool = server.request("accept_pool", id=listener["id"], count=workers)
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        if blocked == "while_tracing":
+            pool = server.request("accept_pool", id=listener["id"], count=workers)
+        conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(workers)]
+        accepted = server.request("pool_results")["accepted"]
+        assert len(accepted) == workers
+        for conn in conns:
+            assert wait_line(t, conn), t.lines
+        assert t.stop() == 0, t.stderr
+    by_client = {(a["raddr"], a["rport"]): a for a in accepted}
+    pids = set()
+    for conn in conns:
+        lines = lines_for(t, conn)
+        assert len(lines) == 1, t.lines
+        acc = by_client[(conn["saddr"], conn["sport"])]
+        assert (acc["laddr"], acc["lport"]) == (conn["daddr"], conn["dport"])
+        assert lines[0][1:7] == columns(acc["pid"], server.comm, conn)
+        pids.add(acc["pid"])
+    assert pids == set(pool["pids"]), t.lines
+
+
+@pytest.mark.parametrize("client_mptcp", [True, False], ids=["mptcp_client", "tcp_client"])
+def test_mptcp_listener(server, client, client_mptcp):
+    """An MPTCP listener (Go 1.24's default): accept() returns an MPTCP
+    socket when both ends speak MPTCP, a TCP one when the client does not;
+    both are shown with the addresses the server's accept() returned, and
+    the backlog as unknown (an MPTCP socket's own counts are not its queue)."""
+    with open("/proc/sys/net/mptcp/enabled") as f:
+        assert f.read().strip() == "1", "net.mptcp.enabled is 0 here"
+    listener = server.request("listen", addr="127.0.0.1", ip=4, backlog=8, port=0, mptcp=True)
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        conn = client.connect("127.0.0.1", listener["lport"], mptcp=client_mptcp)
+        acc = server.accept(listener)
+        assert wait_line(t, conn), t.lines
+        assert t.stop() == 0, t.stderr
+    assert acc["protocol"] == (262 if client_mptcp else 6)  # IPPROTO_MPTCP, IPPROTO_TCP
+    lines = lines_for(t, conn)
+    assert len(lines) == 1, t.lines
+    assert lines[0][1:7] == expected(server, acc, conn)
+    assert lines[0][7] == "-", t.lines  # the queue is the first subflow's, not known
+
+
+def uring_accepts(client, mode, count):
+    """count connections accepted by tests/uring_accept.c, through io_uring
+    only, never accept(2): (the server, the client's connections, what the
+    server printed for each)."""
+    path = os.path.join(ttlib.BUILD, "tests", "uring_accept")
+    assert os.access(path, os.X_OK), "%s is not built (liburing-dev)" % path
+    proc = subprocess.Popen([path, mode, str(count)], stdout=subprocess.PIPE, text=True)
+    try:
+        server = json.loads(proc.stdout.readline())
+        conns = [client.connect("127.0.0.1", server["lport"]) for _ in range(count)]
+        accepted = [json.loads(proc.stdout.readline()) for _ in range(count)]
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+    return server, conns, accepted
+
+
+@pytest.mark.parametrize("mode", ["single", "multishot"])
+def test_io_uring_accept(client, mode):
+    """IORING_OP_ACCEPT, one request per connection or one multishot request
+    for all: each accept shown once, with the ring owner's PID and COMM and
+    the addresses the completion's descriptor has."""
+    count = 3
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        server, conns, accepted = uring_accepts(client, mode, count)
+        for conn in conns:
+            assert wait_line(t, conn), t.lines
+        assert t.stop() == 0, t.stderr
+    by_client = {(a["raddr"], a["rport"]): a for a in accepted}
+    for conn in conns:
+        lines = lines_for(t, conn)
+        assert len(lines) == 1, t.lines
+        acc = by_client[(conn["saddr"], conn["sport"])]
+        assert (acc["laddr"], acc["lport"]) == (conn["daddr"], conn["dport"])
+        assert lines[0][1:7] == columns(server["pid"], "uring_accept", conn)
+
+
+def test_io_uring_accept_direct(client):
+    """An accept into a direct descriptor (a fixed-file slot, no descriptor of
+    the process): shown on the kprobe backend, which sees the socket in
+    inet_csk_accept; not on tracepoints, which only have the slot (a
+    documented limit, man/tcpaccept.8)."""
+    count = 2
+    with Tracer("tcpaccept") as t:
+        t.wait_header()
+        server, conns, direct = uring_accepts(client, "direct", count)
+        assert [d["res"] for d in direct] == [0] * count  # a slot, no descriptor
+        # A plain accept after them: once it shows, theirs would have.
+        listener = client.listen("127.0.0.1")
+        with ttlib.Peer() as other:
+            marker = other.connect("127.0.0.1", listener["lport"])
+        client.accept(listener)
+        assert wait_line(t, marker), t.lines
+        if ttlib.backend_of("tcpaccept") == "kprobe":
+            for conn in conns:
+                assert wait_line(t, conn), t.lines
+        assert t.stop() == 0, t.stderr
+    for conn in conns:
+        lines = lines_for(t, conn)
+        if ttlib.backend_of("tcpaccept") == "kprobe":
+            assert len(lines) == 1, t.lines
+            assert lines[0][1:7] == columns(server["pid"], "uring_accept", conn)
+        else:
+            assert not lines, t.lines

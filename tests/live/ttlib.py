@@ -30,7 +30,7 @@ def run_tool(name, *args, env=None, timeout=60, wrapper=()):
 def backend_of(name):
     """The backend a tool runs with here, with this run's TT_TOOL_ARGS."""
     text = run_tool(name, "--ebpf", *TOOL_ARGS).stdout
-    return "tracepoint" if "TRACEPOINT_PROBE(" in text else "kprobe"
+    return "kprobe" if "struct pt_regs *ctx" in text else "tracepoint"
 
 
 class Tracer:
