@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "stderr_capture.h"
+#include "system_checks.h"
 
 static const char *kind_name(enum tt_probe_kind kind)
 {
@@ -153,5 +154,14 @@ int tt_load_only(void *module, const struct tt_probe *probes, size_t count)
 		tt_info("verified %s", probes[i].function);
 		close(fd);
 	}
+	return 0;
+}
+
+int tt_probes_prepare_tracefs(const struct tt_probe *probes, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (probes[i].kind == TT_TRACEPOINT ||
+		    (probes[i].kind != TT_RAW_TRACEPOINT && !tt_kprobe_pmu_available()))
+			return tt_ensure_tracefs();
 	return 0;
 }

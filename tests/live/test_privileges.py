@@ -1,0 +1,111 @@
+"""Least privilege: as a user other than root, each tool runs with exactly the
+capabilities its man page lists under CAPABILITIES for its path (backend,
+tracefs mounted or not, buffer kind), and without any one of them it stops
+with one line naming the capability missing."""
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+import ttlib
+from ttlib import Tracer
+
+pytestmark = pytest.mark.live
+
+TOOLS = ["tcpconnect", "tcpaccept"]
+
+
+def kprobe_pmu():
+    return os.path.exists("/sys/bus/event_source/devices/kprobe/type")
+
+
+def needed(tool, tracefs_mounted):
+    """What CAPABILITIES in the man page says this path needs."""
+    caps = ["bpf", "perfmon"]
+    reads_tracefs = (ttlib.backend_of(tool) == "kprobe" and not kprobe_pmu()) or (
+        tool == "tcpaccept" and ttlib.backend_of(tool) == "tracepoint")
+    if reads_tracefs:
+        caps.append("dac_read_search")
+        if not tracefs_mounted:
+            caps.append("sys_admin")
+    return caps
+
+
+@pytest.fixture
+def reachable_dir():
+    with tempfile.TemporaryDirectory(prefix="tt-priv-") as d:
+        yield d
+
+
+def run_as_user(tool, caps, tracefs, directory, *args):
+    return subprocess.run([*ttlib.as_user_with(caps, tracefs),
+                           ttlib.reachable_copy(tool, directory), *ttlib.TOOL_ARGS, *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("tracefs", [True, False], ids=["tracefs-mounted", "tracefs-unmounted"])
+@pytest.mark.parametrize("args", [[], ["--buffer", "perf"], ["-j"]], ids=["", "perf", "json"])
+def test_needed_set_traces(tool, tracefs, args, server, client, reachable_dir):
+    caps = needed(tool, tracefs)
+    t = Tracer(tool, *args, wrapper=ttlib.as_user_with(caps, tracefs),
+               path=ttlib.reachable_copy(tool, reachable_dir))
+    with t:
+        if args != ["-j"]:
+            t.wait_header()
+        else:
+            t.wait_stderr("Tracing")
+        conn = ttlib.one_connection(server, client)  # the client's getsockname
+        pid = str(client.pid if tool == "tcpconnect" else server.pid)
+        sport = str(conn["sport"])
+        assert t.wait_for(lambda line: pid in line.replace(",", " ").split()
+                          and sport in line.replace(",", " ").split()), (caps, t.lines)
+        assert t.stop() == 0, t.stderr
+
+
+def removals():
+    """(tool, tracefs, capability removed) for every capability of every set,
+    but CAP_BPF and CAP_PERFMON where CAP_SYS_ADMIN is in the set: the kernel
+    takes CAP_SYS_ADMIN for both (test_sys_admin_stands_for_bpf_and_perfmon)."""
+    for tool in TOOLS:
+        for tracefs in (True, False):
+            caps = needed(tool, tracefs)
+            for cap in caps:
+                if cap in ("bpf", "perfmon") and "sys_admin" in caps:
+                    continue
+                yield pytest.param(tool, tracefs, cap, id="%s-%s-no-%s" % (
+                    tool, "mounted" if tracefs else "unmounted", cap))
+
+
+@pytest.mark.parametrize("tool,tracefs,removed", removals())
+def test_each_missing_capability_is_named(tool, tracefs, removed, reachable_dir):
+    held = [c for c in needed(tool, tracefs) if c != removed]
+    r = run_as_user(tool, held, tracefs, reachable_dir)
+    assert r.returncode != 0, (held, r.stderr)
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(tool + ": "), r.stderr
+    assert "CAP_" + removed.upper() in lines[0], r.stderr
+    assert "(see CAPABILITIES in the man page)" in lines[0], r.stderr
+
+
+def test_sys_admin_stands_for_bpf_and_perfmon(server, client, reachable_dir):
+    t = Tracer("tcpconnect", wrapper=ttlib.as_user_with(["sys_admin"]),
+               path=ttlib.reachable_copy("tcpconnect", reachable_dir))
+    with t:
+        t.wait_header()
+        conn = ttlib.one_connection(server, client)
+        assert t.wait_for(lambda line: line.split()[1:2] == [str(client.pid)]
+                          and str(conn["sport"]) in line.split()), t.lines
+        assert t.stop() == 0, t.stderr
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_no_capabilities_names_both(tool, reachable_dir):
+    r = run_as_user(tool, [], None, reachable_dir)
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        tool + ": missing CAP_BPF and CAP_PERFMON: run as root, or with CAP_BPF and "
+        "CAP_PERFMON (see CAPABILITIES in the man page)"]
