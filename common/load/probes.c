@@ -157,8 +157,10 @@ int tt_load_only(void *module, const struct tt_probe *probes, size_t count)
 	return 0;
 }
 
-int tt_probes_prepare_tracefs(const struct tt_probe *probes, size_t count)
+int tt_probes_may_load(const struct tt_probe *probes, size_t count)
 {
+	if (tt_check_privileges() != 0)
+		return -1;
 	for (size_t i = 0; i < count; i++)
 		if (probes[i].kind == TT_TRACEPOINT ||
 		    (probes[i].kind != TT_RAW_TRACEPOINT && !tt_kprobe_pmu_available()))
