@@ -2,7 +2,7 @@
 for lintian, Depends taken from the libraries the tools really link, the same
 files as `cmake --install`, and installed into this very system with dpkg: the
 tools run from /usr/sbin with the build tree out of sight, the units verify,
-and dpkg --purge leaves nothing behind."""
+and dpkg -r leaves nothing behind."""
 import glob
 import gzip
 import os
@@ -132,13 +132,18 @@ def test_install_run_and_purge_leaves_nothing(deb, server, client):
                               and '"sport": %d,' % conn["sport"] in s)
             assert line, (t.lines, t.stderr_lines)
             assert t.stop() == 0, t.stderr
+        remove = run("dpkg", "-r", PACKAGE)
+        assert remove.returncode == 0, remove.stdout + remove.stderr
+        assert not installed()
+        # Nothing is a conffile: removing alone leaves nothing to purge.
+        left = [p for p in files if os.path.lexists(p)]
+        assert not left, left
+        assert not os.path.exists("/usr/share/doc/tcptools")
+        status = run("dpkg-query", "-W", "-f=${db:Status-Abbrev}", PACKAGE).stdout.strip()
+        assert status in ("", "un"), status
     finally:
-        purge = run("dpkg", "--purge", PACKAGE)
+        purge = run("dpkg", "--purge", PACKAGE)  # whatever happened above
     assert purge.returncode == 0, purge.stdout + purge.stderr
-    assert not installed()
-    left = [p for p in files if os.path.lexists(p)]
-    assert not left, left
-    assert not os.path.exists("/usr/share/doc/tcptools")
     # The units' user is DynamicUser=: allocated while a unit runs, never in passwd.
     assert "tcptools" not in run("getent", "passwd").stdout
 
