@@ -323,5 +323,16 @@ struct tt_cgroup_paths *tt_cgroup_paths_open(void)
 	paths->handle_type = handle->handle_type;
 	/* A mount of its own has no path ("/"): what its files show needs no stripping. */
 	paths->mount_path_len = strcmp(paths->mount_path, "/") == 0 ? 0 : (size_t)len;
+	/* Opening by handle needs CAP_DAC_READ_SEARCH: without it every path would be an id. */
+	int root = open_by_handle_at(fd, handle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0) {
+		tt_error("-G: cannot open cgroups by their ids: %s%s", strerror(errno),
+		         errno == EPERM
+		             ? ": missing CAP_DAC_READ_SEARCH (see CAPABILITIES in the man page)"
+		             : "");
+		tt_cgroup_paths_close(paths);
+		return NULL;
+	}
+	close(root);
 	return paths;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,49 +22,59 @@
 #define CAP_BPF 39
 #endif
 
+/* Where the capabilities each path needs are listed for users. */
+#define SEE_MAN " (see CAPABILITIES in the man page)"
+
 static const char *const tracefs_dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 
-static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+/* Whether this process holds cap in its effective set; false if it cannot tell. */
+static bool has_cap(int cap)
 {
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &header, data) != 0)
+		return false;
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
 int tt_check_privileges(void)
 {
-	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[2];
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &header, data) != 0) {
-		tt_error("cannot read this process's capabilities: %s", strerror(errno));
-		return -1;
-	}
-	if (has_cap(data, CAP_SYS_ADMIN))
+	/* CAP_SYS_ADMIN still stands for both, and is the only way before Linux 5.8. */
+	if (has_cap(CAP_SYS_ADMIN) || (has_cap(CAP_BPF) && has_cap(CAP_PERFMON)))
 		return 0;
-	if (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON))
-		return 0;
-	const char *missing = has_cap(data, CAP_BPF)       ? "CAP_PERFMON"
-	                      : has_cap(data, CAP_PERFMON) ? "CAP_BPF"
-	                                                   : "CAP_BPF and CAP_PERFMON";
-	tt_error("must run as root: missing %s (or CAP_SYS_ADMIN)", missing);
+	const char *missing = has_cap(CAP_BPF)       ? "CAP_PERFMON"
+	                      : has_cap(CAP_PERFMON) ? "CAP_BPF"
+	                                             : "CAP_BPF and CAP_PERFMON";
+	tt_error("missing %s: run as root, or with CAP_BPF and CAP_PERFMON" SEE_MAN, missing);
 	return -1;
 }
 
-/* Whether name exists in tracefs, at either of its usual mount points. */
-static bool tracefs_has(const char *name)
+/*
+ * 0 if name exists in tracefs, at either of its usual mount points; else the
+ * errno of the first: EACCES says it is there but closed to this process.
+ * AT_EACCESS: a non-root user's capabilities count, as they will when used.
+ */
+static int tracefs_find(const char *name)
 {
 	char path[64];
+	int first_errno = 0;
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", tracefs_dirs[i], name);
-		if (access(path, F_OK) == 0)
-			return true;
+		if (faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0)
+			return 0;
+		if (i == 0 || errno == EACCES)
+			first_errno = errno;
 	}
-	return false;
+	return first_errno;
 }
 
-int tt_ensure_tracefs(void)
+static int mount_private_tracefs(void)
 {
-	if (tracefs_has("events"))
-		return 0;
+	if (!has_cap(CAP_SYS_ADMIN)) {
+		tt_error("tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN" SEE_MAN);
+		return -1;
+	}
 	if (unshare(CLONE_NEWNS) != 0 ||
 	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tracefs", tracefs_dirs[0], "tracefs", 0, NULL) != 0) {
@@ -73,6 +84,30 @@ int tt_ensure_tracefs(void)
 	}
 	tt_info("mounted tracefs at %s in a private mount namespace", tracefs_dirs[0]);
 	return 0;
+}
+
+int tt_ensure_tracefs(void)
+{
+	int found = tracefs_find("events");
+	if (found != 0 && found != EACCES) {
+		if (mount_private_tracefs() != 0)
+			return -1;
+		found = tracefs_find("events");
+	}
+	if (found == 0)
+		return 0;
+	/* tracefs is root's alone (mode 0700): another user reads it with CAP_DAC_READ_SEARCH. */
+	if (found == EACCES)
+		tt_error("cannot read tracefs at %s: missing CAP_DAC_READ_SEARCH" SEE_MAN,
+		         tracefs_dirs[0]);
+	else
+		tt_error("cannot read tracefs at %s: %s", tracefs_dirs[0], strerror(found));
+	return -1;
+}
+
+bool tt_kprobe_pmu_available(void)
+{
+	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0;
 }
 
 FILE *tt_tracefs_open(const char *name, const char *mode)
@@ -110,8 +145,7 @@ bool tt_tracepoint_has_field(const char *event, const char *field)
 
 bool tt_kprobes_available(void)
 {
-	return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
-	       tracefs_has("kprobe_events");
+	return tt_kprobe_pmu_available() || tracefs_find("kprobe_events") == 0;
 }
 
 bool tt_bpf_atomics_available(void)

@@ -6,15 +6,20 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Returns 0, or -1 after naming the missing capabilities. */
+/* Whether this process may load and attach tracing programs: 0, or -1 naming what it lacks. */
 int tt_check_privileges(void);
 
 /*
  * Makes tracefs reachable for libbcc. Where it is not mounted, mounts it in a
  * private mount namespace of this process, so nothing outside changes and the
- * mount vanishes when the process exits. Returns 0, or -1 after printing why.
+ * mount vanishes when the process exits. Returns 0, or -1 after printing why,
+ * naming the capability missing (CAP_SYS_ADMIN to mount, CAP_DAC_READ_SEARCH
+ * to read it as a user other than root).
  */
 int tt_ensure_tracefs(void);
+
+/* Whether kprobes attach through perf_event_open's kprobe PMU, needing no tracefs. */
+bool tt_kprobe_pmu_available(void);
 
 /* A tracefs file ("kprobe_profile", "events/..."), at either mount point; or NULL. */
 FILE *tt_tracefs_open(const char *name, const char *mode);

@@ -93,8 +93,12 @@ int tt_cgroup_link_ingress(int prog_fd, int cgroup_fd)
 	int fd = bpf_link_create(prog_fd, cgroup_fd, BPF_CGROUP_INET_INGRESS, NULL);
 	if (fd < 0) {
 		int err = errno;
+		const char *why = err == EINVAL ? " (BPF links to cgroups need Linux 5.7+)"
+		                  : err == EPERM
+		                      ? ": missing CAP_NET_ADMIN (see CAPABILITIES in the man page)"
+		                      : "";
 		tt_error("cannot link a program to the cgroup root's ingress: %s%s", strerror(err),
-		         err == EINVAL ? " (BPF links to cgroups need Linux 5.7+)" : "");
+		         why);
 	}
 	return fd;
 }

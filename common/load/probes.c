@@ -258,3 +258,17 @@ int tt_load_only(void *module, const struct tt_probe *probes, size_t count)
 	}
 	return 0;
 }
+
+int tt_probes_may_load(const struct tt_probe *probes, size_t count)
+{
+	if (tt_check_privileges() != 0)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		enum tt_probe_kind kind = probes[i].kind;
+		/* A kretprobe with many instances is made in kprobe_events, PMU or not. */
+		if (kind == TT_TRACEPOINT || kind == TT_KRETPROBE_MANY ||
+		    ((kind == TT_KPROBE || kind == TT_KRETPROBE) && !tt_kprobe_pmu_available()))
+			return tt_ensure_tracefs();
+	}
+	return 0;
+}

@@ -58,6 +58,14 @@ int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
 void tt_detach_all(struct tt_attachments *attachments);
 /* Before detaching: warns of the returns each TT_KRETPROBE_MANY missed, as lost events. */
 void tt_report_missed(const struct tt_attachments *attachments);
+/*
+ * Checks this process's privileges for these probes, and makes tracefs
+ * reachable if compiling or attaching them reads it: a tracepoint's format
+ * and id live there, and so do kprobe events without the kprobe PMU; raw
+ * tracepoints need none of it, nor its privileges. Returns 0, or -1 after
+ * naming what is missing.
+ */
+int tt_probes_may_load(const struct tt_probe *probes, size_t count);
 /* Loads every probe's function into the verifier and unloads it, attaching nothing. */
 int tt_load_only(void *module, const struct tt_probe *probes, size_t count);
 

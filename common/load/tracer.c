@@ -119,7 +119,7 @@ static int prepare_module(struct tt_tracer *tracer, const struct tt_tracer_spec 
 
 int tt_tracer_verify(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts)
 {
-	if (tt_check_privileges() != 0 || tt_ensure_tracefs() != 0)
+	if (tt_probes_may_load(spec->plan->probes, spec->plan->probe_count) != 0)
 		return -1;
 	struct tt_tracer tracer = {0};
 	int rc = prepare_module(&tracer, spec, opts);
@@ -160,7 +160,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
                                   const struct tt_tracer_options *opts)
 {
 	tt_catch_stop_signals();
-	if (tt_check_privileges() != 0 || tt_ensure_tracefs() != 0)
+	if (tt_probes_may_load(spec->plan->probes, spec->plan->probe_count) != 0)
 		return NULL;
 
 	struct tt_tracer *tracer = calloc(1, sizeof(*tracer));

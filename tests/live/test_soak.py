@@ -1,6 +1,8 @@
 """Soak: a steady storm of connections for a while (TT_SOAK_SECONDS per tool,
 default 90) with the tool attached and streaming to a file. Memory must stay
-flat and no event may be lost: every connection has its line."""
+flat and no event may be lost: every connection has its line. Both for the
+tools' defaults and for the always-on units' own command lines."""
+import json
 import os
 import signal
 import subprocess
@@ -25,15 +27,16 @@ def rss_kib(pid):
     return 0
 
 
-@pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
-def test_soak_flat_memory_no_loss(tool):
-    with ttlib.Peer() as p:
-        port = p.listen("127.0.0.1")["lport"]  # free once the peer is gone
+def soak(argv, port, is_storms):
+    """Runs argv under a storm to port; asserts flat memory and a line (as
+    is_storms(line, storm_pid) tells) for every connection made."""
     with tempfile.TemporaryFile(mode="w+") as out:
-        proc = subprocess.Popen([ttlib.tool_path(tool), *ttlib.TOOL_ARGS, "-P", str(port)],
-                                stdout=out, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + ttlib.START_TIMEOUT
-        while out.tell() == 0 and os.fstat(out.fileno()).st_size == 0:
+        if "-j" in argv:  # JSON says it is live on stderr, not with a header
+            line = proc.stderr.readline()
+            assert line.startswith("Tracing"), line + proc.stderr.read()
+        while "-j" not in argv and os.fstat(out.fileno()).st_size == 0:
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
             time.sleep(0.1)
         storm = subprocess.Popen([os.path.join(ttlib.BUILD, "storm"), "-n",
@@ -50,7 +53,7 @@ def test_soak_flat_memory_no_loss(tool):
         stderr = proc.communicate(timeout=120)[1]
         assert proc.returncode == 0, stderr
         out.seek(0)
-        lines = sum(1 for line in out if line.split()[1:2] == [result["pid"]])
+        lines = sum(1 for line in out if is_storms(line, result["pid"]))
     made = int(result["connections"])
     assert "lost" not in stderr, stderr
     assert lines == made, (lines, made)
@@ -58,3 +61,37 @@ def test_soak_flat_memory_no_loss(tool):
     third = max(len(samples) // 3, 1)
     growth = max(samples[-third:]) - max(samples[:third])
     assert growth < 1024, (growth, samples)
+
+
+def free_port():
+    with ttlib.Peer() as p:
+        return p.listen("127.0.0.1")["lport"]  # free once the peer is gone
+
+
+@pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
+def test_soak_flat_memory_no_loss(tool):
+    port = free_port()
+    soak([ttlib.tool_path(tool), *ttlib.TOOL_ARGS, "-P", str(port)], port,
+         lambda line, pid: line.split()[1:2] == [pid])
+
+
+def unit_setting(tool, key):
+    with open(os.path.join(ttlib.REPO, "packaging", tool + ".service.in")) as f:
+        values = [line.split("=", 1)[1].strip() for line in f if line.startswith(key + "=")]
+    assert len(values) == 1, (key, values)
+    return values[0]
+
+
+@pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
+def test_soak_service_command_line(tool, tmp_path):
+    """The always-on unit's own ExecStart, as its unprivileged user with just
+    its AmbientCapabilities, read from the unit file; tracefs mounted, as
+    systemd mounts it at boot (sys-kernel-tracing.mount)."""
+    command = unit_setting(tool, "ExecStart").split()
+    assert command[0] == "@TT_SBINDIR@/" + tool, command
+    caps = [c.lower().removeprefix("cap_")
+            for c in unit_setting(tool, "AmbientCapabilities").split()]
+    argv = [*ttlib.as_user_with(caps, tracefs=True),
+            ttlib.reachable_copy(tool, str(tmp_path)), *command[1:]]
+    soak(argv, free_port(), lambda line, pid: line.startswith("{")
+         and json.loads(line)["pid"] == int(pid))

@@ -36,9 +36,10 @@ def backend_of(name):
 class Tracer:
     """A tool running in the background, its stdout collected line by line."""
 
-    def __init__(self, name, *args, env=None, wrapper=()):
-        """Runs tool name with TOOL_ARGS and args, under wrapper (a command prefix)."""
-        argv = [*wrapper, tool_path(name), *TOOL_ARGS, *args]
+    def __init__(self, name, *args, env=None, wrapper=(), path=None):
+        """Runs tool name (the build's, or the one at path) with TOOL_ARGS and
+        args, under wrapper (a command prefix)."""
+        argv = [*wrapper, path or tool_path(name), *TOOL_ARGS, *args]
         # surrogateescape: a process name need not be UTF-8, and the tools pass
         # such bytes through in text mode.
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -333,3 +334,36 @@ def assert_memcheck_clean(tracer, status):
     assert ("definitely lost: 0 bytes" in tracer.stderr
             or "no leaks are possible" in tracer.stderr), tracer.stderr[-3000:]
     assert status == 0, tracer.stderr[-3000:]
+
+
+UNPRIVILEGED = 65534  # nobody: a user with no rights of its own
+
+
+def as_user_with(caps, tracefs=None):
+    """A command prefix: run as UNPRIVILEGED holding exactly caps (names like
+    "bpf"), in a mount namespace of its own where tracefs is mounted
+    (tracefs=True), unmounted (False), or as this machine has it (None)."""
+    listed = "".join(",+" + c for c in caps)
+    drop = ["setpriv", "--reuid=%d" % UNPRIVILEGED, "--regid=%d" % UNPRIVILEGED,
+            "--clear-groups", "--inh-caps=-all" + listed, "--ambient-caps=-all" + listed]
+    if tracefs is None:
+        return drop
+    if tracefs:
+        script = ("mountpoint -q /sys/kernel/tracing || "
+                  "mount -t tracefs tracefs /sys/kernel/tracing || exit 99; ")
+    else:
+        script = ("umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing "
+                  "2>/dev/null; test ! -e /sys/kernel/tracing/events || exit 99; ")
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            script + 'exec "$@"', "sh", *drop]
+
+
+def reachable_copy(name, directory):
+    """The tool copied into directory (made 0755): a user other than root may
+    not reach the build tree (a 0700 CI clone). The tools need no other file."""
+    os.chmod(directory, 0o755)
+    path = os.path.join(directory, name)
+    with open(tool_path(name), "rb") as src, open(path, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(path, 0o755)
+    return path
