@@ -187,13 +187,15 @@ static int read_pending(struct tt_tracer *tracer, struct pending_list *list)
 			rc = keep(list, scratch + sizeof(sk));
 	}
 	int map_fd = tt_tracer_table_fd(tracer, "attempts");
-	uint64_t key, next;
-	void *prev = NULL;
-	while (rc == 0 && map_fd >= 0 && bpf_get_next_key(map_fd, prev, &next) == 0) {
+	/*
+	 * From key 0, which no socket has: a hash map answers a missing key with
+	 * its first one (valgrind takes a NULL key for a bad pointer).
+	 */
+	uint64_t key = 0, next;
+	while (rc == 0 && map_fd >= 0 && bpf_get_next_key(map_fd, &key, &next) == 0) {
 		if (bpf_lookup_elem(map_fd, &next, scratch) == 0)
 			rc = keep(list, scratch);
 		key = next;
-		prev = &key;
 	}
 	free(scratch);
 	return rc;

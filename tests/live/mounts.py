@@ -9,6 +9,7 @@ The steps below set one state each and check that they did.
     Tracer("tcpconnect", wrapper=private_mounts(no_tracefs()))
     Tracer("tcpconnect", "--cgroup", d, wrapper=private_mounts(cgroup2_at("/sys/fs/cgroup")))
 """
+import os
 import shlex
 
 TRACEFS = "/sys/kernel/tracing"
@@ -20,6 +21,17 @@ BPFFS = "/sys/fs/bpf"
 def says_it_mounted_tracefs(tool, stderr_lines):
     """Whether tool -v said it took the path of mounting tracefs itself."""
     return tool + ": mounted tracefs at %s in a private mount namespace" % TRACEFS in stderr_lines
+
+
+def reads_tracefs(tool):
+    """Whether this tool's probes read tracefs here (CAPABILITIES in the man
+    pages): tcpaccept's syscall tracepoints do; tcpconnect's raw tracepoints
+    and kprobes through the kprobe PMU do not."""
+    import ttlib
+    if tool == "tcpaccept":
+        return True
+    return (ttlib.backend_of(tool) == "kprobe"
+            and not os.path.exists("/sys/bus/event_source/devices/kprobe/type"))
 
 
 def private_mounts(*steps):

@@ -43,16 +43,6 @@ TRACEFS_STATES = {
 }
 
 
-def reads_tracefs(tool):
-    """Whether this tool's probes read tracefs here (CAPABILITIES in the man
-    pages): tcpaccept's syscall tracepoints do; tcpconnect's raw tracepoints
-    and kprobes through the kprobe PMU do not."""
-    if tool == "tcpaccept":
-        return True
-    return (ttlib.backend_of(tool) == "kprobe"
-            and not os.path.exists("/sys/bus/event_source/devices/kprobe/type"))
-
-
 @pytest.mark.parametrize("tool", TOOLS)
 @pytest.mark.parametrize("state", TRACEFS_STATES)
 def test_tracefs(tool, state, server, client):
@@ -62,7 +52,7 @@ def test_tracefs(tool, state, server, client):
     t = trace_one_connection(tool, server, client,
                              wrapper=mounts.private_mounts(TRACEFS_STATES[state]))
     assert mounts.says_it_mounted_tracefs(tool, t.stderr_lines) == \
-        (state == "none" and reads_tracefs(tool)), t.stderr
+        (state == "none" and mounts.reads_tracefs(tool)), t.stderr
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -73,7 +63,7 @@ def test_tracefs_cannot_be_mounted(tool, server, client):
     wrapper = mounts.private_mounts(mounts.no_tracefs()) + [
         "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
         "--inh-caps=+bpf,+perfmon", "--ambient-caps=+bpf,+perfmon"]
-    if not reads_tracefs(tool):
+    if not mounts.reads_tracefs(tool):
         path = ttlib.reachable_copy(tool, tempfile.mkdtemp(prefix="tt-states-"))
         with Tracer(tool, wrapper=wrapper, path=path) as t:
             t.wait_header()
