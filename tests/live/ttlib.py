@@ -275,3 +275,18 @@ def one_connection(server, client):
     conn = client.connect("127.0.0.1", listener["lport"])
     server.accept(listener)
     return conn
+
+
+def our_program_names(tool):
+    """The names the kernel gives a tool's programs (15 characters of each function)."""
+    text = run_tool(tool, "--ebpf").stdout
+    names = set()
+    for line in text.splitlines():
+        if line.startswith("RAW_TRACEPOINT_PROBE("):
+            names.add(("raw_tracepoint__" + line[len("RAW_TRACEPOINT_PROBE("):].rstrip(")"))[:15])
+        elif line.startswith("TRACEPOINT_PROBE("):
+            cat, event = line[len("TRACEPOINT_PROBE("):].rstrip(")").split(", ")
+            names.add(("tracepoint__%s__%s" % (cat, event))[:15])
+        elif line.startswith("int ") and "(struct pt_regs *ctx" in line:
+            names.add(line.split()[1].split("(")[0][:15])
+    return names
