@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_packages=(cmake gcc make pkg-config libbpfcc-dev libbpf-dev libelf-dev)
 test_packages=(python3 python3-pytest python3-pytest-timeout bpftool iproute2 util-linux groff-base man-db strace
-	valgrind clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
+	valgrind python3-bpfcc clang libclang-rt-14-dev clang-format clang-tidy cppcheck)
 
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;
