@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "cells.h"
 #include "tcpaccept.h"
 
 struct accept_text {
@@ -12,7 +13,6 @@ struct accept_text {
 	char raddr[TT_ADDR_STRLEN], laddr[TT_ADDR_STRLEN];
 	/* Unknown when the accept() began before tracing did: "-", or null in JSON. */
 	bool backlog_known;
-	char backlog[16], backlog_max[16];
 };
 
 static void format_accept(const struct tcpaccept_event *e, struct accept_text *t)
@@ -22,9 +22,15 @@ static void format_accept(const struct tcpaccept_event *e, struct accept_text *t
 	tt_format_addr(t->family, flow->raddr, t->raddr);
 	tt_format_addr(t->family, flow->laddr, t->laddr);
 	t->backlog_known = e->flags & TCPACCEPT_BACKLOG_KNOWN;
-	snprintf(t->backlog, sizeof(t->backlog), t->backlog_known ? "%u" : "null", e->backlog);
-	snprintf(t->backlog_max, sizeof(t->backlog_max), t->backlog_known ? "%u" : "null",
-	         e->backlog_max);
+}
+
+/* A JSON number, or null when unknown. */
+static void json_count(FILE *out, bool known, unsigned v)
+{
+	if (known)
+		tt_cell_uint(out, v, 0);
+	else
+		tt_cell_raw(out, "null");
 }
 
 void tcpaccept_print_header(struct tt_output *o)
@@ -37,12 +43,22 @@ void tcpaccept_print_text(struct tt_output *o, const void *event)
 	const struct tcpaccept_event *e = event;
 	struct accept_text t;
 	format_accept(e, &t);
-	fprintf(o->out, "%-15s %-5u %-15s %-5u ", t.raddr, e->base.flow.rport, t.laddr,
-	        e->base.flow.lport);
-	if (t.backlog_known)
-		fprintf(o->out, "%s/%s", t.backlog, t.backlog_max);
-	else
-		fputc('-', o->out);
+	FILE *out = o->out;
+	tt_cell_text(out, t.raddr, 15);
+	putc_unlocked(' ', out);
+	tt_cell_uint(out, e->base.flow.rport, 5);
+	putc_unlocked(' ', out);
+	tt_cell_text(out, t.laddr, 15);
+	putc_unlocked(' ', out);
+	tt_cell_uint(out, e->base.flow.lport, 5);
+	putc_unlocked(' ', out);
+	if (t.backlog_known) {
+		tt_cell_uint(out, e->backlog, 0);
+		putc_unlocked('/', out);
+		tt_cell_uint(out, e->backlog_max, 0);
+	} else {
+		putc_unlocked('-', out);
+	}
 }
 
 void tcpaccept_print_json(struct tt_output *o, const void *event)
@@ -50,9 +66,18 @@ void tcpaccept_print_json(struct tt_output *o, const void *event)
 	const struct tcpaccept_event *e = event;
 	struct accept_text t;
 	format_accept(e, &t);
-	fprintf(o->out,
-	        ", \"ip\": %d, \"raddr\": \"%s\", \"rport\": %u, \"laddr\": \"%s\", "
-	        "\"lport\": %u, \"backlog\": %s, \"backlog_max\": %s",
-	        t.family == AF_INET6 ? 6 : 4, t.raddr, e->base.flow.rport, t.laddr,
-	        e->base.flow.lport, t.backlog, t.backlog_max);
+	FILE *out = o->out;
+	tt_cell_raw(out, t.family == AF_INET6 ? ", \"ip\": 6, \"raddr\": \""
+	                                      : ", \"ip\": 4, \"raddr\": \"");
+	tt_cell_raw(out, t.raddr);
+	tt_cell_raw(out, "\", \"rport\": ");
+	tt_cell_uint(out, e->base.flow.rport, 0);
+	tt_cell_raw(out, ", \"laddr\": \"");
+	tt_cell_raw(out, t.laddr);
+	tt_cell_raw(out, "\", \"lport\": ");
+	tt_cell_uint(out, e->base.flow.lport, 0);
+	tt_cell_raw(out, ", \"backlog\": ");
+	json_count(out, t.backlog_known, e->backlog);
+	tt_cell_raw(out, ", \"backlog_max\": ");
+	json_count(out, t.backlog_known, e->backlog_max);
 }
