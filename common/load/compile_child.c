@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,11 +50,12 @@ struct wire_message {
 	char names[MAX_FDS][TT_TABLE_NAME_MAX];
 };
 
-static int open_libbcc(struct libbcc *bcc)
+/* 0, or -1 with why in error: the caller prints it (see open_libbcc_thread). */
+static int open_libbcc(struct libbcc *bcc, char *error, size_t error_size)
 {
 	void *lib = dlopen("libbcc.so.0", RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
-		tt_error("cannot load libbcc: %s", dlerror());
+		snprintf(error, error_size, "cannot load libbcc: %s", dlerror());
 		return -1;
 	}
 	const char *missing = NULL;
@@ -71,10 +73,28 @@ static int open_libbcc(struct libbcc *bcc)
 	FIND(table_fd_id, "bpf_table_fd_id")
 #undef FIND
 	if (missing) {
-		tt_error("libbcc has no %s", missing);
+		snprintf(error, error_size, "libbcc has no %s", missing);
 		return -1;
 	}
 	return 0;
+}
+
+struct libbcc_open {
+	struct libbcc bcc;
+	int rc;
+	char error[512];
+};
+
+/*
+ * Loading libbcc (relocating LLVM and clang) takes about as long as reading
+ * BTF and writing the kernel types: on its own thread, the two overlap. It
+ * prints nothing: stderr may be captured meanwhile (stderr_capture.h).
+ */
+static void *open_libbcc_thread(void *arg)
+{
+	struct libbcc_open *lib = arg;
+	lib->rc = open_libbcc(&lib->bcc, lib->error, sizeof(lib->error));
+	return NULL;
 }
 
 static void *compile(const struct libbcc *bcc, const char *text)
@@ -147,12 +167,20 @@ static int child_compile(int sock, const struct tt_tracer_spec *spec,
                          const struct tt_tracer_options *opts)
 {
 	const struct tt_plan *plan = spec->plan;
-	struct libbcc bcc;
-	if (open_libbcc(&bcc) != 0)
-		return 1;
+	struct libbcc_open lib = {.rc = -1};
+	pthread_t opener;
+	bool threaded = pthread_create(&opener, NULL, open_libbcc_thread, &lib) == 0;
+	if (!threaded)
+		open_libbcc_thread(&lib);
 	struct tt_program_text pt;
+	int rc = tt_program_text_build(&pt, spec, opts, true);
+	if (threaded)
+		pthread_join(opener, NULL);
+	const struct libbcc bcc = lib.bcc;
+	if (rc == 0 && lib.rc != 0) /* one line: the text's error, if any, came first */
+		tt_error("%s", lib.error);
 	void *module = NULL;
-	if (tt_program_text_build(&pt, spec, opts, true) == 0) {
+	if (rc == 0 && lib.rc == 0) {
 		tt_info("backend: %s; kernel types: %s (%s); events through %s",
 		        plan->backend == TT_BACKEND_KPROBE ? "kprobe" : "tracepoint",
 		        pt.types.from_btf ? "BTF" : "kernel headers", pt.types.source,
@@ -285,8 +313,11 @@ static int receive_loaded(int sock, pid_t pid, struct tt_loaded *out)
 	}
 	if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))
 		len = 0; /* fails take_fds' checks, which close what came */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	/*
+	 * Not waited for here: tearing down the child's LLVM mappings takes tens
+	 * of milliseconds, which start-up need not wait for (tt_loaded_reap).
+	 */
+	out->child = pid;
 	return take_fds(out, &msg, (size_t)len, fds, fd_count);
 }
 
@@ -335,8 +366,20 @@ int tt_loaded_table_fd(const struct tt_loaded *loaded, const char *table)
 	return -1;
 }
 
+void tt_loaded_reap(struct tt_loaded *loaded, bool wait)
+{
+	if (loaded->child <= 0)
+		return;
+	pid_t rc;
+	while ((rc = waitpid(loaded->child, NULL, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (rc != 0)
+		loaded->child = 0;
+}
+
 void tt_loaded_close(struct tt_loaded *loaded)
 {
+	tt_loaded_reap(loaded, true);
 	for (size_t i = 0; i < loaded->prog_count; i++)
 		if (loaded->prog_fds[i] >= 0)
 			close(loaded->prog_fds[i]);

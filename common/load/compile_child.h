@@ -11,7 +11,9 @@
 #ifndef TT_COMPILE_CHILD_H
 #define TT_COMPILE_CHILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "event_buffers.h"
 #include "tracer.h"
@@ -30,6 +32,7 @@ struct tt_loaded {
 	size_t prog_count;
 	struct tt_loaded_table *tables; /* every map of the program, by name */
 	size_t table_count;
+	pid_t child; /* the compile child until reaped, or 0 */
 };
 
 /*
@@ -41,6 +44,9 @@ int tt_compile_child_load(const struct tt_tracer_spec *spec, const struct tt_tra
                           struct tt_loaded *out);
 /* The fd of the program's map named table, or -1. */
 int tt_loaded_table_fd(const struct tt_loaded *loaded, const char *table);
+/* Reaps the exited compile child; without wait, only if it has ended. */
+void tt_loaded_reap(struct tt_loaded *loaded, bool wait);
+/* Closes every fd and reaps the child. */
 void tt_loaded_close(struct tt_loaded *loaded);
 
 #endif

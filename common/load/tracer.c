@@ -146,6 +146,7 @@ static void report_lost(struct tt_tracer *tracer, bool final)
 
 void tt_tracer_read(struct tt_tracer *tracer, int timeout_ms, bool drain)
 {
+	tt_loaded_reap(&tracer->loaded, false);
 	if (!tracer->buffer_count) {
 		if (!drain)
 			nanosleep(&(struct timespec){.tv_nsec = timeout_ms * 1000000L}, NULL);

@@ -55,7 +55,10 @@ def test_tracer_maps_no_compiler(tool, server, client):
         t.wait_header()
         files = mapped_files(t.proc.pid)
         assert not [f for f in files if any(lib in f for lib in COMPILER_LIBRARIES)], files
-        assert children_of(t.proc.pid) == []  # the compile child has exited
+        deadline = time.monotonic() + 10  # the compile child exits, and is reaped
+        while children_of(t.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert children_of(t.proc.pid) == []
         conn = ttlib.one_connection(server, client)
         pid = client.pid if tool == "tcpconnect" else server.pid
         assert t.wait_for(lambda line: str(pid) in line and str(conn["sport"]) in line), t.lines
