@@ -9,7 +9,7 @@ For each case (a tracer command line) it runs, one after another:
     on stderr where there is no header: -j, -c), median of --starts runs;
   * one storm of --connections connections while the tracer streams to a
     file; around the storm it reads the tracer's own CPU time from
-    /proc/PID/schedstat (nanoseconds on CPU, user and system), so start-up is
+    /proc/PID/task/*/schedstat (nanoseconds on CPU, user and system), so start-up is
     not counted; CPU per event = that time / the storm's lines it printed;
   * memory while tracing, after the storm: Rss, Pss, Pss_Anon, Pss_File from
     /proc/PID/smaps_rollup, summed over the tracer and any process it still
@@ -70,15 +70,15 @@ def smaps_kb(pid):
 
 
 def cpu_ns(pid):
-    """Time on CPU of pid's process tree, ns (the first field of schedstat)."""
+    """Time on CPU of pid's threads, ns (the first field of schedstat). Not its
+    children: the compile child, exited, counts until it is reaped."""
     total = 0
-    for p in process_tree(pid):
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/schedstat") as f:
-                    total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
     return total
 
 
