@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sources=(common/*.c common/*.h common/*/*.c common/*/*.h tools/*.c tools/*.h bpfsrc/*.c bpfsrc/*.h cmake/*.c
-	tests/unit/*.c tests/unit/*.h tests/*.c tests/fuzz/*.c bench/storm.c)
+	tests/unit/*.c tests/unit/*.h tests/*.c tests/fuzz/*.c bench/storm.c bench/print_cost.c)
 status=0
 
 echo "== clang-format"

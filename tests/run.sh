@@ -31,6 +31,7 @@ if [ -e /sys/bus/event_source/devices/kprobe ]; then
 fi
 echo "== benchmark, smoke mode (checks the pipeline; never judged on timings)"
 /usr/bin/python3 bench/run.py --smoke || status=1
+/usr/bin/python3 bench/cost.py --smoke || status=1
 /usr/bin/python3 bench/compare.py -r 1 -n 2000 tcpconnect=build/tcpconnect >/dev/null || status=1
 echo "== the kprobe stage: live cases in qemu guests with Debian's kernels 5.10, 6.1, 6.12 (tests/vm/)"
 tests/vm/stage.sh || status=1

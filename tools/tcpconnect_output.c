@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include "cells.h"
 #include "tcpconnect.h"
 
 struct addresses {
@@ -28,8 +29,14 @@ void tcpconnect_print_text(struct tt_output *o, const void *event)
 	const struct tt_flow *flow = &((const struct tcpconnect_event *)event)->base.flow;
 	struct addresses a;
 	format_addresses(flow, &a);
-	fprintf(o->out, "%-15s %-5u %-15s %-*u", a.saddr, flow->lport, a.daddr,
-	        o->cells_follow ? 5 : 0, flow->rport);
+	FILE *out = o->out;
+	tt_cell_text(out, a.saddr, 15);
+	putc_unlocked(' ', out);
+	tt_cell_uint(out, flow->lport, 5);
+	putc_unlocked(' ', out);
+	tt_cell_text(out, a.daddr, 15);
+	putc_unlocked(' ', out);
+	tt_cell_uint(out, flow->rport, o->cells_follow ? 5 : 0);
 }
 
 void tcpconnect_print_json(struct tt_output *o, const void *event)
@@ -37,7 +44,14 @@ void tcpconnect_print_json(struct tt_output *o, const void *event)
 	const struct tt_flow *flow = &((const struct tcpconnect_event *)event)->base.flow;
 	struct addresses a;
 	format_addresses(flow, &a);
-	fprintf(o->out,
-	        ", \"ip\": %d, \"saddr\": \"%s\", \"sport\": %u, \"daddr\": \"%s\", \"dport\": %u",
-	        a.family == AF_INET6 ? 6 : 4, a.saddr, flow->lport, a.daddr, flow->rport);
+	FILE *out = o->out;
+	tt_cell_raw(out, a.family == AF_INET6 ? ", \"ip\": 6, \"saddr\": \""
+	                                      : ", \"ip\": 4, \"saddr\": \"");
+	tt_cell_raw(out, a.saddr);
+	tt_cell_raw(out, "\", \"sport\": ");
+	tt_cell_uint(out, flow->lport, 0);
+	tt_cell_raw(out, ", \"daddr\": \"");
+	tt_cell_raw(out, a.daddr);
+	tt_cell_raw(out, "\", \"dport\": ");
+	tt_cell_uint(out, flow->rport, 0);
 }

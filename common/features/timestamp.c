@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "timestamp.h"
 
+#include <stdint.h>
+
+#include "cells.h"
+
 struct timestamp {
 	bool elapsed; /* -t */
 };
@@ -32,10 +36,26 @@ static void timestamp_text(void *state, struct tt_output *out, const struct tt_e
 {
 	(void)part;
 	const struct timestamp *t = state;
-	if (t->elapsed)
-		fprintf(out->out, "%-8.3f ", tt_clock_elapsed(&out->clock, event->head.ts_ns));
-	else
-		fprintf(out->out, "%-8s ", tt_clock_hms(&out->clock, event->head.ts_ns));
+	if (t->elapsed) {
+		/* "%-8.3f" of the seconds, from whole milliseconds, without printf. */
+		uint64_t start = out->clock.start_ns, ts = event->head.ts_ns;
+		uint64_t ms = ts > start ? (ts - start + 500000) / 1000000 : 0;
+		char text[32];
+		size_t n = sizeof(text);
+		text[--n] = '\0';
+		for (int i = 0; i < 3; i++, ms /= 10)
+			text[--n] = (char)('0' + ms % 10);
+		text[--n] = '.';
+		do {
+			text[--n] = (char)('0' + ms % 10);
+			ms /= 10;
+		} while (ms);
+		tt_cell_text(out->out, text + n, 8);
+		putc_unlocked(' ', out->out);
+	} else {
+		tt_cell_text(out->out, tt_clock_hms(&out->clock, event->head.ts_ns), 8);
+		putc_unlocked(' ', out->out);
+	}
 }
 
 static const struct tt_option timestamp_options[] = {

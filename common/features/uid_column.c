@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "uid_column.h"
 
+#include "cells.h"
+
 struct uid_column {
 	bool wanted; /* -U */
 };
@@ -32,7 +34,8 @@ static void uid_column_text(void *state, struct tt_output *out, const struct tt_
 {
 	(void)state;
 	(void)part;
-	fprintf(out->out, "%-6u ", event->head.uid);
+	tt_cell_uint(out->out, event->head.uid, 6);
+	putc_unlocked(' ', out->out);
 }
 
 static const struct tt_option uid_column_options[] = {

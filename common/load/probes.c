@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "probes.h"
 
-#include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
 #include <errno.h>
 #include <limits.h>
@@ -32,33 +31,6 @@ static const char *kind_name(enum tt_probe_kind kind)
 	default:
 		return "tracepoint";
 	}
-}
-
-static int load_function(void *module, const struct tt_probe *probe)
-{
-	const char *fn = probe->function;
-	void *insns = bpf_function_start(module, fn);
-	if (!insns) {
-		tt_error("BPF function %s is missing from the program", fn);
-		return -1;
-	}
-	int type = probe->kind == TT_TRACEPOINT           ? BPF_PROG_TYPE_TRACEPOINT
-	           : probe->kind == TT_RAW_TRACEPOINT     ? BPF_PROG_TYPE_RAW_TRACEPOINT
-	           : probe->kind == TT_CGROUP_SKB_INGRESS ? BPF_PROG_TYPE_CGROUP_SKB
-	                                                  : BPF_PROG_TYPE_KPROBE;
-	static char log[65536];
-	log[0] = '\0';
-	struct tt_stderr_capture cap;
-	tt_stderr_capture_begin(&cap);
-	int fd = bcc_func_load(module, type, fn, insns, (int)bpf_function_size(module, fn),
-	                       bpf_module_license(module), bpf_module_kern_version(module), 0, log,
-	                       sizeof(log), NULL, 0);
-	int saved = errno;
-	tt_stderr_capture_end(&cap, tt_log_verbose);
-	if (fd < 0)
-		tt_error("the kernel refused BPF function %s: %s%s%s", fn, strerror(saved),
-		         log[0] ? ": " : "", tt_last_line(log));
-	return fd;
 }
 
 /* The link to the cgroup v2 root; the link, once closed, detaches it. */
@@ -168,12 +140,10 @@ static void detach_one(struct tt_attachment *a)
 			bpf_detach_kprobe(a->event_name);
 	}
 	tt_stderr_capture_end(&cap, tt_log_verbose);
-	if (a->owns_prog && a->prog_fd >= 0)
-		close(a->prog_fd);
-	a->attach_fd = a->prog_fd = -1;
+	a->attach_fd = -1;
 }
 
-int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
+int tt_attach_all(const int *prog_fds, const struct tt_probe *probes, size_t count,
                   struct tt_attachments *out)
 {
 	out->count = 0;
@@ -185,15 +155,9 @@ int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
 	for (size_t i = 0; i < count; i++) {
 		struct tt_attachment *a = &out->items[out->count++];
 		a->probe = &probes[i];
-		a->attach_fd = a->prog_fd = -1;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(probes[j].function, probes[i].function) == 0)
-				a->prog_fd = out->items[j].prog_fd;
-		if (a->prog_fd < 0) {
-			a->prog_fd = load_function(module, a->probe);
-			a->owns_prog = 1;
-		}
-		if (a->prog_fd < 0 || attach_one(a) != 0) {
+		a->prog_fd = prog_fds[i];
+		a->attach_fd = -1;
+		if (attach_one(a) != 0) {
 			tt_detach_all(out);
 			return -1;
 		}
@@ -203,7 +167,6 @@ int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
 
 void tt_detach_all(struct tt_attachments *attachments)
 {
-	/* Probes first, programs after: a program is shared by later probes. */
 	for (size_t i = attachments->count; i-- > 0;)
 		detach_one(&attachments->items[i]);
 	free(attachments->items);
@@ -245,18 +208,6 @@ void tt_report_missed(const struct tt_attachments *attachments)
 			        "than %d calls at once)",
 			        missed, a->probe->target, missed, TT_KRETPROBE_MANY_ACTIVE);
 	}
-}
-
-int tt_load_only(void *module, const struct tt_probe *probes, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		int fd = load_function(module, &probes[i]);
-		if (fd < 0)
-			return -1;
-		tt_info("verified %s", probes[i].function);
-		close(fd);
-	}
-	return 0;
 }
 
 int tt_probes_may_load(const struct tt_probe *probes, size_t count)

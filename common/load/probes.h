@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Loading a compiled program's functions and attaching them to the kernel. */
+/* Attaching a loaded program's functions to the kernel, and detaching them. */
 #ifndef TT_PROBES_H
 #define TT_PROBES_H
 
@@ -38,9 +38,8 @@ struct tt_probe {
 
 struct tt_attachment {
 	const struct tt_probe *probe;
-	int prog_fd;
+	int prog_fd;         /* the loaded function, owned by the caller */
 	int attach_fd;       /* the perf event, or the raw tracepoint's or cgroup's link */
-	int owns_prog;       /* the first attachment of a function closes its program */
 	char event_name[64]; /* kprobe event, for kernels that attach through kprobe_events */
 };
 
@@ -50,10 +49,10 @@ struct tt_attachments {
 };
 
 /*
- * Loads and attaches every probe of module (a libbcc module). All or nothing:
+ * Attaches probes[i] with the loaded function prog_fds[i]. All or nothing:
  * on failure, detaches what it attached and returns -1 after printing why.
  */
-int tt_attach_all(void *module, const struct tt_probe *probes, size_t count,
+int tt_attach_all(const int *prog_fds, const struct tt_probe *probes, size_t count,
                   struct tt_attachments *out);
 void tt_detach_all(struct tt_attachments *attachments);
 /* Before detaching: warns of the returns each TT_KRETPROBE_MANY missed, as lost events. */
@@ -66,7 +65,5 @@ void tt_report_missed(const struct tt_attachments *attachments);
  * naming what is missing.
  */
 int tt_probes_may_load(const struct tt_probe *probes, size_t count);
-/* Loads every probe's function into the verifier and unloads it, attaching nothing. */
-int tt_load_only(void *module, const struct tt_probe *probes, size_t count);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The life of a traced program, from BPF text to detached probes: compile the
- * plan's text through libbcc against the kernel types, load and attach the
- * plan's probes, open its event tables, read them, detach. What to compile
+ * plan's text through libbcc against the kernel types and load the plan's
+ * probes (in a child process, compile_child.h), attach them, open its event
+ * tables, read them, detach. What to compile
  * and attach comes from the plan (plan.h); what to print is not its business.
  */
 #ifndef TT_TRACER_H

@@ -6,9 +6,26 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* inet_ntop's IPv4 form without its sprintf, which was a tenth of a storm line's cost. */
+static void format_ipv4(const unsigned char *octets, char *buf)
+{
+	char *p = buf;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = octets[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 void tt_format_addr(int family, const void *addr, char buf[TT_ADDR_STRLEN])
 {
-	if (!inet_ntop(family, addr, buf, TT_ADDR_STRLEN))
+	if (family == AF_INET)
+		format_ipv4(addr, buf);
+	else if (!inet_ntop(family, addr, buf, TT_ADDR_STRLEN))
 		snprintf(buf, TT_ADDR_STRLEN, "?");
 }
 
@@ -59,7 +76,7 @@ void tt_clock_init(struct tt_clock *clock)
 	memset(clock, 0, sizeof(*clock));
 	clock->realtime_minus_monotonic_ns = timespec_ns(&real) - timespec_ns(&mono);
 	clock->start_ns = (uint64_t)timespec_ns(&mono);
-	clock->cached_second = (time_t)-1;
+	clock->cached_second = clock->cached_rfc_second = (time_t)-1;
 	tzset();
 }
 
@@ -87,15 +104,27 @@ double tt_clock_elapsed(const struct tt_clock *clock, uint64_t ktime_ns)
 	return (double)(ktime_ns - clock->start_ns) / 1e9;
 }
 
-void tt_clock_rfc3339(const struct tt_clock *clock, uint64_t ktime_ns, char buf[40])
+void tt_clock_rfc3339(struct tt_clock *clock, uint64_t ktime_ns, char buf[40])
 {
 	int64_t ns = wall_ns(clock, ktime_ns);
 	time_t second = (time_t)(ns / 1000000000);
 	int millis = (int)((ns / 1000000) % 1000);
-	struct tm tm;
-	localtime_r(&second, &tm);
-	char date[24], zone[8];
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(zone, sizeof(zone), "%z", &tm); /* +hhmm; RFC 3339 wants +hh:mm */
-	snprintf(buf, 40, "%s.%03d%.3s:%.2s", date, millis, zone, zone + 3);
+	/* localtime_r and strftime once a second, not once a line. */
+	if (second != clock->cached_rfc_second) {
+		struct tm tm;
+		localtime_r(&second, &tm);
+		strftime(clock->cached_date, sizeof(clock->cached_date), "%Y-%m-%dT%H:%M:%S", &tm);
+		char zone[8];
+		strftime(zone, sizeof(zone), "%z", &tm); /* +hhmm; RFC 3339 wants +hh:mm */
+		snprintf(clock->cached_zone, sizeof(clock->cached_zone), "%.3s:%.2s", zone,
+		         zone + 3);
+		clock->cached_rfc_second = second;
+	}
+	size_t len = strlen(clock->cached_date);
+	memcpy(buf, clock->cached_date, len);
+	buf[len++] = '.';
+	buf[len++] = (char)('0' + millis / 100);
+	buf[len++] = (char)('0' + millis / 10 % 10);
+	buf[len++] = (char)('0' + millis % 10);
+	memcpy(buf + len, clock->cached_zone, strlen(clock->cached_zone) + 1);
 }

@@ -41,6 +41,9 @@ struct tt_clock {
 	uint64_t start_ns; /* monotonic time when tracing started */
 	time_t cached_second;
 	char cached_hms[9];
+	time_t cached_rfc_second;
+	char cached_date[24]; /* 2026-11-22T00:20:55 */
+	char cached_zone[8];  /* +00:00 */
 };
 
 void tt_clock_init(struct tt_clock *clock);
@@ -49,6 +52,6 @@ const char *tt_clock_hms(struct tt_clock *clock, uint64_t ktime_ns);
 /* Seconds since tracing started, with three decimals. */
 double tt_clock_elapsed(const struct tt_clock *clock, uint64_t ktime_ns);
 /* RFC 3339 local time with milliseconds and offset, e.g. 2026-11-22T00:20:55.123+00:00. */
-void tt_clock_rfc3339(const struct tt_clock *clock, uint64_t ktime_ns, char buf[40]);
+void tt_clock_rfc3339(struct tt_clock *clock, uint64_t ktime_ns, char buf[40]);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cells.h"
 #include "json.h"
 #include "log.h"
 
@@ -23,15 +24,24 @@ void tt_output_task_text(const struct tt_output *o, const struct tt_event_head *
 {
 	char safe_comm[TT_COMM_TEXT_LEN];
 	tt_format_comm(head->comm, sizeof(head->comm), safe_comm);
-	fprintf(o->out, "%-7u %-16s ", head->pid, safe_comm);
+	tt_cell_uint(o->out, head->pid, 7);
+	putc_unlocked(' ', o->out);
+	tt_cell_text(o->out, safe_comm, 16);
+	putc_unlocked(' ', o->out);
 }
 
 void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head)
 {
 	char time[40];
 	tt_clock_rfc3339(&o->clock, head->ts_ns, time);
-	fprintf(o->out, "{\"time\": \"%s\", \"pid\": %u, \"uid\": %u, \"comm\": ", time, head->pid,
-	        head->uid);
+	FILE *out = o->out;
+	tt_cell_raw(out, "{\"time\": \"");
+	tt_cell_raw(out, time);
+	tt_cell_raw(out, "\", \"pid\": ");
+	tt_cell_uint(out, head->pid, 0);
+	tt_cell_raw(out, ", \"uid\": ");
+	tt_cell_uint(out, head->uid, 0);
+	tt_cell_raw(out, ", \"comm\": ");
 	tt_json_string(o->out, head->comm, sizeof(head->comm));
 }
 

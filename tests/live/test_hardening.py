@@ -54,27 +54,13 @@ def test_closed_stdout_ends_quietly(tool, server, client):
     ttlib.assert_nothing_left(progs, maps, tool_pid)
 
 
-def our_program_names(tool):
-    text = ttlib.run_tool(tool, "--ebpf").stdout
-    names = set()
-    for line in text.splitlines():
-        if line.startswith("RAW_TRACEPOINT_PROBE("):
-            names.add(("raw_tracepoint__" + line[len("RAW_TRACEPOINT_PROBE("):].rstrip(")"))[:15])
-        elif line.startswith("TRACEPOINT_PROBE("):
-            cat, event = line[len("TRACEPOINT_PROBE("):].rstrip(")").split(", ")
-            names.add(("tracepoint__%s__%s" % (cat, event))[:15])
-        elif line.startswith("int ") and "(struct pt_regs *ctx" in line:
-            names.add(line.split()[1].split("(")[0][:15])
-    return names
-
-
 @pytest.mark.parametrize("tool", TOOLS)
 @pytest.mark.parametrize("failing_call", [1, 2])
 def test_attach_failure_midway(tool, failing_call):
     """The n-th perf_event_open fails (a tracepoint, or a perf buffer once the
     raw tracepoints are attached): the tool says why in one line, exits
     non-zero, and unloads what it had loaded."""
-    names = our_program_names(tool)
+    names = ttlib.our_program_names(tool)
     before = max([p["id"] for p in ttlib.bpf_json("prog", "show")] or [0])
     r = subprocess.run(["strace", "-f", "-o", "/dev/null", "-e",
                         "inject=perf_event_open:error=EMFILE:when=%d" % failing_call,

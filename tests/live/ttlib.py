@@ -367,3 +367,18 @@ def reachable_copy(name, directory):
         dst.write(src.read())
     os.chmod(path, 0o755)
     return path
+
+
+def our_program_names(tool):
+    """The names the kernel gives a tool's programs (15 characters of each function)."""
+    text = run_tool(tool, "--ebpf").stdout
+    names = set()
+    for line in text.splitlines():
+        if line.startswith("RAW_TRACEPOINT_PROBE("):
+            names.add(("raw_tracepoint__" + line[len("RAW_TRACEPOINT_PROBE("):].rstrip(")"))[:15])
+        elif line.startswith("TRACEPOINT_PROBE("):
+            cat, event = line[len("TRACEPOINT_PROBE("):].rstrip(")").split(", ")
+            names.add(("tracepoint__%s__%s" % (cat, event))[:15])
+        elif line.startswith("int ") and "(struct pt_regs *ctx" in line:
+            names.add(line.split()[1].split("(")[0][:15])
+    return names

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
 #include "check.h"
 #include "format.h"
 #include "tcpaccept.h"
@@ -30,6 +31,39 @@ static void test_addresses(void)
 	inet_pton(AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &a6);
 	tt_format_addr(AF_INET6, &a6, buf);
 	CHECK(strlen(buf) > 0 && strlen(buf) < TT_ADDR_STRLEN);
+}
+
+/* The printf-free formatters against libc's own: every IPv4 octet, numbers of every width. */
+static void test_against_libc(void)
+{
+	char ours[TT_ADDR_STRLEN], theirs[TT_ADDR_STRLEN];
+	int ipv4_mismatches = 0;
+	for (unsigned v = 0; v < 256; v++) {
+		unsigned char a[4] = {(unsigned char)v, (unsigned char)(255 - v),
+		                      (unsigned char)(v * 7), (unsigned char)(v / 3)};
+		tt_format_addr(AF_INET, a, ours);
+		inet_ntop(AF_INET, a, theirs, sizeof(theirs));
+		ipv4_mismatches += strcmp(ours, theirs) != 0;
+	}
+	CHECK(ipv4_mismatches == 0);
+
+	const unsigned long long values[] = {
+	    0, 7, 10, 99, 65535, 4294967295ULL, 18446744073709551615ULL};
+	const int widths[] = {0, 1, 5, 7, 25};
+	int cell_mismatches = 0;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+			char got[64] = "", want[64];
+			FILE *f = fmemopen(got, sizeof(got), "w");
+			tt_cell_uint(f, values[i], widths[w]);
+			tt_cell_text(f, "|ab", widths[w]);
+			fclose(f);
+			snprintf(want, sizeof(want), "%-*llu%-*s", widths[w], values[i], widths[w],
+			         "|ab");
+			cell_mismatches += strcmp(got, want) != 0;
+		}
+	}
+	CHECK(cell_mismatches == 0);
 }
 
 static void test_comm(void)
@@ -99,6 +133,11 @@ static void test_clock(void)
 	char rfc[40];
 	tt_clock_rfc3339(&clock, 1234000000ULL, rfc);
 	CHECK_STR(rfc, "2023-11-14T22:13:21.234+00:00");
+	/* Cached per second: the next second, then the same one again. */
+	tt_clock_rfc3339(&clock, 2005000000ULL, rfc);
+	CHECK_STR(rfc, "2023-11-14T22:13:22.005+00:00");
+	tt_clock_rfc3339(&clock, 2999000000ULL, rfc);
+	CHECK_STR(rfc, "2023-11-14T22:13:22.999+00:00");
 }
 
 /* A tool's header and event lines for a command line, with a clock pinned at 2023-11-14T22:13:20Z.
@@ -218,9 +257,29 @@ static void test_tcpaccept_line(void)
 	free(text);
 }
 
+/* -t's TIME(s) cell against printf's "%-8.3f" of the same seconds. */
+static void test_elapsed_against_printf(void)
+{
+	const unsigned long long ns[] = {
+	    0, 1, 499999, 1500001, 999999999, 61234567890ULL, 123456789012ULL};
+	int mismatches = 0;
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		struct tcpconnect_event e = {
+		    .base = {.head = {.ts_ns = ns[i], .pid = 1}, .flow = {.family = AF_INET}}};
+		char *text = print_lines(&tcpconnect_tool, "-t", &e, 1);
+		char want[32];
+		snprintf(want, sizeof(want), "%-8.3f ", (double)ns[i] / 1e9);
+		const char *line = text ? strchr(text, '\n') : NULL;
+		mismatches += !line || strncmp(line + 1, want, strlen(want)) != 0;
+		free(text);
+	}
+	CHECK(mismatches == 0);
+}
+
 int main(void)
 {
 	test_addresses();
+	test_against_libc();
 	test_comm();
 	test_text_of_any_length();
 	test_path_tail();
@@ -228,5 +287,6 @@ int main(void)
 	test_tcpconnect_line();
 	test_tcpconnect_outcome();
 	test_tcpaccept_line();
+	test_elapsed_against_printf();
 	return check_done("test_format");
 }

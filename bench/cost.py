@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""What an always-on tracer costs (issue 16): memory, its own CPU per event,
+start-up, for every option, side by side with the bpftrace and BCC-python
+peers (python3 standard library only; run as root).
+
+For each case (a tracer command line) it runs, one after another:
+
+  * start-up: exec to live (the header line on stdout, or a "Tracing" line
+    on stderr where there is no header: -j, -c), median of --starts runs;
+  * one storm of --connections connections while the tracer streams to a
+    file; around the storm it reads the tracer's own CPU time from
+    /proc/PID/task/*/schedstat (nanoseconds on CPU, user and system), so start-up is
+    not counted; CPU per event = that time / the storm's lines it printed;
+  * memory while tracing, after the storm: Rss, Pss, Pss_Anon, Pss_File from
+    /proc/PID/smaps_rollup, summed over the tracer and any process it still
+    runs (a peer's helpers);
+  * lost = storm connections - storm lines, and what the tracer reported lost.
+
+--smoke: a tiny run that fails (exit 1) when a case does not go live, prints
+no storm line, or a number is missing; it never judges a measure. Only
+loopback traffic. The machine may be shared: the measures are what they are
+on that machine at that time; RESULTS.md says under which conditions.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (the storm and tracer handling of bench/run.py)
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+BT_PEER = os.path.join(BENCH_DIR, "tcpconnect_peer.bt")
+BCC_PEER = os.path.join(BENCH_DIR, "tcpconnect_peer_bcc.py")
+SMAPS_FIELDS = ("Rss", "Pss", "Pss_Anon", "Pss_File")
+
+
+def process_tree(pid):
+    """pid and its descendants."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+def smaps_kb(pid):
+    """Rss, Pss, Pss_Anon, Pss_File in KiB, summed over pid's process tree."""
+    total = dict.fromkeys(SMAPS_FIELDS, 0)
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    key = line.split(":")[0]
+                    if key in total:
+                        total[key] += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def cpu_ns(pid):
+    """Time on CPU of pid's threads, ns (the first field of schedstat). Not its
+    children: the compile child, exited, counts until it is reaped."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return total
+
+
+def wait_live(tracer, timeout):
+    """Seconds from exec until the header, or a 'Tracing' line on stderr."""
+    deadline = tracer.t0 + timeout
+    while True:
+        for path, marker in ((tracer.out_path, b"TIME"), (tracer.err_path, b"Tracing")):
+            try:
+                with open(path, "rb") as f:
+                    lines = f.read(65536).split(b"\n")[:-1]
+            except OSError:
+                lines = []
+            if any(line.split()[:1] == [marker] or line.startswith(marker) for line in lines):
+                return time.monotonic() - tracer.t0
+        if tracer.proc.poll() is not None:
+            raise run.RunError(f"{tracer.argv[0]} exited ({tracer.proc.returncode}) before "
+                               f"going live: {tracer.stderr_tail()}")
+        if time.monotonic() >= deadline:
+            raise run.RunError(f"{' '.join(tracer.argv)} not live within {timeout:.0f}s")
+        time.sleep(0.002)
+
+
+def storm_lines(out_path, json_lines, storm_pid):
+    """Lines of the storm (PID column, or "pid" member, is the storm's)."""
+    n = 0
+    want = str(storm_pid).encode()
+    with open(out_path, "rb") as f:
+        for line in f:
+            if json_lines:
+                try:
+                    n += json.loads(line).get("pid") == storm_pid
+                except ValueError:
+                    pass
+            else:
+                toks = line.split()
+                n += len(toks) > 1 and want in toks[:3]  # PID: 2nd column (3rd with -t -U)
+    return n
+
+
+class Case:
+    def __init__(self, label, argv, streams=True, json_lines=False):
+        self.label, self.argv = label, argv
+        self.streams = streams  # one line per storm connection (not -c, not tcpaccept -P)
+        self.json_lines = json_lines
+        self.result = {}
+
+
+def build_cases(args):
+    tools = {t: os.path.join(args.build_dir, t) for t in ("tcpconnect", "tcpaccept")}
+    other_pid = os.getpid()
+    cases = []
+    options = [("", True), ("-t", True), ("-U", True), ("-j", True), ("-t -U -j", True),
+               ("-c", False), (f"-p {other_pid}", False), ("--buffer perf", True)]
+    options += [(o, True) for o in args.extra_options]
+    for tool in args.tools:
+        for opt, streams in options:
+            words = opt.split()
+            if tool == "tcpaccept" and opt == "-c":  # counting is tcpconnect's
+                continue
+            cases.append(Case(f"{tool} {opt}".strip(), [tools[tool], *words], streams,
+                              "-j" in words))
+    if not args.no_peers:
+        bpftrace = shutil.which("bpftrace")
+        if bpftrace:
+            argv = [bpftrace, "-B", "line", BT_PEER]
+            if not os.path.exists("/sys/kernel/tracing/events"):
+                # bpftrace reads tracepoint formats from tracefs, which it does not mount.
+                argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                        'mount -t tracefs tracefs /sys/kernel/tracing && exec "$@"', "sh", *argv]
+            cases.append(Case("bpftrace peer", argv))
+        python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+        cases.append(Case("bcc-python peer", [python, BCC_PEER]))
+    return cases
+
+
+def measure(case, args, workdir, index):
+    out = os.path.join(workdir, f"{index}.out")
+    err = os.path.join(workdir, f"{index}.err")
+    starts = []
+    for i in range(args.starts):
+        t = run.Tracer(case.argv, out, err)
+        try:
+            starts.append(wait_live(t, args.header_timeout))
+        finally:
+            t.stop(args.stop_timeout)
+    storm = run.Storm(args)
+    t = run.Tracer(case.argv, out, err)
+    try:
+        wait_live(t, args.header_timeout)
+        idle = smaps_kb(t.proc.pid)
+        cpu0 = cpu_ns(t.proc.pid)
+        storm.go()
+        res = storm.finish(run.storm_timeout(args))
+        t.drain(0.3, 20)
+        cpu1 = cpu_ns(t.proc.pid)
+        busy = smaps_kb(t.proc.pid)
+    except BaseException:
+        storm.abort()
+        t.stop(args.stop_timeout)
+        raise
+    t.stop(args.stop_timeout)
+    lines = storm_lines(out, case.json_lines, res["pid"])
+    scan = run.scan_output(out, err, 1, res["pid"])
+    case.result = {
+        "start_ms": [s * 1000 for s in starts],
+        "idle_kb": idle,
+        "tracing_kb": busy,
+        "connections": res["connections"],
+        "rate": res["rate"],
+        "lines": lines,
+        "lost": res["connections"] - lines if case.streams else None,
+        "tool_reported_lost": scan["tool_reported_lost"],
+        "cpu_ns": cpu1 - cpu0,
+        "cpu_us_per_event": (cpu1 - cpu0) / 1000 / lines if lines else None,
+        "exit_ok": t.exited_ok(),
+    }
+
+
+def mib(kb):
+    return f"{kb / 1024:.1f}"
+
+
+def report(cases, args, out=sys.stdout):
+    print(f"\ncost: {args.connections} connections per storm, {args.threads} thread(s), "
+          f"kernel {os.uname().release}, {os.cpu_count()} CPUs", file=out)
+    print("MiB while tracing (after the storm): Rss Pss Pss_Anon Pss_File; idle Rss = live, "
+          "before the storm; cpu us/ev = the tracer's CPU during the storm / its storm lines; "
+          "start = exec to live, ms, median [min-max]", file=out)
+    hdr = (f"{'case':<34} {'Rss':>6} {'Pss':>6} {'Anon':>6} {'File':>6} {'idleRss':>7} "
+           f"{'conn/s':>7} {'lines':>7} {'lost':>6} {'rep':>5} {'cpu us/ev':>9} "
+           f"{'start ms':>18}")
+    print(hdr, file=out)
+    print("-" * len(hdr), file=out)
+    for c in cases:
+        r = c.result
+        if not r:
+            print(f"{c.label:<34} FAILED: {getattr(c, 'error', '?')}"[:200], file=out)
+            continue
+        kb = r["tracing_kb"]
+        st = r["start_ms"]
+        start = f"{statistics.median(st):.0f} [{min(st):.0f}-{max(st):.0f}]" if st else "-"
+        cpu = f"{r['cpu_us_per_event']:.2f}" if r["cpu_us_per_event"] else "-"
+        lost = "-" if r["lost"] is None else str(r["lost"])
+        rep = "-" if r["tool_reported_lost"] is None else str(r["tool_reported_lost"])
+        print(f"{c.label:<34} {mib(kb['Rss']):>6} {mib(kb['Pss']):>6} {mib(kb['Pss_Anon']):>6} "
+              f"{mib(kb['Pss_File']):>6} {mib(r['idle_kb']['Rss']):>7} {r['rate']:>7.0f} "
+              f"{r['lines']:>7} {lost:>6} {rep:>5} {cpu:>9} {start:>18}", file=out)
+
+
+def smoke_problems(cases):
+    problems = []
+    for c in cases:
+        r = c.result
+        if not r:
+            problems.append(f"{c.label}: {getattr(c, 'error', 'no result')}")
+            continue
+        if not r["exit_ok"]:
+            problems.append(f"{c.label}: did not exit cleanly on SIGINT")
+        if c.streams and r["lines"] == 0:
+            problems.append(f"{c.label}: no line of the storm")
+        if r["tracing_kb"]["Rss"] == 0:
+            problems.append(f"{c.label}: no memory figure")
+    return problems
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--build-dir", default=os.path.join(run.REPO_DIR, "build"))
+    p.add_argument("--storm", help="storm binary (default: BUILD_DIR/storm)")
+    p.add_argument("-n", "--connections", type=int, default=None, help="per storm (100000; smoke 500)")
+    p.add_argument("-t", "--threads", type=int, default=1, help="storm threads (default 1)")
+    p.add_argument("--starts", type=int, default=None, help="start-up samples per case (7; smoke 1)")
+    p.add_argument("--tools", type=lambda s: [t for t in s.split(",") if t],
+                   default=["tcpconnect", "tcpaccept"])
+    p.add_argument("--extra-options", type=lambda s: [o for o in s.split(",") if o], default=[],
+                   help="more option sets, comma-separated (e.g. '-d,-o')")
+    p.add_argument("--no-peers", action="store_true", help="skip the bpftrace and BCC-python peers")
+    p.add_argument("--header-timeout", type=float, default=60.0)
+    p.add_argument("--stop-timeout", type=float, default=15.0)
+    p.add_argument("--json", help="write the raw results here")
+    p.add_argument("--smoke", action="store_true")
+    args = p.parse_args(argv)
+    args.connections = args.connections or (500 if args.smoke else 100000)
+    args.starts = args.starts or (1 if args.smoke else 7)
+    args.ipv6 = False
+    args.storm = os.path.abspath(args.storm or os.path.join(args.build_dir, "storm"))
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    run.ensure_storm(args.storm, False)
+    cases = build_cases(args)
+    with tempfile.TemporaryDirectory(prefix="tt-cost-") as workdir:
+        for i, c in enumerate(cases):
+            run.log(f"cost: {c.label}")
+            try:
+                measure(c, args, workdir, i)
+            except run.RunError as e:
+                c.error = str(e)
+                run.log(f"  failed: {e}")
+    report(cases, args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump([{"case": c.label, "argv": c.argv, **c.result} for c in cases], f, indent=1)
+    if args.smoke:
+        problems = smoke_problems(cases)
+        for msg in problems:
+            run.log("smoke: " + msg)
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except run.RunError as e:
+        run.cleanup()
+        run.log(f"cost.py: {e}")
+        sys.exit(1)
