@@ -29,17 +29,58 @@ void tt_format_addr(int family, const void *addr, char buf[TT_ADDR_STRLEN])
 		snprintf(buf, TT_ADDR_STRLEN, "?");
 }
 
+/*
+ * The length of the valid UTF-8 sequence at text (at most avail bytes) of a
+ * character a terminal prints, or 0: C0 and C1 controls (U+0080-U+009F: a
+ * terminal may take U+009B for CSI), DEL, overlong forms, surrogates, bytes
+ * that begin no character, a sequence cut short.
+ */
+static size_t printable_utf8(const unsigned char *text, size_t avail)
+{
+	unsigned char c = text[0];
+	if (c < 0x20 || c == 0x7f)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	size_t n = 0; /* 0xc0, 0xc1 and 0xf5-0xff begin nothing */
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	if (n == 0 || n > avail)
+		return 0;
+	/* The second byte's range rules out overlongs, surrogates and > U+10FFFF. */
+	unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+	unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+	if (text[1] < lo || text[1] > hi || (c == 0xc2 && text[1] <= 0x9f))
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((text[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 void tt_format_safe(const char *text, size_t len, char *out, size_t out_size)
 {
-	size_t i = 0;
-	for (; i < len && i + 1 < out_size && text[i]; i++) {
-		unsigned char c = (unsigned char)text[i];
-		out[i] = text[i];
-		if (c < 0x20 || c == 0x7f)
-			out[i] = '?';
+	const unsigned char *in = (const unsigned char *)text;
+	size_t end = strnlen(text, len), i = 0, o = 0;
+	while (i < end && o + 1 < out_size) {
+		size_t n = printable_utf8(in + i, end - i);
+		if (n == 0) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + n >= out_size)
+			break; /* a character does not fit whole: cut before it */
+		memcpy(out + o, in + i, n);
+		o += n;
+		i += n;
 	}
 	if (out_size)
-		out[i] = '\0';
+		out[o] = '\0';
 }
 
 void tt_format_comm(const char *comm, size_t len, char out[TT_COMM_TEXT_LEN])

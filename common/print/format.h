@@ -15,8 +15,10 @@ void tt_format_addr(int family, const void *addr, char buf[TT_ADDR_STRLEN]);
 
 /*
  * Text from outside (a task's name, a DNS name, a path: len bytes, not always
- * NUL-terminated) made safe for a terminal: control characters, escape
- * sequences' ESC included, become '?'. out gets at most out_size - 1 of them.
+ * NUL-terminated) made safe for a terminal: control characters (C0, DEL and
+ * C1, escape sequences' ESC and CSI included) and every byte that is not part
+ * of valid UTF-8 become '?'; valid UTF-8 passes. out gets at most out_size - 1
+ * bytes, never part of a character.
  */
 void tt_format_safe(const char *text, size_t len, char *out, size_t out_size);
 /* The same for a task's name (TT_COMM_LEN bytes). */

@@ -8,11 +8,13 @@
  * name found must be at most TT_DNS_NAME_MAX bytes and print as one clean
  * line, as text and as JSON. ASan and LeakSanitizer catch the rest.
  */
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <wchar.h>
 
 #include "features/dns_names.h"
 #include "format.h"
@@ -30,6 +32,17 @@ static void check_printable(const char *name)
 	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			abort();
+	/* And valid UTF-8 without C1 controls, by glibc's own decoder. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		abort();
+	mbstate_t state = {0};
+	for (size_t i = 0, n = strlen(text); i < n;) {
+		wchar_t wc;
+		size_t used = mbrtowc(&wc, text + i, n - i, &state);
+		if (used == 0 || used > n - i || (wc >= 0x80 && wc <= 0x9f))
+			abort();
+		i += used;
+	}
 	char *json = NULL;
 	size_t json_len = 0;
 	FILE *out = open_memstream(&json, &json_len);

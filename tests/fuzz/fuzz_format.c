@@ -5,13 +5,15 @@
  * families and ports) and printed as text and as JSON. Besides not crashing,
  * the output must hold two properties: text lines carry no control
  * characters but the final newline, and each JSON line is one line with no
- * raw control characters.
+ * raw control characters; both are valid UTF-8 without C1 controls.
  */
+#include <locale.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "json.h"
 #include "tcpaccept.h"
@@ -30,6 +32,17 @@ static void check_line(const char *text, size_t len)
 		unsigned char c = (unsigned char)text[i];
 		if (c < 0x20 || c == 0x7f)
 			abort();
+	}
+	/* Valid UTF-8 without C1 controls, by glibc's own decoder. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		abort();
+	mbstate_t state = {0};
+	for (size_t i = 0; i < len;) {
+		wchar_t wc;
+		size_t used = mbrtowc(&wc, text + i, len - i, &state);
+		if (used == 0 || used > len - i || (wc >= 0x80 && wc <= 0x9f))
+			abort();
+		i += used;
 	}
 }
 

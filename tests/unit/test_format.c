@@ -91,6 +91,26 @@ static void test_text_of_any_length(void)
 	CHECK_STR(out, "abc");
 }
 
+static void test_text_not_utf8_or_c1(void)
+{
+	char out[64];
+	/* U+009B is CSI to a terminal that takes C1 controls; a lone 0x9b is too. */
+	tt_format_safe("a\xc2\x9b[2Jb\x9b[2J", 64, out, sizeof(out));
+	CHECK_STR(out, "a??[2Jb?[2J");
+	tt_format_safe("\xff\xfe", 64, out, sizeof(out));
+	CHECK_STR(out, "??");
+	tt_format_safe("\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", 64, out, sizeof(out));
+	/* An overlong '/', a surrogate, a character beyond U+10FFFF. */
+	CHECK_STR(out, "?????????");
+	/* A name the kernel cut in the middle of a character. */
+	tt_format_safe("caf\xc3", 4, out, sizeof(out));
+	CHECK_STR(out, "caf?");
+	tt_format_safe("\xf0\x9f\x98\x80 \xc2\xa0\xe2\x82\xac", 64, out, sizeof(out));
+	CHECK_STR(out, "\xf0\x9f\x98\x80 \xc2\xa0\xe2\x82\xac");
+	tt_format_safe("ab\xc3\xa9", 4, out, 4); /* never half a character */
+	CHECK_STR(out, "ab");
+}
+
 static void test_path_tail(void)
 {
 	char out[128];
@@ -281,6 +301,7 @@ int main(void)
 	test_addresses();
 	test_against_libc();
 	test_comm();
+	test_text_not_utf8_or_c1();
 	test_text_of_any_length();
 	test_path_tail();
 	test_clock();
