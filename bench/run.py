@@ -514,6 +514,12 @@ def build_cases(args, tool_paths, other_pid, unused_port):
             if tool == "tcpconnect":
                 # -o: each attempt held in the kernel until its outcome, then printed once.
                 cases.append(Case(f"{tool}{bl} -o", tool, be, base + ["-o"], col, match, None))
+            # -G: every line names its cgroup (looked up once per cgroup, then cached).
+            cases.append(Case(f"{tool}{bl} -G", tool, be, base + ["-G"], col, match, None))
+            if args.dns_case and tool == "tcpconnect":
+                # The three questions at once: who, to which name, did it work.
+                cases.append(Case(f"{tool}{bl} -d -o -G", tool, be, base + ["-d", "-o", "-G"],
+                                  col, match, None))
     if args.bpftrace_path:
         cases.append(Case("bpftrace peer (tcpconnect_peer.bt)", "peer", "bpftrace",
                           with_tracefs([args.bpftrace_path, "-B", "line", PEER_SCRIPT]),
