@@ -82,8 +82,9 @@ static int set_up(struct tool_run *run)
 		mr->state = calloc(1, m->state_size ? m->state_size : 1);
 		if (!mr->state)
 			return -1;
-		memcpy(run->options + run->option_count, m->options,
-		       m->option_count * sizeof(*run->options));
+		if (m->option_count) /* a module without options has none to copy (NULL) */
+			memcpy(run->options + run->option_count, m->options,
+			       m->option_count * sizeof(*run->options));
 		run->option_count += m->option_count;
 	}
 	return 0;
