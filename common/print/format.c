@@ -123,7 +123,8 @@ void tt_clock_init(struct tt_clock *clock)
 
 static int64_t wall_ns(const struct tt_clock *clock, uint64_t ktime_ns)
 {
-	return (int64_t)ktime_ns + clock->realtime_minus_monotonic_ns;
+	/* Unsigned: a hostile or garbled timestamp wraps instead of overflowing. */
+	return (int64_t)(ktime_ns + (uint64_t)clock->realtime_minus_monotonic_ns);
 }
 
 const char *tt_clock_hms(struct tt_clock *clock, uint64_t ktime_ns)

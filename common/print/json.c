@@ -52,6 +52,10 @@ void tt_json_string(FILE *out, const char *text, size_t max_len)
 			if (len == 0) {
 				fputs("\\ufffd", out);
 				i++;
+			} else if (len == 2 && c == 0xc2 && s[i + 1] <= 0x9f) {
+				/* C1 control: escaped like C0, -j reaches terminals too */
+				fprintf(out, "\\u%04x", s[i + 1]);
+				i += 2;
 			} else {
 				fwrite(s + i, 1, len, out);
 				i += len;

@@ -9,6 +9,7 @@
 #include "cells.h"
 #include "check.h"
 #include "format.h"
+#include "json.h"
 #include "tcpaccept.h"
 #include "tcpaccept_tool.h"
 #include "tcpconnect.h"
@@ -109,6 +110,19 @@ static void test_text_not_utf8_or_c1(void)
 	CHECK_STR(out, "\xf0\x9f\x98\x80 \xc2\xa0\xe2\x82\xac");
 	tt_format_safe("ab\xc3\xa9", 4, out, 4); /* never half a character */
 	CHECK_STR(out, "ab");
+}
+
+static void test_json_string_c1(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	CHECK(out != NULL);
+	/* C1 escaped like C0; other UTF-8 as it is; a byte that is not UTF-8 is U+FFFD. */
+	tt_json_string(out, "a\xc2\x9b[2J\x1b\xc2\xa0\xff", 64);
+	fclose(out);
+	CHECK_STR(text, "\"a\\u009b[2J\\u001b\xc2\xa0\\ufffd\"");
+	free(text);
 }
 
 static void test_path_tail(void)
@@ -302,6 +316,7 @@ int main(void)
 	test_against_libc();
 	test_comm();
 	test_text_not_utf8_or_c1();
+	test_json_string_c1();
 	test_text_of_any_length();
 	test_path_tail();
 	test_clock();
