@@ -118,6 +118,8 @@ static void test_json_string_c1(void)
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 	CHECK(out != NULL);
+	if (!out)
+		return;
 	/* C1 escaped like C0; other UTF-8 as it is; a byte that is not UTF-8 is U+FFFD. */
 	tt_json_string(out, "a\xc2\x9b[2J\x1b\xc2\xa0\xff", 64);
 	fclose(out);
