@@ -16,7 +16,6 @@ cd "$(dirname "$0")/../.." || exit 125
 
 read -r -a suites <<<"${TT_VM_SUITES:-bullseye bookworm trixie}"
 live=tests/live
-all="$live/test_tcpconnect.py $live/test_tcpaccept.py $live/test_kprobes.py $live/test_dns.py"
 # What differs most between kernels: each tool's IPv4 and IPv6 paths, the
 # connect that fails, the one left in progress, BPF atomics or not, the
 # accept begun before the tracer, and the attachments themselves. Not the filters and options, whose
@@ -32,6 +31,10 @@ core="$core $live/test_tcpaccept.py::test_accept_begun_before_tracing $live/test
 # IPv4, an AAAA over IPv6, and nothing left linked after SIGKILL.
 core="$core $live/test_dns.py::test_own_resolver_a_record $live/test_dns.py::test_aaaa_answer_over_ipv6"
 core="$core $live/test_dns.py::test_nothing_left_attached"
+# The accepts that make no accept syscall or return an MPTCP socket: io_uring's
+# (its tracepoint's fields differ between kernels) and MPTCP's.
+accepts="$live/test_tcpaccept.py::test_mptcp_listener $live/test_tcpaccept.py::test_io_uring_accept"
+accepts="$accepts $live/test_tcpaccept.py::test_io_uring_accept_direct"
 # One case of each tool, for the extra parts.
 pair="$live/test_tcpconnect.py::test_ipv4_connect $live/test_tcpaccept.py::test_ipv6_and_accept_syscall"
 # The guest has tracefs mounted; a fresh machine with kprobes has not. One
@@ -45,10 +48,11 @@ parts_for() { # suite
 	local tp="TT_TOOL_ARGS='--backend tracepoint'" wait="TT_START_TIMEOUT=300"
 	case $1 in
 	bookworm)
-		# Debian 12, this machine's own release: every live case on kprobes;
-		# on tracepoints the core cases (the host runs every one there).
-		echo "kprobe (default backend)|$wait|$all $no_tracefs"
-		echo "tracepoint|$wait $tp|$core -k 'not default_backend'"
+		# Debian 12, this machine's own release: the core cases and the
+		# accepts on both backends, and tracefs not mounted (the host runs
+		# every case on tracepoints).
+		echo "kprobe (default backend)|$wait|$core $accepts $no_tracefs"
+		echo "tracepoint|$wait $tp|$core $accepts -k 'not default_backend'"
 		# -o on kprobes: the attempt from its kprobe, the outcome from the
 		# state-change tracepoint beside it. Not the 22,000-attempt overflow
 		# case: its sockets take minutes under emulation, and the table it
@@ -71,9 +75,8 @@ parts_for() { # suite
 		echo "kernel headers, kprobe|TT_START_TIMEOUT=1200 TT_TOOL_ARGS='--kernel-types headers'|$pair"
 		;;
 	trixie)
-		# 6.12's headers are newer than Debian 12's libbcc (0.26) and its own
-		# BPF headers: the fallback must end with one line saying so.
-		echo "kernel headers: works or says why|TT_START_TIMEOUT=1200|$live/test_common.py::test_kernel_headers_work_or_say_why"
+		# The newest kernel: the accepts on tracepoints too.
+		echo "accepts, tracepoint|$wait $tp|$accepts"
 		;;
 	esac
 }
