@@ -27,6 +27,8 @@ core="$core $live/test_tcpconnect.py::test_bpf_atomics_used_where_the_kernel_has
 core="$core $live/test_tcpaccept.py::test_backlog_sequence_ipv4"
 core="$core $live/test_tcpaccept.py::test_ipv6_and_accept_syscall"
 core="$core $live/test_tcpaccept.py::test_accept_begun_before_tracing $live/test_kprobes.py"
+# A prefork pool of 40 workers blocked in accept(), before and while tracing.
+core="$core $live/test_tcpaccept.py::test_prefork_pool"
 # -d's cgroup_skb program meets each kernel's verifier: an A answer over
 # IPv4, an AAAA over IPv6, and nothing left linked after SIGKILL.
 core="$core $live/test_dns.py::test_own_resolver_a_record $live/test_dns.py::test_aaaa_answer_over_ipv6"
@@ -48,9 +50,7 @@ parts_for() { # suite
 	local tp="TT_TOOL_ARGS='--backend tracepoint'" wait="TT_START_TIMEOUT=300"
 	case $1 in
 	bookworm)
-		# Debian 12, this machine's own release: the core cases and the
-		# accepts on both backends, and tracefs not mounted (the host runs
-		# every case on tracepoints).
+		# Debian 12, this machine's own release: also tracefs not mounted.
 		echo "kprobe (default backend)|$wait|$core $accepts $no_tracefs"
 		echo "tracepoint|$wait $tp|$core $accepts -k 'not default_backend'"
 		# -o on kprobes: the attempt from its kprobe, the outcome from the
@@ -59,8 +59,14 @@ parts_for() { # suite
 		# fills is the same code on either backend (run on the host).
 		echo "outcome, kprobe|$wait|$live/test_outcome.py -k 'not overflow'"
 		;;
+	trixie)
+		echo "kprobe (default backend)|$wait|$core $accepts"
+		echo "tracepoint|$wait $tp|$core $accepts -k 'not default_backend'"
+		;;
 	*)
-		echo "kprobe (default backend)|$wait|$core"
+		# 5.10: the accepts on kprobes (the tracepoint backend's io_uring
+		# path is tested on the two newer kernels and on the host).
+		echo "kprobe (default backend)|$wait|$core $accepts"
 		echo "tracepoint|$wait $tp|$core -k 'not default_backend'"
 		;;
 	esac
@@ -73,10 +79,6 @@ parts_for() { # suite
 		echo "perf buffers, kprobe|$wait TT_TOOL_ARGS='--buffer perf'|$pair"
 		echo "perf buffers, tracepoint|$wait TT_TOOL_ARGS='--backend tracepoint --buffer perf'|$pair"
 		echo "kernel headers, kprobe|TT_START_TIMEOUT=1200 TT_TOOL_ARGS='--kernel-types headers'|$pair"
-		;;
-	trixie)
-		# The newest kernel: the accepts on tracepoints too.
-		echo "accepts, tracepoint|$wait $tp|$accepts"
 		;;
 	esac
 }
