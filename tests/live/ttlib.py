@@ -382,3 +382,14 @@ def our_program_names(tool):
         elif line.startswith("int ") and "(struct pt_regs *ctx" in line:
             names.add(line.split()[1].split("(")[0][:15])
     return names
+
+
+def require_kernel(major, minor, what):
+    """Skips the test, saying why, on a kernel older than major.minor: for
+    what the test's own workload needs from the kernel (not the tool)."""
+    import pytest
+    import re
+    release = os.uname().release
+    have = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", release).groups())
+    if have < (major, minor):
+        pytest.skip("%s needs Linux %d.%d+; this is %s" % (what, major, minor, release))
