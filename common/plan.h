@@ -57,6 +57,11 @@ struct tt_plan {
 	bool counting; /* a module counts in the kernel: the tool's events are not streamed */
 	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
 	bool columns;          /* set by a module's plan hook: show its columns */
+	/*
+	 * The text opens maps pinned by others (BCC's --cgroupmap): its loaded
+	 * form holds their fds, so it is compiled every time (compile_cache.h).
+	 */
+	bool shared_maps;
 	bool out_of_memory;
 };
 

@@ -164,6 +164,8 @@ void tt_filters_defines(const struct tt_filters *filters, struct tt_plan *plan)
 		tt_plan_define(plan, "TT_CGROUPMAP_PATH \"%s\"", filters->cgroupmap);
 	if (filters->mntnsmap)
 		tt_plan_define(plan, "TT_MNTNSMAP_PATH \"%s\"", filters->mntnsmap);
+	if (filters->cgroupmap || filters->mntnsmap)
+		plan->shared_maps = true;
 }
 
 static const char *const task_members[] = {"nsproxy", NULL};

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compile_cache.h"
 #include "log.h"
 #include "program_text.h"
 #include "signals.h"
@@ -163,9 +164,81 @@ static int send_loaded(int sock, struct wire_message *msg, const int *fds, size_
 	return 0;
 }
 
+/* The plan's probes' fds from the loaded functions, in plan order. */
+static size_t probe_fds(const struct tt_plan *plan, const char *const *functions,
+                        const int *function_fds, size_t function_count, int *fds)
+{
+	for (size_t i = 0; i < plan->probe_count; i++) {
+		fds[i] = -1;
+		for (size_t f = 0; f < function_count && fds[i] < 0; f++)
+			if (strcmp(functions[f], plan->probes[i].function) == 0)
+				fds[i] = function_fds[f];
+	}
+	return plan->probe_count;
+}
+
+/* The loaded program, from the cache; false: compile. */
+static bool load_cached(struct tt_compile_cache *cache, const struct tt_plan *plan,
+                        struct wire_message *msg, int *fds, size_t *fd_count)
+{
+	struct tt_image image;
+	if (!tt_compile_cache_find(cache, &image))
+		return false;
+	static int map_fds[MAX_FDS], prog_fds[MAX_FDS];
+	static const char *functions[MAX_FDS];
+	bool fits = plan->probe_count + image.map_count <= MAX_FDS && image.prog_count <= MAX_FDS;
+	if (!fits || tt_image_load(&image, map_fds, prog_fds) != 0) {
+		tt_image_free(&image);
+		return false;
+	}
+	for (size_t i = 0; i < image.prog_count; i++)
+		functions[i] = image.progs[i].function;
+	size_t n = probe_fds(plan, functions, prog_fds, image.prog_count, fds);
+	bool complete = true;
+	for (size_t i = 0; i < n; i++)
+		complete = complete && fds[i] >= 0;
+	for (size_t id = 0; id < image.map_count; id++) {
+		snprintf(msg->names[id], TT_TABLE_NAME_MAX, "%s", image.maps[id].table);
+		fds[n++] = map_fds[id];
+	}
+	msg->head.table_count = (uint32_t)image.map_count;
+	*fd_count = n;
+	tt_image_free(&image);
+	if (!complete) /* a key match cannot lack a probe's function; be sure anyway */
+		return false;
+	tt_info("compile cache: loaded %s without compiling", cache->file);
+	return true;
+}
+
+/* Keeps what libbcc made of the text for the next start. */
+static void store_compiled(struct tt_compile_cache *cache, const struct libbcc *bcc, void *module,
+                           const char *const *functions, const int *function_fds,
+                           size_t function_count, const int *table_fds, size_t tables,
+                           enum tt_buffer_kind buffer_kind)
+{
+	static const char *names[MAX_FDS];
+	static const struct bpf_insn *insns[MAX_FDS];
+	static size_t insn_counts[MAX_FDS];
+	for (size_t id = 0; id < tables; id++)
+		names[id] = bcc->table_name(module, id);
+	for (size_t f = 0; f < function_count; f++) {
+		insns[f] = bcc->function_start(module, functions[f]);
+		insn_counts[f] = bcc->function_size(module, functions[f]) / sizeof(struct bpf_insn);
+	}
+	struct tt_image image;
+	if (!tt_image_capture(&image, table_fds, names, tables, function_fds, functions, insns,
+	                      insn_counts, function_count))
+		return;
+	snprintf(image.license, sizeof(image.license), "%s", bcc->license(module));
+	image.kern_version = bcc->kern_version(module);
+	image.buffer_kind = (uint32_t)buffer_kind;
+	tt_compile_cache_store(cache, &image);
+	tt_image_free(&image);
+}
+
 /* The child's whole life: its exit status. Errors are printed here. */
 static int child_compile(int sock, const struct tt_tracer_spec *spec,
-                         const struct tt_tracer_options *opts)
+                         const struct tt_tracer_options *opts, bool use_cache)
 {
 	const struct tt_plan *plan = spec->plan;
 	struct libbcc_open lib = {.rc = -1};
@@ -175,46 +248,78 @@ static int child_compile(int sock, const struct tt_tracer_spec *spec,
 		open_libbcc_thread(&lib);
 	struct tt_program_text pt;
 	int rc = tt_program_text_build(&pt, spec, opts, true);
+	static struct wire_message msg;
+	static int fds[MAX_FDS];
+	size_t n = 0;
+	if (rc == 0)
+		tt_info("backend: %s; kernel types: %s (%s); events through %s",
+		        plan->backend == TT_BACKEND_KPROBE ? "kprobe" : "tracepoint",
+		        pt.types.from_btf ? "BTF" : "kernel headers", pt.types.source,
+		        plan->output_count ? tt_buffer_kind_name(pt.buffer_kind) : "no buffer");
+	/* Kernel headers are files the text names but does not hold: not a key. */
+	struct tt_compile_cache cache;
+	bool cached =
+	    rc == 0 && use_cache && !plan->shared_maps && pt.types.from_btf &&
+	    tt_compile_cache_open(&cache, strbuf_text(&pt.text), plan->probes, plan->probe_count);
+	enum tt_buffer_kind buffer_kind = pt.buffer_kind;
+	if (cached && load_cached(&cache, plan, &msg, fds, &n)) {
+		/* libbcc's loading thread is not waited for: _exit ends it. */
+		tt_program_text_free(&pt);
+		tt_compile_cache_close(&cache);
+		msg.head = (struct wire_header){(int32_t)buffer_kind, (uint32_t)plan->probe_count,
+		                                msg.head.table_count};
+		return send_loaded(sock, &msg, fds, n) == 0 ? 0 : 1;
+	}
+	for (size_t i = 0; i < n; i++) /* a partial load from the cache */
+		close(fds[i]);
+	n = 0;
 	if (threaded)
 		pthread_join(opener, NULL);
 	const struct libbcc bcc = lib.bcc;
 	if (rc == 0 && lib.rc != 0) /* one line: the text's error, if any, came first */
 		tt_error("%s", lib.error);
 	void *module = NULL;
-	if (rc == 0 && lib.rc == 0) {
-		tt_info("backend: %s; kernel types: %s (%s); events through %s",
-		        plan->backend == TT_BACKEND_KPROBE ? "kprobe" : "tracepoint",
-		        pt.types.from_btf ? "BTF" : "kernel headers", pt.types.source,
-		        plan->output_count ? tt_buffer_kind_name(pt.buffer_kind) : "no buffer");
+	if (rc == 0 && lib.rc == 0)
 		module = compile(&bcc, strbuf_text(&pt.text));
-	}
-	enum tt_buffer_kind buffer_kind = pt.buffer_kind;
 	tt_program_text_free(&pt); /* the private header tree is needed only while compiling */
-	if (!module)
+	if (!module) {
+		if (cached)
+			tt_compile_cache_close(&cache);
 		return 1;
+	}
 
-	static struct wire_message msg;
-	static int fds[MAX_FDS];
 	size_t tables = bcc.num_tables(module);
 	if (plan->probe_count + tables > MAX_FDS) {
 		tt_error("the BPF program has too many functions and tables (%zu)",
 		         plan->probe_count + tables);
 		return 1;
 	}
-	size_t n = 0;
+	/* A function attached twice is loaded once; its fd goes twice. */
+	static const char *functions[MAX_FDS];
+	static int function_fds[MAX_FDS];
+	size_t function_count = 0;
 	for (size_t i = 0; i < plan->probe_count; i++) {
-		int fd = -1;
-		/* A function attached twice is loaded once; its fd goes twice. */
-		for (size_t j = 0; j < i && fd < 0; j++)
-			if (strcmp(plan->probes[j].function, plan->probes[i].function) == 0)
-				fd = fds[j];
-		if (fd < 0 && (fd = load_function(&bcc, module, &plan->probes[i])) < 0)
+		bool loaded = false;
+		for (size_t f = 0; f < function_count && !loaded; f++)
+			loaded = strcmp(functions[f], plan->probes[i].function) == 0;
+		if (loaded)
+			continue;
+		int fd = load_function(&bcc, module, &plan->probes[i]);
+		if (fd < 0)
 			return 1;
-		fds[n++] = fd;
+		functions[function_count] = plan->probes[i].function;
+		function_fds[function_count++] = fd;
 	}
+	n = probe_fds(plan, functions, function_fds, function_count, fds);
+	static int table_fds[MAX_FDS];
 	for (size_t id = 0; id < tables; id++) {
 		snprintf(msg.names[id], TT_TABLE_NAME_MAX, "%s", bcc.table_name(module, id));
-		fds[n++] = bcc.table_fd_id(module, id);
+		table_fds[id] = fds[n++] = bcc.table_fd_id(module, id);
+	}
+	if (cached) {
+		store_compiled(&cache, &bcc, module, functions, function_fds, function_count,
+		               table_fds, tables, buffer_kind);
+		tt_compile_cache_close(&cache);
 	}
 	msg.head = (struct wire_header){(int32_t)buffer_kind, (uint32_t)plan->probe_count,
 	                                (uint32_t)tables};
@@ -323,7 +428,7 @@ static int receive_loaded(int sock, pid_t pid, struct tt_loaded *out)
 }
 
 int tt_compile_child_load(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
-                          struct tt_loaded *out)
+                          bool use_cache, struct tt_loaded *out)
 {
 	memset(out, 0, sizeof(*out));
 	int sv[2];
@@ -349,7 +454,7 @@ int tt_compile_child_load(const struct tt_tracer_spec *spec, const struct tt_tra
 		if (getppid() != parent)
 			_exit(1);
 		/* _exit: no atexit hook or stdio buffer of the tracer runs twice. */
-		_exit(child_compile(sv[1], spec, opts));
+		_exit(child_compile(sv[1], spec, opts, use_cache));
 	}
 	close(sv[1]);
 	int rc = receive_loaded(sv[0], pid, out);

@@ -39,9 +39,11 @@ struct tt_loaded {
  * Fills out (closed with tt_loaded_close). 0; -1 after printing why (the
  * child prints its own errors, with -v the compiler's messages); 1 when a
  * stop signal came while compiling: the child is ended, nothing is kept.
+ * With use_cache, an earlier compile of the same text is loaded instead,
+ * and a new compile is stored (compile_cache.h).
  */
 int tt_compile_child_load(const struct tt_tracer_spec *spec, const struct tt_tracer_options *opts,
-                          struct tt_loaded *out);
+                          bool use_cache, struct tt_loaded *out);
 /* The fd of the program's map named table, or -1. */
 int tt_loaded_table_fd(const struct tt_loaded *loaded, const char *table);
 /* Reaps the exited compile child; without wait, only if it has ended. */

@@ -41,7 +41,8 @@ int tt_tracer_verify(const struct tt_tracer_spec *spec, const struct tt_tracer_o
 	if (tt_probes_may_load(spec->plan->probes, spec->plan->probe_count) != 0)
 		return -1;
 	struct tt_loaded loaded;
-	int rc = tt_compile_child_load(spec, opts, &loaded);
+	/* Verifying means compiling: never from the cache. */
+	int rc = tt_compile_child_load(spec, opts, false, &loaded);
 	for (size_t i = 0; rc == 0 && i < spec->plan->probe_count; i++)
 		tt_info("verified %s", spec->plan->probes[i].function);
 	tt_loaded_close(&loaded);
@@ -89,7 +90,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 	}
 	tracer->lost_fd = -1;
 	const struct tt_plan *plan = spec->plan;
-	if (tt_compile_child_load(spec, opts, &tracer->loaded) != 0 ||
+	if (tt_compile_child_load(spec, opts, true, &tracer->loaded) != 0 ||
 	    tt_stop_requested() /* interrupted while compiling: attach nothing */ ||
 	    (spec->after_load && spec->after_load(spec->cookie, tracer) != 0) ||
 	    tt_attach_all(tracer->loaded.prog_fds, plan->probes, plan->probe_count,

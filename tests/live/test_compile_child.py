@@ -69,7 +69,8 @@ def start_and_catch_child(tool):
     """Starts the tool and returns it with its compile child's pid, or None if
     the child came and went before it could be seen."""
     proc = subprocess.Popen([ttlib.tool_path(tool), *ttlib.TOOL_ARGS],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=ttlib.NO_CACHE_ENV)  # compiling, not loading a cached program
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:
         kids = children_of(proc.pid)
@@ -118,7 +119,7 @@ def test_child_error_is_one_line(tool):
     """A libbcc that cannot be loaded: the child's one line, a non-zero exit."""
     with tempfile.TemporaryDirectory() as libdir:
         open(os.path.join(libdir, "libbcc.so.0"), "w").close()
-        env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+        env = dict(ttlib.NO_CACHE_ENV, LD_LIBRARY_PATH=libdir)  # a cached program needs no libbcc
         r = ttlib.run_tool(tool, *ttlib.TOOL_ARGS, env=env)
     assert r.returncode != 0 and r.stdout == ""
     lines = r.stderr.splitlines()

@@ -14,6 +14,18 @@ PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
 # Extra arguments for every tool run, e.g. "--backend tracepoint" (set by tests/run.sh).
 TOOL_ARGS = os.environ.get("TT_TOOL_ARGS", "").split()
 START_TIMEOUT = float(os.environ.get("TT_START_TIMEOUT", "60"))
+# The tools keep compiled programs in a cache (common/load/compile_cache.h):
+# the tests' starts use one of this run's own, not the machine's, so most
+# starts are warm and exercise loading from it (test_compile_cache.py tests
+# the cache itself; the compile child's tests turn it off).
+if "TCPTOOLS_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+    _cache = tempfile.mkdtemp(prefix="tt-compile-cache-")
+    os.environ["TCPTOOLS_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
+NO_CACHE_ENV = dict(os.environ, TCPTOOLS_CACHE_DIR="")
 
 
 def tool_path(name):
