@@ -109,6 +109,9 @@ def hide_build_tree():
             covers + 'cd / && exec "$@"', "sh"]
 
 
+CACHE_DIR = "/var/cache/tcptools"
+
+
 def test_install_run_and_purge_leaves_nothing(deb, server, client):
     if installed():
         pytest.skip("a tcptools package is installed here already; left alone")
@@ -127,26 +130,34 @@ def test_install_run_and_purge_leaves_nothing(deb, server, client):
         assert run("man", "-w", "tcpconnect").stdout.strip() == \
             "/usr/share/man/man8/tcpconnect.8.gz"
 
+        # The machine's compile cache, as a user's start fills it; the purge takes it.
+        env = {k: v for k, v in os.environ.items() if k != "TCPTOOLS_CACHE_DIR"}
         with Tracer("tcpconnect", "-j", wrapper=hide_build_tree(),
-                    path="/usr/sbin/tcpconnect") as t:
+                    path="/usr/sbin/tcpconnect", env=env) as t:
             t.wait_stderr("Tracing")
             conn = ttlib.one_connection(server, client)  # the client's getsockname
             line = t.wait_for(lambda s: '"pid": %d,' % client.pid in s
                               and '"sport": %d,' % conn["sport"] in s)
             assert line, (t.lines, t.stderr_lines)
             assert t.stop() == 0, t.stderr
+        assert glob.glob(CACHE_DIR + "/*.bpfc"), os.listdir(CACHE_DIR)
         remove = run("dpkg", "-r", PACKAGE)
         assert remove.returncode == 0, remove.stdout + remove.stderr
         assert not installed()
-        # Nothing is a conffile: removing alone leaves nothing to purge.
+        # Nothing is a conffile: removing takes every file the package shipped.
         left = [p for p in files if os.path.lexists(p)]
         assert not left, left
         assert not os.path.exists("/usr/share/doc/tcptools")
+        # What is left to purge is the cache (postrm), as Debian's packages do.
         status = run("dpkg-query", "-W", "-f=${db:Status-Abbrev}", PACKAGE).stdout.strip()
-        assert status in ("", "un"), status
+        assert status == "rc", status
+        assert os.path.isdir(CACHE_DIR)
     finally:
         purge = run("dpkg", "--purge", PACKAGE)  # whatever happened above
     assert purge.returncode == 0, purge.stdout + purge.stderr
+    assert not os.path.lexists(CACHE_DIR)
+    status = run("dpkg-query", "-W", "-f=${db:Status-Abbrev}", PACKAGE).stdout.strip()
+    assert status in ("", "un"), status
     # The units' user is DynamicUser=: allocated while a unit runs, never in passwd.
     assert "tcptools" not in run("getent", "passwd").stdout
 
