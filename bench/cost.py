@@ -7,6 +7,9 @@ For each case (a tracer command line) it runs, one after another:
 
   * start-up: exec to live (the header line on stdout, or a "Tracing" line
     on stderr where there is no header: -j, -c), median of --starts runs;
+    for the tools both warm (from the compile cache, which one start before
+    them fills: common/load/compile_cache.h) and cold (the cache off, so
+    every start compiles); the run's cache is a directory of its own;
   * one storm of --connections connections while the tracer streams to a
     file; around the storm it reads the tracer's own CPU time from
     /proc/PID/task/*/schedstat (nanoseconds on CPU, user and system), so start-up is
@@ -120,8 +123,9 @@ def storm_lines(out_path, json_lines, storm_pid):
 
 
 class Case:
-    def __init__(self, label, argv, streams=True, json_lines=False):
+    def __init__(self, label, argv, streams=True, json_lines=False, ours=False):
         self.label, self.argv = label, argv
+        self.ours = ours  # one of the tools (which have a compile cache), not a peer
         self.streams = streams  # one line per storm connection (not -c, not tcpaccept -P)
         self.json_lines = json_lines
         self.result = {}
@@ -140,7 +144,7 @@ def build_cases(args):
             if tool == "tcpaccept" and opt == "-c":  # counting is tcpconnect's
                 continue
             cases.append(Case(f"{tool} {opt}".strip(), [tools[tool], *words], streams,
-                              "-j" in words))
+                              "-j" in words, ours=True))
     if not args.no_peers:
         bpftrace = shutil.which("bpftrace")
         if bpftrace:
@@ -158,13 +162,26 @@ def build_cases(args):
 def measure(case, args, workdir, index):
     out = os.path.join(workdir, f"{index}.out")
     err = os.path.join(workdir, f"{index}.err")
-    starts = []
-    for i in range(args.starts):
-        t = run.Tracer(case.argv, out, err)
+    def start_times(count):
+        times = []
+        for _ in range(count):
+            t = run.Tracer(case.argv, out, err)
+            try:
+                times.append(wait_live(t, args.header_timeout))
+            finally:
+                t.stop(args.stop_timeout)
+        return times
+
+    cold = []
+    if case.ours:
+        saved = os.environ["TCPTOOLS_CACHE_DIR"]
+        os.environ["TCPTOOLS_CACHE_DIR"] = ""  # off: every start compiles
         try:
-            starts.append(wait_live(t, args.header_timeout))
+            cold = start_times(args.starts)
         finally:
-            t.stop(args.stop_timeout)
+            os.environ["TCPTOOLS_CACHE_DIR"] = saved
+        start_times(1)  # fills the cache for this command line
+    starts = start_times(args.starts)
     storm = run.Storm(args)
     t = run.Tracer(case.argv, out, err)
     try:
@@ -185,6 +202,7 @@ def measure(case, args, workdir, index):
     scan = run.scan_output(out, err, 1, res["pid"])
     case.result = {
         "start_ms": [s * 1000 for s in starts],
+        "cold_start_ms": [s * 1000 for s in cold],
         "idle_kb": idle,
         "tracing_kb": busy,
         "connections": res["connections"],
@@ -207,10 +225,11 @@ def report(cases, args, out=sys.stdout):
           f"kernel {os.uname().release}, {os.cpu_count()} CPUs", file=out)
     print("MiB while tracing (after the storm): Rss Pss Pss_Anon Pss_File; idle Rss = live, "
           "before the storm; cpu us/ev = the tracer's CPU during the storm / its storm lines; "
-          "start = exec to live, ms, median [min-max]", file=out)
+          "start = exec to live, ms, median [min-max]: warm (compile cache), and cold "
+          "(cache off, compiling)", file=out)
     hdr = (f"{'case':<34} {'Rss':>6} {'Pss':>6} {'Anon':>6} {'File':>6} {'idleRss':>7} "
            f"{'conn/s':>7} {'lines':>7} {'lost':>6} {'rep':>5} {'cpu us/ev':>9} "
-           f"{'start ms':>18}")
+           f"{'start ms':>18} {'cold start ms':>18}")
     print(hdr, file=out)
     print("-" * len(hdr), file=out)
     for c in cases:
@@ -219,14 +238,15 @@ def report(cases, args, out=sys.stdout):
             print(f"{c.label:<34} FAILED: {getattr(c, 'error', '?')}"[:200], file=out)
             continue
         kb = r["tracing_kb"]
-        st = r["start_ms"]
-        start = f"{statistics.median(st):.0f} [{min(st):.0f}-{max(st):.0f}]" if st else "-"
+        def spread(st):
+            return f"{statistics.median(st):.0f} [{min(st):.0f}-{max(st):.0f}]" if st else "-"
+        start, cold = spread(r["start_ms"]), spread(r["cold_start_ms"])
         cpu = f"{r['cpu_us_per_event']:.2f}" if r["cpu_us_per_event"] else "-"
         lost = "-" if r["lost"] is None else str(r["lost"])
         rep = "-" if r["tool_reported_lost"] is None else str(r["tool_reported_lost"])
         print(f"{c.label:<34} {mib(kb['Rss']):>6} {mib(kb['Pss']):>6} {mib(kb['Pss_Anon']):>6} "
               f"{mib(kb['Pss_File']):>6} {mib(r['idle_kb']['Rss']):>7} {r['rate']:>7.0f} "
-              f"{r['lines']:>7} {lost:>6} {rep:>5} {cpu:>9} {start:>18}", file=out)
+              f"{r['lines']:>7} {lost:>6} {rep:>5} {cpu:>9} {start:>18} {cold:>18}", file=out)
 
 
 def smoke_problems(cases):
@@ -274,6 +294,8 @@ def main(argv):
     run.ensure_storm(args.storm, False)
     cases = build_cases(args)
     with tempfile.TemporaryDirectory(prefix="tt-cost-") as workdir:
+        cache = os.path.join(workdir, "compile-cache")  # the run's own, not the machine's
+        os.environ["TCPTOOLS_CACHE_DIR"] = os.environ.get("TCPTOOLS_CACHE_DIR") or cache
         for i, c in enumerate(cases):
             run.log(f"cost: {c.label}")
             try:

@@ -801,6 +801,10 @@ def main(argv):
 
     workdir = args.out_dir or tempfile.mkdtemp(prefix="tcptools-bench-")
     os.makedirs(workdir, exist_ok=True)
+    # The tools' compile cache: the run's own, so that the machine's does not
+    # decide the start times (the first start of a command line fills it).
+    if not os.environ.get("TCPTOOLS_CACHE_DIR"):
+        os.environ["TCPTOOLS_CACHE_DIR"] = os.path.join(workdir, "compile-cache")
     untraced = []
     startup = {}
     try:
