@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cells.h"
 #include "cpus.h"
 #include "log.h"
 #include "tracer.h"
@@ -89,7 +90,7 @@ static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
 
 /* The event's outcome part (not necessarily aligned) as milliseconds and a word. */
 struct shown_outcome {
-	double latency_ms;
+	uint64_t latency_ns;
 	const char *result;
 	char buf[RESULT_NAME_LEN];
 };
@@ -98,7 +99,7 @@ static void show(const void *part, struct shown_outcome *shown)
 {
 	struct tt_outcome outcome;
 	memcpy(&outcome, part, sizeof(outcome));
-	shown->latency_ms = (double)outcome.latency_ns / 1e6;
+	shown->latency_ns = outcome.latency_ns;
 	shown->result = result_name(outcome.result, shown->buf);
 }
 
@@ -115,7 +116,10 @@ static void outcome_text(void *state, struct tt_output *out, const struct tt_eve
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	fprintf(out->out, " %-9.3f %-11s", shown.latency_ms, shown.result);
+	putc_unlocked(' ', out->out);
+	tt_cell_millis(out->out, shown.latency_ns, 9);
+	putc_unlocked(' ', out->out);
+	tt_cell_text(out->out, shown.result, 11);
 }
 
 static void outcome_json(void *state, struct tt_output *out, const struct tt_event *event,
@@ -125,8 +129,11 @@ static void outcome_json(void *state, struct tt_output *out, const struct tt_eve
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	fprintf(out->out, ", \"latency_ms\": %.3f, \"result\": \"%s\"", shown.latency_ms,
-	        shown.result);
+	tt_cell_raw(out->out, ", \"latency_ms\": ");
+	tt_cell_millis(out->out, shown.latency_ns, 0);
+	tt_cell_raw(out->out, ", \"result\": \"");
+	tt_cell_raw(out->out, shown.result); /* a fixed word or errorN: nothing to escape */
+	tt_cell_raw(out->out, "\"");
 }
 
 static void outcome_count_header(void *state, struct tt_output *out)

@@ -4,7 +4,9 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "cells.h"
 #include "cgroup_paths.h"
 #include "format.h"
 #include "json.h"
@@ -15,6 +17,14 @@
 struct print_cgroup {
 	bool wanted;
 	struct tt_cgroup_paths *paths;
+	/*
+	 * The last cell printed and what it was made from: a storm's events
+	 * mostly come from one cgroup, and escaping and shortening its path
+	 * for each was a third of -G's printing.
+	 */
+	bool shown_valid, shown_named;
+	uint64_t shown_id;
+	char shown_path[PATH_MAX], shown_cell[PATH_MAX];
 };
 
 static const struct tt_option options[] = {
@@ -60,13 +70,23 @@ static void header(void *state, struct tt_output *out)
 static void text_cell(struct print_cgroup *g, struct tt_output *out, uint64_t id)
 {
 	const char *path = tt_cgroup_paths_lookup(g->paths, id);
-	char safe[PATH_MAX], cell[PATH_MAX];
-	if (path)
-		tt_format_safe(path, PATH_MAX, safe, sizeof(safe));
-	else
-		snprintf(safe, sizeof(safe), "%" PRIu64, id); /* gone before it was named */
-	tt_format_path_tail(safe, CGROUP_COLUMN_WIDTH, cell, sizeof(cell));
-	fprintf(out->out, " %-*s", CGROUP_COLUMN_WIDTH, cell);
+	if (!g->shown_valid || g->shown_id != id || g->shown_named != (path != NULL) ||
+	    (path && strncmp(path, g->shown_path, sizeof(g->shown_path)) != 0)) {
+		char safe[PATH_MAX];
+		if (path)
+			tt_format_safe(path, PATH_MAX, safe, sizeof(safe));
+		else
+			snprintf(safe, sizeof(safe), "%" PRIu64, id); /* gone before it was named */
+		tt_format_path_tail(safe, CGROUP_COLUMN_WIDTH, g->shown_cell,
+		                    sizeof(g->shown_cell));
+		snprintf(g->shown_path, sizeof(g->shown_path), "%s", path ? path : "");
+		g->shown_id = id;
+		g->shown_named = path != NULL;
+		/* A path of PATH_MAX bytes or more is not kept whole: never taken as seen. */
+		g->shown_valid = !path || strnlen(path, PATH_MAX) < sizeof(g->shown_path);
+	}
+	putc_unlocked(' ', out->out);
+	tt_cell_text(out->out, g->shown_cell, CGROUP_COLUMN_WIDTH);
 }
 
 static void json_members(struct print_cgroup *g, struct tt_output *out, uint64_t id)
@@ -77,7 +97,8 @@ static void json_members(struct print_cgroup *g, struct tt_output *out, uint64_t
 		tt_json_string(out->out, path, PATH_MAX);
 	else
 		fputs("null", out->out);
-	fprintf(out->out, ", \"cgroup_id\": %" PRIu64, id);
+	tt_cell_raw(out->out, ", \"cgroup_id\": ");
+	tt_cell_uint(out->out, id, 0);
 }
 
 static void text(void *state, struct tt_output *out, const struct tt_event *event, const void *part)

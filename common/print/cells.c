@@ -28,6 +28,22 @@ void tt_cell_uint(FILE *out, unsigned long long v, int width)
 	pad(out, sizeof(digits) - n, width);
 }
 
+void tt_cell_millis(FILE *out, unsigned long long ns, int width)
+{
+	unsigned long long us = ns / 1000 + (ns % 1000 >= 500);
+	char digits[32];
+	size_t n = sizeof(digits);
+	for (int i = 0; i < 3; i++, us /= 10)
+		digits[--n] = (char)('0' + us % 10);
+	digits[--n] = '.';
+	do {
+		digits[--n] = (char)('0' + us % 10);
+		us /= 10;
+	} while (us);
+	fwrite_unlocked(digits + n, 1, sizeof(digits) - n, out);
+	pad(out, sizeof(digits) - n, width);
+}
+
 void tt_cell_raw(FILE *out, const char *text)
 {
 	fputs_unlocked(text, out);

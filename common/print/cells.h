@@ -14,6 +14,11 @@
 void tt_cell_text(FILE *out, const char *text, int width);
 /* v left-aligned in width: "%-*llu"; width 0: "%llu". */
 void tt_cell_uint(FILE *out, unsigned long long v, int width);
+/*
+ * ns as milliseconds with three decimals, left-aligned in width: printf's
+ * "%-*.3f" of ns / 1e6, rounded to the nearest microsecond (halves up).
+ */
+void tt_cell_millis(FILE *out, unsigned long long ns, int width);
 /* text as it is: fputs. */
 void tt_cell_raw(FILE *out, const char *text);
 

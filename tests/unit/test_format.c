@@ -65,6 +65,27 @@ static void test_against_libc(void)
 		}
 	}
 	CHECK(cell_mismatches == 0);
+
+	/* Latencies: printf's "%-9.3f" of ns / 1e6, except at exact halves of a microsecond. */
+	int millis_mismatches = 0, millis_checked = 0;
+	for (unsigned long long ns = 0; ns < 400000000000ULL; ns = ns * 3 + 1234567) {
+		for (unsigned long long d = 0; d < 2000; d += 7) {
+			unsigned long long v = ns + d;
+			if (v % 1000 == 500)
+				continue;
+			char got[64] = "", want[64];
+			FILE *f = fmemopen(got, sizeof(got), "w");
+			tt_cell_millis(f, v, 9);
+			tt_cell_text(f, "|", 0);
+			tt_cell_millis(f, v, 0);
+			fclose(f);
+			snprintf(want, sizeof(want), "%-9.3f|%.3f", (double)v / 1e6,
+			         (double)v / 1e6);
+			millis_mismatches += strcmp(got, want) != 0;
+			millis_checked++;
+		}
+	}
+	CHECK(millis_checked > 1000 && millis_mismatches == 0);
 }
 
 static void test_comm(void)
