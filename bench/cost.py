@@ -29,7 +29,9 @@ import argparse
 import json
 import os
 import shutil
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -139,9 +141,12 @@ def build_cases(args):
                ("-c", False), (f"-p {other_pid}", False), ("--buffer perf", True)]
     options += [(o, True) for o in args.extra_options]
     for tool in args.tools:
+        helped = subprocess.run([tools[tool], "--help"], capture_output=True, text=True).stdout
         for opt, streams in options:
             words = opt.split()
-            if tool == "tcpaccept" and opt == "-c":  # counting is tcpconnect's
+            # An option the tool does not have (-c, -d, -o are tcpconnect's): no case.
+            if any(w.startswith("-") and not re.search(r"(^|[\s,])%s\b" % re.escape(w), helped)
+                   for w in words):
                 continue
             cases.append(Case(f"{tool} {opt}".strip(), [tools[tool], *words], streams,
                               "-j" in words, ours=True))
