@@ -50,7 +50,8 @@ struct writer {
 
 static void put(struct writer *w, const void *bytes, size_t len)
 {
-	if (w->failed)
+	/* len 0 comes with bytes NULL (no func_info): memcpy must not see it. */
+	if (w->failed || !len)
 		return;
 	if (w->len + len > w->cap) {
 		size_t cap = w->cap ? w->cap : 4096;
