@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "format.h"
+#include "utf8.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -30,35 +31,18 @@ void tt_format_addr(int family, const void *addr, char buf[TT_ADDR_STRLEN])
 }
 
 /*
- * The length of the valid UTF-8 sequence at text (at most avail bytes) of a
+ * The length of the UTF-8 sequence at text (at most avail bytes) of a
  * character a terminal prints, or 0: C0 and C1 controls (U+0080-U+009F: a
- * terminal may take U+009B for CSI), DEL, overlong forms, surrogates, bytes
- * that begin no character, a sequence cut short.
+ * terminal may take U+009B for CSI), DEL, and whatever is not UTF-8.
  */
 static size_t printable_utf8(const unsigned char *text, size_t avail)
 {
 	unsigned char c = text[0];
 	if (c < 0x20 || c == 0x7f)
 		return 0;
-	if (c < 0x80)
-		return 1;
-	size_t n = 0; /* 0xc0, 0xc1 and 0xf5-0xff begin nothing */
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	if (n == 0 || n > avail)
+	size_t n = tt_utf8_sequence(text, avail);
+	if (n == 2 && c == 0xc2 && text[1] <= 0x9f)
 		return 0;
-	/* The second byte's range rules out overlongs, surrogates and > U+10FFFF. */
-	unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-	unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-	if (text[1] < lo || text[1] > hi || (c == 0xc2 && text[1] <= 0x9f))
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((text[i] & 0xc0) != 0x80)
-			return 0;
 	return n;
 }
 

@@ -1,35 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "json.h"
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, min = 0x80, cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, min = 0x800, cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, min = 0x10000, cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past Unicode are not UTF-8. */
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
+#include "utf8.h"
 
 /* Printable ASCII that JSON takes as it is. */
 static int plain_ascii(unsigned char c)
@@ -61,7 +32,7 @@ void tt_json_string(FILE *out, const char *text, size_t max_len)
 			fprintf(out, "\\u%04x", c);
 			i++;
 		} else {
-			size_t len = utf8_sequence(s + i, n - i);
+			size_t len = tt_utf8_sequence(s + i, n - i);
 			if (len == 0) {
 				fputs_unlocked("\\ufffd", out);
 				i++;

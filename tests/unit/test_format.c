@@ -146,6 +146,17 @@ static void test_json_string_c1(void)
 	fclose(out);
 	CHECK_STR(text, "\"a\\u009b[2J\\u001b\xc2\xa0\\ufffd\"");
 	free(text);
+	/* The terminal's rule of what is UTF-8: an overlong '/', a surrogate, past U+10FFFF. */
+	text = NULL;
+	out = open_memstream(&text, &len);
+	CHECK(out != NULL);
+	if (!out)
+		return;
+	tt_json_string(out, "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xf0\x9f\x98\x80", 64);
+	fclose(out);
+	CHECK_STR(text, "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+	                "\xf0\x9f\x98\x80\"");
+	free(text);
 }
 
 static void test_path_tail(void)
