@@ -133,10 +133,12 @@ class Lab:
             s = socket.socket(family, socket.SOCK_DGRAM)
             s.bind((addr, 53))
             threading.Thread(target=serve, args=(s, self.zone), daemon=True).start()
-        self.resolv = tempfile.NamedTemporaryFile("w", suffix=".resolv.conf")
-        self.resolv.write("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")
-        self.resolv.flush()
-        subprocess.run(["mount", "--bind", self.resolv.name, "/etc/resolv.conf"], check=True)
+        # The bind mount holds the file; its name goes at once, so that a lab
+        # killed by its test leaves nothing behind in /tmp.
+        with tempfile.NamedTemporaryFile("w", suffix=".resolv.conf") as resolv:
+            resolv.write("nameserver 127.0.0.1\noptions timeout:2 attempts:2\n")
+            resolv.flush()
+            subprocess.run(["mount", "--bind", resolv.name, "/etc/resolv.conf"], check=True)
         self.listeners = {}
         self.sockets = []
 
