@@ -9,12 +9,19 @@ then each COMMAND (a shell command that starts a tracer and writes something
 to stdout once it is tracing) with a storm under it, each followed by another
 untraced storm. Reported per case: the storm's own CPU per connection (the
 BPF programs run in its context, so this is the in-kernel cost) and its
-rate, as medians and as ratios to the untraced median. Example:
+rate, as medians and as ratios to the untraced median, and the ratio of the
+fastest runs (the least CPU per connection; "min ratio"): on a shared VM the
+noise only ever adds, so a case's fastest run is its cost with the least
+noise in it. With
+--bpf-stats it also reports the BPF programs' own run time per connection
+(kernel.bpf_stats_enabled), a number the machine's load moves little.
+Example:
 
     python3 bench/compare.py -r 5 old=/tmp/tcpconnect.old new=build/tcpconnect \\
         'exit=bpftrace -e "tracepoint:syscalls:sys_exit_connect /pid == 1/ { }"'
 """
 import argparse
+import json
 import os
 import signal
 import statistics
@@ -34,8 +41,18 @@ def storm(path, count):
     return float(fields["cpu"]) / count * 1e6, float(fields["rate"])
 
 
-def traced_storm(command, storm_path, count, out_dir):
-    """Starts command, waits for its first output, storms, stops it with SIGINT."""
+def bpf_run_time_ns():
+    """The run time of every loaded BPF program, by id (0 where stats are off)."""
+    out = subprocess.run(["bpftool", "prog", "show", "--json"], capture_output=True, text=True,
+                         check=True).stdout
+    return {prog["id"]: prog.get("run_time_ns", 0) for prog in json.loads(out)}
+
+
+def traced_storm(command, storm_path, count, out_dir, bpf_ns=None):
+    """Starts command, waits for its first output, storms, stops it with SIGINT.
+
+    With bpf_ns (a list), appends the BPF run time per connection of the
+    programs that ran during the storm."""
     with tempfile.NamedTemporaryFile(dir=out_dir, delete=False) as out:
         proc = subprocess.Popen(command, shell=True, stdout=out, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
@@ -46,7 +63,12 @@ def traced_storm(command, storm_path, count, out_dir):
             sys.exit("compare: %r did not start tracing" % command)
         time.sleep(0.05)
     try:
-        return storm(storm_path, count)
+        before = bpf_run_time_ns() if bpf_ns is not None else None
+        result = storm(storm_path, count)
+        if bpf_ns is not None:
+            after = bpf_run_time_ns()
+            bpf_ns.append(sum(ns - before.get(prog, 0) for prog, ns in after.items()) / count)
+        return result
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait()
@@ -58,6 +80,8 @@ def main():
     parser.add_argument("-r", "--rounds", type=int, default=5)
     parser.add_argument("-n", "--connections", type=int, default=60000)
     parser.add_argument("--storm", default=os.path.join(HERE, "..", "build", "storm"))
+    parser.add_argument("--bpf-stats", action="store_true",
+                        help="also report BPF run time per connection (kernel.bpf_stats_enabled)")
     parser.add_argument("cases", nargs="+", metavar="LABEL=COMMAND")
     args = parser.parse_args()
     cases = []
@@ -69,24 +93,38 @@ def main():
 
     runs = {"untraced": []}
     runs.update((label, []) for label, _ in cases)
-    with tempfile.TemporaryDirectory() as out_dir:
-        runs["untraced"].append(storm(args.storm, args.connections))
-        for round_number in range(args.rounds):
-            for label, command in cases:
-                runs[label].append(traced_storm(command, args.storm, args.connections, out_dir))
-                runs["untraced"].append(storm(args.storm, args.connections))
-            print("round %d/%d done" % (round_number + 1, args.rounds), file=sys.stderr)
+    bpf = {label: [] for label, _ in cases} if args.bpf_stats else {}
+    if args.bpf_stats:
+        subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
+    try:
+        with tempfile.TemporaryDirectory() as out_dir:
+            runs["untraced"].append(storm(args.storm, args.connections))
+            for round_number in range(args.rounds):
+                for label, command in cases:
+                    runs[label].append(traced_storm(command, args.storm, args.connections,
+                                                    out_dir, bpf.get(label)))
+                    runs["untraced"].append(storm(args.storm, args.connections))
+                print("round %d/%d done" % (round_number + 1, args.rounds), file=sys.stderr)
+    finally:
+        if args.bpf_stats:
+            subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=0"], check=False)
 
     base_cpu = statistics.median(cpu for cpu, _ in runs["untraced"])
     base_rate = statistics.median(rate for _, rate in runs["untraced"])
-    print("%-24s %14s %7s %10s %6s %16s" % ("case", "cpu us/conn", "ratio", "conn/s", "ratio",
-                                            "cpu min-max"))
+    base_fastest = min(cpu for cpu, _ in runs["untraced"])
+    print("%-24s %14s %7s %10s %6s %16s %9s%s" % (
+        "case", "cpu us/conn", "ratio", "conn/s", "ratio", "cpu min-max", "min ratio",
+        "  bpf ns/conn" if bpf else ""))
     for label, results in runs.items():
         cpu = statistics.median(c for c, _ in results)
         rate = statistics.median(r for _, r in results)
-        print("%-24s %14.2f %7.3f %10.0f %6.3f %8.2f-%.2f" % (
-            label, cpu, cpu / base_cpu, rate, rate / base_rate,
-            min(c for c, _ in results), max(c for c, _ in results)))
+        fastest = min(c for c, _ in results)
+        line = "%-24s %14.2f %7.3f %10.0f %6.3f %8.2f-%.2f %9.3f" % (
+            label, cpu, cpu / base_cpu, rate, rate / base_rate, fastest,
+            max(c for c, _ in results), fastest / base_fastest)
+        if bpf.get(label):
+            line += "  %11.0f" % statistics.median(bpf[label])
+        print(line)
 
 
 if __name__ == "__main__":
