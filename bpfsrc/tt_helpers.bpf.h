@@ -73,13 +73,32 @@ static __always_inline u64 tt_read_bits(const void *base, u32 bit_offset, u32 bi
 }
 
 /*
- * Filters chosen on the command line arrive as #defines before this text
- * (common/filters.c), so a filter not given compiles to nothing.
+ * Which filters were chosen on the command line arrives as #defines before
+ * this text (common/features/filters.c), so a filter not given compiles to
+ * nothing. Their values (the PID, the UID, the ports) arrive in maps, written
+ * before attaching: the text, and so the compile cache's entry, is the same
+ * for `-p 41` and `-p 42`.
  */
-#ifndef TT_TARGET_PID
-#define TT_TARGET_PID 0
+#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER)
+struct tt_task_filter {
+	u32 pid;
+	u32 uid;
+};
+BPF_ARRAY(tt_task_filter, struct tt_task_filter, 1);
 #endif
-#ifndef TT_PORT_MATCH
+
+#ifdef TT_PORT_FILTER
+/* -P: one bit per port, 1024 words; an array lookup the verifier inlines. */
+BPF_ARRAY(tt_port_bits, u64, 1024);
+
+static __always_inline bool tt_port_wanted(u16 port)
+{
+	u32 word = port >> 6;
+	u64 *bits = tt_port_bits.lookup(&word);
+	return bits && ((*bits >> (port & 63)) & 1);
+}
+#define TT_PORT_MATCH(port) tt_port_wanted(port)
+#else
 #define TT_PORT_MATCH(port) 1
 #endif
 
@@ -124,11 +143,19 @@ static __always_inline u64 tt_current_mntns_id(void)
 /* Whether the current task passes -p, -u, --cgroup, --cgroupmap and --mntnsmap. */
 static __always_inline bool tt_task_wanted(u64 pid_tgid)
 {
-	if (TT_TARGET_PID != 0 && (pid_tgid >> 32) != TT_TARGET_PID)
+#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER)
+	u32 zero = 0;
+	struct tt_task_filter *wanted = tt_task_filter.lookup(&zero);
+	if (!wanted)
 		return false;
-#ifdef TT_TARGET_UID
-	if ((u32)bpf_get_current_uid_gid() != TT_TARGET_UID)
+#ifdef TT_PID_FILTER
+	if ((pid_tgid >> 32) != wanted->pid)
 		return false;
+#endif
+#ifdef TT_UID_FILTER
+	if ((u32)bpf_get_current_uid_gid() != wanted->uid)
+		return false;
+#endif
 #endif
 #ifdef TT_CGROUP_FILTER
 	if (tt_cgroup.check_current_task(0) != 1)

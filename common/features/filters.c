@@ -143,21 +143,15 @@ static int check_filters(struct tt_filters *filters)
 
 void tt_filters_defines(const struct tt_filters *filters, struct tt_plan *plan)
 {
+	/* -p, -u and -P values go into maps after loading (filters_after_load). */
 	if (filters->pid)
-		tt_plan_define(plan, "TT_TARGET_PID %u", filters->pid);
+		tt_plan_define(plan, "TT_PID_FILTER 1");
 	if (filters->has_uid)
-		tt_plan_define(plan, "TT_TARGET_UID %u", filters->uid);
+		tt_plan_define(plan, "TT_UID_FILTER 1");
 	if (filters->family)
 		tt_plan_define(plan, "TT_TARGET_FAMILY %d", filters->family == AF_INET ? 2 : 10);
-	if (filters->ports.count) {
-		/* Up to TT_MAX_PORTS terms: longer than one tt_plan_define line. */
-		struct strbuf *defines = &plan->defines;
-		strbuf_append(defines, "#define TT_PORT_FILTER 1\n#define TT_PORT_MATCH(port) (");
-		for (size_t i = 0; i < filters->ports.count; i++)
-			strbuf_appendf(defines, "%s(port) == %u", i ? " || " : "",
-			               filters->ports.ports[i]);
-		strbuf_append(defines, ")\n");
-	}
+	if (filters->ports.count)
+		tt_plan_define(plan, "TT_PORT_FILTER 1");
 	if (filters->cgroup_dir)
 		tt_plan_define(plan, "TT_CGROUP_FILTER 1");
 	if (filters->cgroupmap)
@@ -196,10 +190,57 @@ static int filters_plan(void *state, struct tt_plan *plan)
 	return 0;
 }
 
-/* --cgroup: the directory's fd into the program's cgroup array, before attaching. */
+/* Mirrors struct tt_task_filter in bpfsrc/tt_helpers.bpf.h. */
+struct task_filter {
+	uint32_t pid;
+	uint32_t uid;
+};
+
+#define PORT_WORDS 1024 /* tt_port_bits: 65,536 ports, 64 to a word */
+
+static int set_values_failed(const char *what)
+{
+	tt_error("cannot set up the %s filter: %s", what, strerror(errno));
+	return -1;
+}
+
+/* -p and -u: their values, where the BPF text reads them. */
+static int set_task_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
+{
+	const struct task_filter wanted = {filters->pid, filters->uid};
+	int fd = tt_tracer_table_fd(tracer, "tt_task_filter");
+	int index = 0;
+	if (fd < 0 || bpf_update_elem(fd, &index, (void *)&wanted, 0) != 0)
+		return set_values_failed(filters->pid ? "PID" : "UID");
+	return 0;
+}
+
+/* -P: a bit for each port wanted; words without one stay zero. */
+static int set_port_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
+{
+	uint64_t words[PORT_WORDS] = {0};
+	for (size_t i = 0; i < filters->ports.count; i++)
+		words[filters->ports.ports[i] >> 6] |= 1ull << (filters->ports.ports[i] & 63);
+	int fd = tt_tracer_table_fd(tracer, "tt_port_bits");
+	if (fd < 0)
+		return set_values_failed("port");
+	for (int word = 0; word < PORT_WORDS; word++)
+		if (words[word] && bpf_update_elem(fd, &word, &words[word], 0) != 0)
+			return set_values_failed("port");
+	return 0;
+}
+
+/*
+ * Before attaching: the values of -p, -u and -P, and --cgroup's directory fd
+ * into the program's cgroup array.
+ */
 static int filters_after_load(void *state, struct tt_tracer *tracer)
 {
 	const struct tt_filters *filters = state;
+	if ((filters->pid || filters->has_uid) && set_task_filter(filters, tracer) != 0)
+		return -1;
+	if (filters->ports.count && set_port_filter(filters, tracer) != 0)
+		return -1;
 	if (!filters->cgroup_dir)
 		return 0;
 	int cgroup_array_fd = tt_tracer_table_fd(tracer, "tt_cgroup");

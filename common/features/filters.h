@@ -2,7 +2,9 @@
 /*
  * Command-line filters, parsed and checked here and turned into #define
  * lines for the BPF text (see bpfsrc/tt_helpers.bpf.h), so they run in the
- * kernel and a filter not given compiles to nothing. What a port means
+ * kernel and a filter not given compiles to nothing; the values of -p, -u
+ * and -P go into maps before attaching, so that they do not change the text
+ * (nor the compile cache's entry). What a port means
  * (destination or local) is the tool's BPF text's business.
  */
 #ifndef TT_FILTERS_H

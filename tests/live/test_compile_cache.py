@@ -72,9 +72,41 @@ def test_cold_then_warm_start(tool, options, cache_dir, server, client):
 def test_different_text_is_another_entry(cache_dir, server, client):
     env = cache_env(cache_dir)
     trace_once("tcpconnect", server, client, env)
-    _, said = trace_once("tcpconnect", server, client, env, "-p", str(client.pid))
+    _, said = trace_once("tcpconnect", server, client, env, "-4")
     assert STORED in said, said
     assert len(entries(cache_dir)) == 2
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_filter_values_share_an_entry(tool, cache_dir, server, client):
+    """-p and -P values live in maps, not in the text: a start with other
+    values loads the same entry, and filters by its own values, not by the
+    ones of the start that compiled it."""
+    env = cache_env(cache_dir)
+    with ttlib.Peer(comm="tt-server2") as server2, ttlib.Peer(comm="tt-client2") as client2:
+        sides = {}
+        for name, srv, cli in [("a", server, client), ("b", server2, client2)]:
+            sides[name] = (srv, cli, srv.listen("127.0.0.1"))
+
+        def connect(name):
+            srv, cli, listener = sides[name]
+            conn = cli.connect("127.0.0.1", listener["lport"])
+            srv.accept(listener)
+            pid = cli.pid if tool == "tcpconnect" else srv.pid
+            return lambda line: str(pid) in line.split() and str(conn["sport"]) in line.split()
+
+        for wanted, other, said_first in [("b", "a", STORED), ("a", "b", LOADED)]:
+            srv, cli, listener = sides[wanted]
+            pid = cli.pid if tool == "tcpconnect" else srv.pid
+            with Tracer(tool, "-v", "-p", str(pid), "-P", str(listener["lport"]),
+                        env=env) as t:
+                t.wait_header()
+                unwanted = connect(other)  # first, so it would print first
+                assert t.wait_for(connect(wanted)), (t.lines, t.stderr)
+                assert not any(unwanted(line) for line in t.lines), t.lines
+                assert t.stop() == 0, t.stderr
+            assert said_first in t.stderr, t.stderr
+            assert len(entries(cache_dir)) == 1
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign owner", "group-writable"])
