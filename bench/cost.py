@@ -8,8 +8,9 @@ For each case (a tracer command line) it runs, one after another:
   * start-up: exec to live (the header line on stdout, or a "Tracing" line
     on stderr where there is no header: -j, -c), median of --starts runs;
     for the tools both warm (from the compile cache, which one start before
-    them fills: common/load/compile_cache.h) and cold (the cache off, so
-    every start compiles); the run's cache is a directory of its own;
+    them fills: common/load/compile_cache.h; the -p case's warm starts each
+    give another PID) and cold (the cache off, so every start compiles); the
+    run's cache is a directory of its own;
   * one storm of --connections connections while the tracer streams to a
     file; around the storm it reads the tracer's own CPU time from
     /proc/PID/task/*/schedstat (nanoseconds on CPU, user and system), so start-up is
@@ -125,8 +126,11 @@ def storm_lines(out_path, json_lines, storm_pid):
 
 
 class Case:
-    def __init__(self, label, argv, streams=True, json_lines=False, ours=False):
+    def __init__(self, label, argv, streams=True, json_lines=False, ours=False, fresh_pid=False):
         self.label, self.argv = label, argv
+        # -p: each warm start with another PID, as a user starts it for each
+        # process; the value is no part of the compile cache's key.
+        self.fresh_pid = fresh_pid
         self.ours = ours  # one of the tools (which have a compile cache), not a peer
         self.streams = streams  # one line per storm connection (not -c, not tcpaccept -P)
         self.json_lines = json_lines
@@ -149,7 +153,7 @@ def build_cases(args):
                    for w in words):
                 continue
             cases.append(Case(f"{tool} {opt}".strip(), [tools[tool], *words], streams,
-                              "-j" in words, ours=True))
+                              "-j" in words, ours=True, fresh_pid="-p" in words))
     if not args.no_peers:
         bpftrace = shutil.which("bpftrace")
         if bpftrace:
@@ -167,10 +171,14 @@ def build_cases(args):
 def measure(case, args, workdir, index):
     out = os.path.join(workdir, f"{index}.out")
     err = os.path.join(workdir, f"{index}.err")
-    def start_times(count):
+    def start_times(count, fresh_pid=False):
         times = []
-        for _ in range(count):
-            t = run.Tracer(case.argv, out, err)
+        for n in range(count):
+            argv = case.argv
+            if fresh_pid:  # another PID each time (whose process it is does not matter here)
+                at = argv.index("-p") + 1
+                argv = argv[:at] + [str(int(argv[at]) + 1 + n)] + argv[at + 1:]
+            t = run.Tracer(argv, out, err)
             try:
                 times.append(wait_live(t, args.header_timeout))
             finally:
@@ -186,7 +194,7 @@ def measure(case, args, workdir, index):
         finally:
             os.environ["TCPTOOLS_CACHE_DIR"] = saved
         start_times(1)  # fills the cache for this command line
-    starts = start_times(args.starts)
+    starts = start_times(args.starts, case.fresh_pid)
     storm = run.Storm(args)
     t = run.Tracer(case.argv, out, err)
     try:
