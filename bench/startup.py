@@ -13,7 +13,11 @@ python3 standard library only; run as root).
 
 strace slows every system call, so the phases add up to more than a plain
 start (bench/cost.py's `start ms`); their shares are what this shows. Median
-of --runs runs.
+of --runs runs. The compile cache is the tool's own: TCPTOOLS_CACHE_DIR=
+(empty) shows a start that compiles, a directory one filled shows a warm
+start. Options for the tool follow `--`:
+
+  TCPTOOLS_CACHE_DIR= python3 bench/startup.py --runs 5 -- tcpconnect -d -o -G
 """
 import argparse
 import os
