@@ -12,10 +12,9 @@ BPF programs run in its context, so this is the in-kernel cost) and its
 rate, as medians and as ratios to the untraced median, and the ratio of the
 fastest runs (the least CPU per connection; "min ratio"): on a shared VM the
 noise only ever adds, so a case's fastest run is its cost with the least
-noise in it. With
---bpf-stats it also reports the BPF programs' own run time per connection
-(kernel.bpf_stats_enabled), a number the machine's load moves little.
-Example:
+noise in it. With --bpf-stats it also reports the BPF programs' own run time
+per connection (kernel.bpf_stats_enabled), which the machine's load moves
+less. Example:
 
     python3 bench/compare.py -r 5 old=/tmp/tcpconnect.old new=build/tcpconnect \\
         'exit=bpftrace -e "tracepoint:syscalls:sys_exit_connect /pid == 1/ { }"'
