@@ -51,11 +51,16 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	if (listener && tt_sock_protocol(listener) == TT_IPPROTO_MPTCP)
 		listener = NULL;
 	if (listener) {
-		/* u16 before Linux 5.6, u32 since: read them as what they are. */
+		/* u16 before Linux 5.6, u32 since: read them as what they are, in one copy. */
 		__typeof__(listener->sk_ack_backlog) backlog = 0;
 		__typeof__(listener->sk_max_ack_backlog) backlog_max = 0;
-		TT_READ(backlog, listener->sk_ack_backlog);
-		TT_READ(backlog_max, listener->sk_max_ack_backlog);
+		char queue[TT_SPAN_SIZE(struct sock, sk_ack_backlog, sk_max_ack_backlog)] = {};
+		TT_READ_SPAN_BYTES(queue, listener, struct sock, sk_ack_backlog,
+		                   sk_max_ack_backlog);
+		TT_SPAN_MEMBER(backlog, queue, struct sock, sk_ack_backlog, sk_max_ack_backlog,
+		               sk_ack_backlog);
+		TT_SPAN_MEMBER(backlog_max, queue, struct sock, sk_ack_backlog, sk_max_ack_backlog,
+		               sk_max_ack_backlog);
 		event.backlog = backlog;
 		event.backlog_max = backlog_max;
 		event.flags = TCPACCEPT_BACKLOG_KNOWN;
