@@ -14,6 +14,8 @@
  * socket (its first argument, before and since the 6.10 signature change)
  * per thread; the return reads the new socket. A NULL return is no event.
  */
+/* The enter tracepoints mark the calls in progress, for the kprobes. */
+#define TT_ACCEPT_ENTER 1
 #include "tt_accept_syscall.bpf.h"
 
 /* The listening socket each thread is accepting on, outside accept syscalls. */

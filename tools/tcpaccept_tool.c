@@ -2,6 +2,7 @@
 /* tcpaccept: its options, modules, BPF programs, kernel types and printer. */
 #include "tcpaccept_tool.h"
 
+#include "accept_syscalls.h"
 #include "filters.h"
 #include "print_cgroup.h"
 #include "socket_types.h"
@@ -17,24 +18,24 @@ extern const char tcpaccept_kprobe_bpf[];
 extern const char tcpaccept_tracepoint_bpf[];
 
 /*
- * accept(2) and accept4(2) on both backends (bpfsrc/tt_accept_syscall.bpf.h),
- * then the kprobe backend's pair for accepts made without them. Tracepoints
- * first: the kprobes leave alone the calls they saw begin.
+ * The kprobe backend: accept(2) and accept4(2) from their tracepoints
+ * (bpfsrc/tt_accept_syscall.bpf.h), then the kprobe pair for accepts made
+ * without them. Tracepoints first: the kprobes leave alone the calls they
+ * saw begin. The tracepoint backend has the exits; the accept-syscalls
+ * module adds the enters where the exit cannot read the call's registers.
  */
 static const struct tt_probe probes[] = {
-    {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept", "syscalls:sys_enter_accept"},
-    {TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept4", "syscalls:sys_enter_accept4"},
+    TT_ACCEPT_ENTER_PROBES,
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},
     {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"},
     {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
     /* Every accept(2) asleep in it takes an instance, though the tracepoints report it. */
     {TT_KRETPROBE_MANY, "trace_accept_return", "inet_csk_accept"},
 };
-#define SYSCALL_PROBE_COUNT 4
+#define EXIT_PROBES (probes + 2)
 
 static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, probes, COUNT(probes)};
-static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, probes,
-                                                     SYSCALL_PROBE_COUNT};
+static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, EXIT_PROBES, 2};
 
 static const char *const sock_members[] = {"__sk_common", "sk_protocol", "sk_ack_backlog",
                                            "sk_max_ack_backlog", NULL};
@@ -64,6 +65,7 @@ static int handle_option(int key, const char *arg)
 // clang-format off
 static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
+    {&tt_accept_syscalls_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
     {&tt_uring_accept_module, 0},

@@ -2,6 +2,7 @@
 #include "system_checks.h"
 
 #include <bcc/libbpf.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
@@ -169,4 +170,27 @@ bool tt_bpf_atomics_available(void)
 		return false;
 	close(fd);
 	return true;
+}
+
+bool tt_bpf_task_regs_available(void)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	/* bpf_task_pt_regs(bpf_get_current_task_btf()), then return 0. */
+	const struct bpf_insn insns[] = {
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_current_task_btf},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_0},
+	    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_task_pt_regs},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	/* libbpf's loader, which prints nothing: a refusal here only means no. */
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns,
+	                       sizeof(insns) / sizeof(insns[0]), NULL);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+#else
+	return false;
+#endif
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What the running system allows: privileges, tracefs, kprobes, BPF atomics. */
+/*
+ * What the running system allows: privileges, tracefs, kprobes, BPF atomics,
+ * a system call's registers.
+ */
 #ifndef TT_SYSTEM_CHECKS_H
 #define TT_SYSTEM_CHECKS_H
 
@@ -33,5 +36,13 @@ bool tt_kprobes_available(void);
 
 /* Whether the verifier takes atomic compare-and-swap (Linux 5.12+, or a backport). */
 bool tt_bpf_atomics_available(void);
+
+/*
+ * Whether a tracing program can read the current task's saved user registers
+ * through BTF (bpf_get_current_task_btf and bpf_task_pt_regs: Linux 5.15+),
+ * and this architecture's BPF text knows which of them holds a system call's
+ * first argument at its exit (bpfsrc/tt_accept_syscall.bpf.h).
+ */
+bool tt_bpf_task_regs_available(void);
 
 #endif

@@ -299,25 +299,21 @@ def one_connection(server, client):
     return conn
 
 
-def kernel_takes_bpf_cmpxchg():
-    """The verifier's own answer, asked through bpf(2) here: does it load a
-    program with an atomic compare-and-swap (BPF_ATOMIC, Linux 5.12+)?"""
+def _bpf_insn(code, dst=0, src=0, off=0, imm=0):
+    import struct
+    return struct.pack("<BBhi", code, (src << 4) | dst, off, imm)
+
+
+def _verifier_loads(prog_type, insns):
+    """The verifier's own answer, asked through bpf(2) here: does it load
+    this program (insns: packed instructions) of this type?"""
     import ctypes
     import struct
-
-    def insn(code, dst=0, src=0, off=0, imm=0):
-        return struct.pack("<BBhi", code, (src << 4) | dst, off, imm)
-    r10, stack = 10, -8
-    prog = b"".join([
-        insn(0x7a, dst=r10, off=stack),                        # *(u64 *)(r10 - 8) = 0
-        insn(0xb7, dst=0), insn(0xb7, dst=1, imm=1),           # r0 = 0 (expected), r1 = 1
-        insn(0xdb, dst=r10, src=1, off=stack, imm=0xf1),       # cmpxchg(r10 - 8, r0, r1)
-        insn(0xb7, dst=0), insn(0x95),                         # return 0
-    ])
+    prog = b"".join(insns)
     code = ctypes.create_string_buffer(prog, len(prog))
     license = ctypes.create_string_buffer(b"GPL")
-    bpf_prog_load, raw_tracepoint = 5, 17
-    attr = struct.pack("<IIQQIIQ", raw_tracepoint, len(prog) // 8, ctypes.addressof(code),
+    bpf_prog_load = 5
+    attr = struct.pack("<IIQQIIQ", prog_type, len(prog) // 8, ctypes.addressof(code),
                        ctypes.addressof(license), 0, 0, 0)
     attr_buf = ctypes.create_string_buffer(attr, 128)
     libc = ctypes.CDLL(None, use_errno=True)
@@ -331,6 +327,35 @@ def kernel_takes_bpf_cmpxchg():
         return False
     os.close(fd)
     return True
+
+
+def kernel_takes_bpf_cmpxchg():
+    """Does the verifier load a program with an atomic compare-and-swap
+    (BPF_ATOMIC, Linux 5.12+)?"""
+    insn = _bpf_insn
+    r10, stack = 10, -8
+    raw_tracepoint = 17
+    return _verifier_loads(raw_tracepoint, [
+        insn(0x7a, dst=r10, off=stack),                        # *(u64 *)(r10 - 8) = 0
+        insn(0xb7, dst=0), insn(0xb7, dst=1, imm=1),           # r0 = 0 (expected), r1 = 1
+        insn(0xdb, dst=r10, src=1, off=stack, imm=0xf1),       # cmpxchg(r10 - 8, r0, r1)
+        insn(0xb7, dst=0), insn(0x95),                         # return 0
+    ])
+
+
+def kernel_gives_task_regs():
+    """Does the verifier load a tracepoint program that reads the current
+    task's saved registers through BTF (bpf_get_current_task_btf and
+    bpf_task_pt_regs, Linux 5.15+)? Where it does, tcpaccept reads the
+    listening descriptor at accept()'s exit."""
+    insn = _bpf_insn
+    tracepoint, get_current_task_btf, task_pt_regs = 5, 158, 175
+    return _verifier_loads(tracepoint, [
+        insn(0x85, imm=get_current_task_btf),                  # r0 = current (BTF)
+        insn(0xbf, dst=1, src=0),                              # r1 = r0
+        insn(0x85, imm=task_pt_regs),                          # r0 = its saved registers
+        insn(0xb7, dst=0), insn(0x95),                         # return 0
+    ])
 
 
 # valgrind memcheck for a tool: errors and definite leaks in our code fail it

@@ -27,6 +27,8 @@ core="$core $live/test_tcpconnect.py::test_bpf_atomics_used_where_the_kernel_has
 core="$core $live/test_tcpaccept.py::test_backlog_sequence_ipv4"
 core="$core $live/test_tcpaccept.py::test_ipv6_and_accept_syscall"
 core="$core $live/test_tcpaccept.py::test_accept_begun_before_tracing $live/test_kprobes.py"
+# Which accept() tracepoints: the exits alone where they read the registers (5.15+).
+core="$core $live/test_tcpaccept.py::test_accept_syscall_probes_follow_the_kernel"
 # A prefork pool of 40 workers blocked in accept(), before and while tracing.
 core="$core $live/test_tcpaccept.py::test_prefork_pool"
 # -d's cgroup_skb program meets each kernel's verifier: an A answer over
