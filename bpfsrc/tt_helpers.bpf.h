@@ -7,6 +7,8 @@
 #ifndef TT_HELPERS_BPF_H
 #define TT_HELPERS_BPF_H
 
+#include "tt_filter.h"
+
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
@@ -80,16 +82,12 @@ static __always_inline u64 tt_read_bits(const void *base, u32 bit_offset, u32 bi
  * for `-p 41` and `-p 42`.
  */
 #if defined(TT_PID_FILTER) || defined(TT_UID_FILTER)
-struct tt_task_filter {
-	u32 pid;
-	u32 uid;
-};
 BPF_ARRAY(tt_task_filter, struct tt_task_filter, 1);
 #endif
 
 #ifdef TT_PORT_FILTER
-/* -P: one bit per port, 1024 words; an array lookup the verifier inlines. */
-BPF_ARRAY(tt_port_bits, u64, 1024);
+/* -P: one bit per port; an array lookup the verifier inlines. */
+BPF_ARRAY(tt_port_bits, u64, TT_PORT_WORDS);
 
 static __always_inline bool tt_port_wanted(u16 port)
 {

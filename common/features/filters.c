@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "tt_filter.h"
 
 /* The path becomes a C string in the BPF text: keep it plain. */
 static const char *path_problem(const char *path)
@@ -141,7 +142,7 @@ static int check_filters(struct tt_filters *filters)
 	return 0;
 }
 
-void tt_filters_defines(const struct tt_filters *filters, struct tt_plan *plan)
+static void filters_defines(const struct tt_filters *filters, struct tt_plan *plan)
 {
 	/* -p, -u and -P values go into maps after loading (filters_after_load). */
 	if (filters->pid)
@@ -183,20 +184,12 @@ static int filters_plan(void *state, struct tt_plan *plan)
 	struct tt_filters *filters = state;
 	if (check_filters(filters) != 0)
 		return -1;
-	tt_filters_defines(filters, plan);
+	filters_defines(filters, plan);
 	if (filters->mntnsmap)
 		tt_plan_add_structs(plan, mntns_structs,
 		                    sizeof(mntns_structs) / sizeof(mntns_structs[0]), NULL);
 	return 0;
 }
-
-/* Mirrors struct tt_task_filter in bpfsrc/tt_helpers.bpf.h. */
-struct task_filter {
-	uint32_t pid;
-	uint32_t uid;
-};
-
-#define PORT_WORDS 1024 /* tt_port_bits: 65,536 ports, 64 to a word */
 
 static int set_values_failed(const char *what)
 {
@@ -207,7 +200,7 @@ static int set_values_failed(const char *what)
 /* -p and -u: their values, where the BPF text reads them. */
 static int set_task_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
 {
-	const struct task_filter wanted = {filters->pid, filters->uid};
+	const struct tt_task_filter wanted = {filters->pid, filters->uid};
 	int fd = tt_tracer_table_fd(tracer, "tt_task_filter");
 	int index = 0;
 	if (fd < 0 || bpf_update_elem(fd, &index, (void *)&wanted, 0) != 0)
@@ -218,13 +211,13 @@ static int set_task_filter(const struct tt_filters *filters, struct tt_tracer *t
 /* -P: a bit for each port wanted; words without one stay zero. */
 static int set_port_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
 {
-	uint64_t words[PORT_WORDS] = {0};
+	uint64_t words[TT_PORT_WORDS] = {0};
 	for (size_t i = 0; i < filters->ports.count; i++)
 		words[filters->ports.ports[i] >> 6] |= 1ull << (filters->ports.ports[i] & 63);
 	int fd = tt_tracer_table_fd(tracer, "tt_port_bits");
 	if (fd < 0)
 		return set_values_failed("port");
-	for (int word = 0; word < PORT_WORDS; word++)
+	for (int word = 0; word < TT_PORT_WORDS; word++)
 		if (words[word] && bpf_update_elem(fd, &word, &words[word], 0) != 0)
 			return set_values_failed("port");
 	return 0;

@@ -47,7 +47,5 @@ extern const struct tt_module tt_filters_module;
 
 /* Handles one filter option: 0, -1 after a one-line error, or 1 if key is not a filter. */
 int tt_filters_option(struct tt_filters *filters, int key, const char *arg);
-/* The #define lines of the filters given (for the fuzzer, which loads nothing). */
-void tt_filters_defines(const struct tt_filters *filters, struct tt_plan *plan);
 
 #endif
