@@ -308,7 +308,17 @@ def _verifier_loads(prog_type, insns):
     """The verifier's own answer, asked through bpf(2) here: does it load
     this program (insns: packed instructions) of this type?"""
     import ctypes
+    import resource
     import struct
+    # Before Linux 5.11 a program is charged to RLIMIT_MEMLOCK against all
+    # that root has locked, the tools' maps included: lift it, as they do
+    # (to the hard limit, where this process may not raise that).
+    try:
+        resource.setrlimit(resource.RLIMIT_MEMLOCK,
+                           (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)[1]
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (hard, hard))
     prog = b"".join(insns)
     code = ctypes.create_string_buffer(prog, len(prog))
     license = ctypes.create_string_buffer(b"GPL")
