@@ -4,6 +4,7 @@
 #include <bcc/libbpf.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <signal.h>
 #include <linux/bpf.h>
 #include <stdio.h>
@@ -196,10 +197,32 @@ static unsigned long long kprobe_misses(const char *prefix)
 	return misses;
 }
 
+/*
+ * Runs of the program the kernel skipped: a tracepoint or kprobe that fires
+ * on a CPU where the same program is already running (an interrupt came
+ * inside it) does not run it again (raw tracepoints since Linux 6.2), and
+ * bpf_prog_info counts each such miss (5.12+; a kernel without the field
+ * leaves it 0).
+ */
+static unsigned long long recursion_misses(int prog_fd)
+{
+	struct bpf_prog_info info;
+	memset(&info, 0, sizeof(info));
+	uint32_t length = sizeof(info);
+	if (prog_fd < 0 || bpf_obj_get_info(prog_fd, &info, &length) != 0)
+		return 0;
+	return info.recursion_misses;
+}
+
 void tt_report_missed(const struct tt_attachments *attachments)
 {
 	for (size_t i = 0; i < attachments->count; i++) {
 		const struct tt_attachment *a = &attachments->items[i];
+		unsigned long long skipped = a->attach_fd >= 0 ? recursion_misses(a->prog_fd) : 0;
+		if (skipped)
+			tt_warn("lost %llu events (the kernel skipped %s on %s: it fired on a CPU "
+			        "where it was already running)",
+			        skipped, a->probe->function, a->probe->target);
 		if (a->attach_fd < 0 || a->probe->kind != TT_KRETPROBE_MANY)
 			continue;
 		unsigned long long missed = kprobe_misses(a->event_name);

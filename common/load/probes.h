@@ -55,7 +55,11 @@ struct tt_attachments {
 int tt_attach_all(const int *prog_fds, const struct tt_probe *probes, size_t count,
                   struct tt_attachments *out);
 void tt_detach_all(struct tt_attachments *attachments);
-/* Before detaching: warns of the returns each TT_KRETPROBE_MANY missed, as lost events. */
+/*
+ * Before detaching: warns of the runs the kernel skipped (a program that fired
+ * again inside itself on one CPU) and of the returns each TT_KRETPROBE_MANY
+ * missed, as lost events.
+ */
 void tt_report_missed(const struct tt_attachments *attachments);
 /*
  * Checks this process's privileges for these probes, and makes tracefs
