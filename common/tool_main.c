@@ -342,10 +342,13 @@ static int trace(struct tool_run *run)
 	tt_output_init(&run->output, stdout, run->common.json);
 	run->output.cells_follow = trailing_cells(run);
 	/* Tracing is live: probes attached, buffers open. Say so. */
-	if (run->plan.live_note)
-		fprintf(stderr, "Tracing; %s.\n", run->plan.live_note);
-	else if (run->output.json)
-		fprintf(stderr, "Tracing; JSON lines on stdout until Ctrl-C.\n");
+	const char *note = run->plan.live_note ? run->plan.live_note
+	                   : run->output.json  ? "JSON lines on stdout until Ctrl-C"
+	                                       : NULL;
+	if (note && run->common.duration_seconds)
+		fprintf(stderr, "Tracing; %s, at most %u s.\n", note, run->common.duration_seconds);
+	else if (note)
+		fprintf(stderr, "Tracing; %s.\n", note);
 	else
 		print_header(run);
 	fflush(stdout);

@@ -126,8 +126,10 @@ static void print_help(const struct tt_command *cmd)
 
 const char *tt_shown_arg(const char *arg, char shown[TT_SHOWN_ARG_MAX])
 {
-	if (!*arg)
-		return strcpy(shown, "''");
+	if (!*arg) {
+		snprintf(shown, TT_SHOWN_ARG_MAX, "''");
+		return shown;
+	}
 	tt_format_safe(arg, TT_SHOWN_ARG_MAX, shown, TT_SHOWN_ARG_MAX);
 	return shown;
 }

@@ -91,12 +91,14 @@ static int check_pinned_map(const char *option, const char *path, unsigned value
 	tt_shown_arg(path, shown);
 	if (statfs(path, &fs) != 0) {
 		int err = errno;
-		char dir[PATH_MAX], shown_dir[TT_SHOWN_ARG_MAX];
-		if (err == ENOENT && dir_lacks_bpffs(path, dir, sizeof(dir)))
+		char dir[PATH_MAX];
+		if (err == ENOENT && dir_lacks_bpffs(path, dir, sizeof(dir))) {
+			char shown_dir[TT_SHOWN_ARG_MAX];
 			tt_error("%s: %s: %s (no bpf filesystem is mounted at %s)", option, shown,
 			         strerror(err), tt_shown_arg(dir, shown_dir));
-		else
+		} else {
 			tt_error("%s: %s: %s", option, shown, strerror(err));
+		}
 		return -1;
 	}
 	if (fs.f_type != BPF_FS_MAGIC) {
