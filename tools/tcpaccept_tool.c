@@ -83,6 +83,7 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -p 181            # only process 181\n"
 		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
 		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
+		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n",
     .options = options,

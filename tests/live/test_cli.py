@@ -107,6 +107,15 @@ def test_help_grouped(tool):
     assert seen["--help"] == seen["--version"] == HEADINGS[5]
 
 
+@pytest.mark.parametrize("tool", TOOLS)
+def test_examples_end_with_the_usage(tool):
+    """The examples file ends, as BCC's do, with what -h prints now."""
+    with open("%s/examples/%s_example.txt" % (ttlib.REPO, tool)) as f:
+        text = f.read()
+    usage = ttlib.run_tool(tool, "-h").stdout
+    assert text.endswith("\nUSAGE message:\n\n# %s -h\n%s" % (tool, usage))
+
+
 # -D --------------------------------------------------------------------------
 
 def wait_for_own_end(t, timeout=120):
@@ -134,6 +143,7 @@ def test_duration_ends_a_count(server, client):
         t.wait_stderr("counting in the kernel")
         conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(5)]
         assert wait_for_own_end(t) == 0, t.stderr
+    assert t.stderr_lines == ["Tracing; counting in the kernel until Ctrl-C, at most 4 s."]
     assert all(c["errno"] == 0 for c in conns)
     assert [json.loads(line) for line in t.lines] == [
         {"saddr": "127.0.0.1", "daddr": "127.0.0.1", "dport": listener["lport"],
