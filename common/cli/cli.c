@@ -267,7 +267,7 @@ static void report_unknown_long(const char *given, const struct option *longs)
 	char name[TT_SHOWN_ARG_MAX], shown[TT_SHOWN_ARG_MAX], candidates[512] = "";
 	size_t len = strcspn(given + 2, "=");
 	int matches = 0;
-	for (const struct option *o = longs; o->name; o++) {
+	for (const struct option *o = longs; len > 0 && o->name; o++) { /* "--=x" begins none */
 		if (strncmp(o->name, given + 2, len) != 0)
 			continue;
 		size_t used = strlen(candidates);

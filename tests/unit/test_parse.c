@@ -163,6 +163,7 @@ static void test_usage_errors(void)
 		check_usage_error(t, ARGS("-Z"), "unknown option '-Z' (see --help)");
 		check_usage_error(t, ARGS("-\x1b"), "unknown option '-?' (see --help)");
 		check_usage_error(t, ARGS("--frob=\x1b"), "unknown option '--frob' (see --help)");
+		check_usage_error(t, ARGS("--=x"), "unknown option '--' (see --help)");
 		check_usage_error(t, ARGS("--\x1b]0;x\x07"),
 		                  "unknown option '--?]0;x?' (see --help)");
 		check_usage_error(t, ARGS("\x1b[2J"), "unexpected argument '?[2J' (see --help)");
