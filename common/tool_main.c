@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "batch.h"
@@ -292,12 +293,34 @@ static struct tt_tracer_spec tracer_spec(struct tool_run *run)
 
 /* -------------------------------------------------------------------------- the run */
 
-/* Reads and prints until a stop signal or a closed stdout; returns the exit status. */
+static int64_t monotonic_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* How long to wait for events: the poll interval, or less where -D's end comes first. */
+static int wait_ms(int64_t end_ms)
+{
+	if (end_ms == 0)
+		return POLL_TIMEOUT_MS;
+	int64_t left = end_ms - monotonic_ms();
+	return left <= 0 ? 0 : left < POLL_TIMEOUT_MS ? (int)left : POLL_TIMEOUT_MS;
+}
+
+/*
+ * Reads and prints until a stop signal, -D's end or a closed stdout; returns
+ * the exit status. -D's end is a stop like a signal's: what is buffered is
+ * read and printed, then the modules print what they gathered.
+ */
 static int read_until_stopped(struct tool_run *run, struct tt_tracer *tracer)
 {
+	unsigned duration = run->common.duration_seconds;
+	int64_t end_ms = duration ? monotonic_ms() + (int64_t)duration * 1000 : 0;
 	int output = 0;
-	while (!tt_stop_requested() && output == 0) {
-		tt_tracer_read(tracer, POLL_TIMEOUT_MS, false);
+	while (!tt_stop_requested() && output == 0 && (end_ms == 0 || monotonic_ms() < end_ms)) {
+		tt_tracer_read(tracer, wait_ms(end_ms), false);
 		print_batch(run);
 		output = tt_output_flush(&run->output);
 	}
@@ -306,23 +329,26 @@ static int read_until_stopped(struct tool_run *run, struct tt_tracer *tracer)
 		print_batch(run);
 		output = tt_output_flush(&run->output);
 	}
-	return output < 0 ? 1 : 0;
+	return output < 0 ? TT_EXIT_FAILURE : 0;
 }
 
 static int trace(struct tool_run *run)
 {
 	const struct tt_tracer_spec spec = tracer_spec(run);
 	struct tt_tracer *tracer = tt_tracer_start(&spec, &run->common.tracer);
-	if (!tracer)
-		return tt_stop_requested() ? 0 : 1; /* Ctrl-C before tracing began is no error */
+	if (!tracer) /* Ctrl-C before tracing began is no error */
+		return tt_stop_requested() ? 0 : TT_EXIT_FAILURE;
 	tt_output_buffer_stdout();
 	tt_output_init(&run->output, stdout, run->common.json);
 	run->output.cells_follow = trailing_cells(run);
 	/* Tracing is live: probes attached, buffers open. Say so. */
-	if (run->plan.live_note)
-		fprintf(stderr, "Tracing; %s.\n", run->plan.live_note);
-	else if (run->output.json)
-		fprintf(stderr, "Tracing; JSON lines on stdout until Ctrl-C.\n");
+	const char *note = run->plan.live_note ? run->plan.live_note
+	                   : run->output.json  ? "JSON lines on stdout until Ctrl-C"
+	                                       : NULL;
+	if (note && run->common.duration_seconds)
+		fprintf(stderr, "Tracing; %s, at most %u s.\n", note, run->common.duration_seconds);
+	else if (note)
+		fprintf(stderr, "Tracing; %s.\n", note);
 	else
 		print_header(run);
 	fflush(stdout);
@@ -331,22 +357,26 @@ static int trace(struct tool_run *run)
 		struct module_run *m = &run->columns.modules[i];
 		if (m->module->after_run &&
 		    m->module->after_run(m->state, tracer, &run->output, &run->columns) != 0)
-			status = 1;
+			status = TT_EXIT_FAILURE;
 	}
 	tt_tracer_stop(tracer);
 	if (tt_output_flush(&run->output) < 0)
-		status = 1;
+		status = TT_EXIT_FAILURE;
 	return status;
 }
 
-/* Parses argv into run; 1 when the run is over already (--help, --version). */
+/*
+ * Parses argv into run; 1 when the run is over already (--help, --version),
+ * -1 after a usage error, -2 after another.
+ */
 static int parse(struct tool_run *run, int argc, char **argv)
 {
 	if (set_up(run) != 0) {
 		tt_error("out of memory");
-		return -1;
+		return -2;
 	}
 	const struct tt_command command = {
+	    .name = run->tool->name,
 	    .about = run->tool->about,
 	    .examples = run->tool->examples,
 	    .options = run->options,
@@ -365,16 +395,17 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	int status = parse(&run, argc, argv);
 	if (status == 0) {
 		if (build_plan(&run, !run.common.print_ebpf) != 0) {
-			status = 1;
+			status = TT_EXIT_FAILURE;
 		} else if (run.common.print_ebpf) {
 			const struct tt_tracer_spec spec = tracer_spec(&run);
-			status =
-			    tt_tracer_print_text(&spec, &run.common.tracer, stdout) == 0 ? 0 : 1;
+			status = tt_tracer_print_text(&spec, &run.common.tracer, stdout) == 0
+			             ? 0
+			             : TT_EXIT_FAILURE;
 		} else {
 			status = trace(&run);
 		}
 	} else {
-		status = status > 0 ? 0 : 1;
+		status = status > 0 ? 0 : status == -1 ? TT_EXIT_USAGE : TT_EXIT_FAILURE;
 	}
 	tear_down(&run);
 	return status;

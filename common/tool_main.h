@@ -17,6 +17,7 @@
 #include "tracer.h"
 
 struct tt_tool {
+	const char *name;     /* its man page's */
 	const char *about;    /* one line for --help */
 	const char *examples; /* lines for the end of --help */
 	/*

@@ -51,8 +51,8 @@ static const struct tt_kernel_types_spec kernel_types = {kernel_structs, COUNT(k
                                                          TT_SOCKET_HEADERS TT_FD_WALK_HEADERS};
 
 static const struct tt_option options[] = {
-    {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)"},
-    {'P', "port", "PORT[,PORT...]", "trace these local (listening) ports only"},
+    {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)", TT_HELP_COLUMNS},
+    {'P', "port", "PORT[,PORT...]", "trace these local (listening) ports only", TT_HELP_FILTERS},
 };
 
 static int handle_option(int key, const char *arg)
@@ -76,12 +76,14 @@ static const struct tt_module_use modules[] = {
 static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};
 
 const struct tt_tool tcpaccept_tool = {
+    .name = "tcpaccept",
     .about = "Trace TCP passive connections (accept()).",
     .examples = "  tcpaccept                   # trace every successful TCP accept()\n"
 		"  tcpaccept -t                # with seconds since start\n"
 		"  tcpaccept -p 181            # only process 181\n"
 		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
 		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
+		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n",
     .options = options,

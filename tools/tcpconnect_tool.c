@@ -52,8 +52,9 @@ static const struct tt_kernel_types_spec kernel_types = {
     kernel_structs, COUNT(kernel_structs), TT_SOCKET_HEADERS "#include <net/inet_sock.h>\n"};
 
 static const struct tt_option options[] = {
-    {'P', "port", "PORT[,PORT...]", "trace these destination ports only"},
-    {'L', "lport", NULL, "show the local port (accepted for BCC; SPORT is always shown)"},
+    {'P', "port", "PORT[,PORT...]", "trace these destination ports only", TT_HELP_FILTERS},
+    {'L', "lport", NULL, "show the local port (accepted for BCC; SPORT is always shown)",
+     TT_HELP_COLUMNS},
 };
 
 static int handle_option(int key, const char *arg)
@@ -79,6 +80,7 @@ static const struct tt_module_use modules[] = {
 static const struct tt_flow_names flow_names = {"saddr", "sport", "daddr", "dport"};
 
 const struct tt_tool tcpconnect_tool = {
+    .name = "tcpconnect",
     .about = "Trace TCP active connections (connect()).",
     .examples = "  tcpconnect                  # trace every TCP connect()\n"
 		"  tcpconnect -t               # with seconds since start\n"
@@ -87,6 +89,7 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -6 -U            # only IPv6, with a UID column\n"
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
 		"  tcpconnect -c -s            # ... and per source port (libbpf-tools)\n"
+		"  tcpconnect -c -D 60         # count attempts per flow for a minute\n"
 		"  tcpconnect -G               # with the cgroup (service, container) of each\n"
 		"  tcpconnect -o               # each attempt at its outcome, with its latency\n"
 		"  tcpconnect --failed         # only the attempts that did not connect\n"

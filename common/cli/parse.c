@@ -4,7 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PID_MAX_LIMIT 4194304u
+/* The kernel's PID_MAX_LIMIT; as text for the error that names the range. */
+#define PID_MAX_LIMIT   4194304
+#define UID_MAX_VALID   4294967294 /* (uid_t)-1 means "no user" */
+#define TEXT(x)         #x
+#define RANGE(min, max) "out of range (" TEXT(min) " to " TEXT(max) ")"
+
+static const char out_of_range[] = "out of range";
 
 const char *tt_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -16,19 +22,26 @@ const char *tt_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t
 			return "not a decimal number";
 		unsigned digit = (unsigned)(*p - '0');
 		if (value > (UINT64_MAX - digit) / 10)
-			return "out of range";
+			return out_of_range;
 		value = value * 10 + digit;
 	}
 	if (value < min || value > max)
-		return "out of range";
+		return out_of_range;
 	*out = value;
 	return NULL;
+}
+
+const char *tt_parse_ranged(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                            const char *range_why)
+{
+	const char *why = tt_parse_uint(text, min, max, out);
+	return why == out_of_range ? range_why : why;
 }
 
 const char *tt_parse_pid(const char *text, uint32_t *pid)
 {
 	uint64_t value;
-	const char *why = tt_parse_uint(text, 1, PID_MAX_LIMIT, &value);
+	const char *why = tt_parse_ranged(text, 1, PID_MAX_LIMIT, &value, RANGE(1, PID_MAX_LIMIT));
 	if (!why)
 		*pid = (uint32_t)value;
 	return why;
@@ -37,7 +50,7 @@ const char *tt_parse_pid(const char *text, uint32_t *pid)
 const char *tt_parse_uid(const char *text, uint32_t *uid)
 {
 	uint64_t value;
-	const char *why = tt_parse_uint(text, 0, UINT32_MAX - 1, &value);
+	const char *why = tt_parse_ranged(text, 0, UID_MAX_VALID, &value, RANGE(0, UID_MAX_VALID));
 	if (!why)
 		*uid = (uint32_t)value;
 	return why;
@@ -55,13 +68,13 @@ const char *tt_parse_port_list(const char *text, struct tt_port_list *list)
 		if (len == 0)
 			return "empty item in list";
 		if (len >= sizeof(item))
-			return "out of range (1 to 65535)";
+			return RANGE(1, 65535);
 		memcpy(item, start, len);
 		item[len] = '\0';
 		uint64_t port;
-		const char *why = tt_parse_uint(item, 1, 65535, &port);
+		const char *why = tt_parse_ranged(item, 1, 65535, &port, RANGE(1, 65535));
 		if (why)
-			return strcmp(why, "out of range") == 0 ? "out of range (1 to 65535)" : why;
+			return why;
 		if (list->count == TT_MAX_PORTS)
 			return "too many ports (at most 64)";
 		list->ports[list->count++] = (uint16_t)port;

@@ -18,6 +18,9 @@ struct tt_port_list {
 };
 
 const char *tt_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out);
+/* The same, with range_why ("out of range (1 to 8192)") for a number out of range. */
+const char *tt_parse_ranged(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                            const char *range_why);
 /* A process id: 1 to 4194304 (the kernel's PID_MAX_LIMIT). */
 const char *tt_parse_pid(const char *text, uint32_t *pid);
 /* A user id: 0 to 4294967294 ((uid_t)-1 means "no user"). */

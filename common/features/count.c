@@ -135,8 +135,9 @@ static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_outp
 }
 
 static const struct tt_option count_options[] = {
-    {'c', "count", NULL, "count attempts per flow in the kernel; print them at the end"},
-    {'s', "source-port", NULL, "with -c, count per source port too (libbpf-tools)"},
+    {'c', "count", NULL, "count attempts per flow in the kernel; print them at the end",
+     TT_HELP_MODES},
+    {'s', "source-port", NULL, "with -c, count per source port too (libbpf-tools)", TT_HELP_MODES},
 };
 
 const struct tt_module tt_count_module = {

@@ -157,7 +157,8 @@ static void dns_count_json(void *state, struct tt_output *out, const struct tt_c
 }
 
 static const struct tt_option dns_options[] = {
-    {'d', "dns", NULL, "add a QUERY column: the DNS name last answered with DADDR"},
+    {'d', "dns", NULL, "add a QUERY column: the DNS name last answered with DADDR",
+     TT_HELP_COLUMNS},
 };
 
 const struct tt_module tt_dns_module = {

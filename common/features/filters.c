@@ -87,23 +87,27 @@ static bool dir_lacks_bpffs(const char *path, char *dir, size_t dir_size)
 static int check_pinned_map(const char *option, const char *path, unsigned value_size)
 {
 	struct statfs fs;
+	char shown[TT_SHOWN_ARG_MAX];
+	tt_shown_arg(path, shown);
 	if (statfs(path, &fs) != 0) {
 		int err = errno;
 		char dir[PATH_MAX];
-		if (err == ENOENT && dir_lacks_bpffs(path, dir, sizeof(dir)))
-			tt_error("%s: %s: %s (no bpf filesystem is mounted at %s)", option, path,
-			         strerror(err), dir);
-		else
-			tt_error("%s: %s: %s", option, path, strerror(err));
+		if (err == ENOENT && dir_lacks_bpffs(path, dir, sizeof(dir))) {
+			char shown_dir[TT_SHOWN_ARG_MAX];
+			tt_error("%s: %s: %s (no bpf filesystem is mounted at %s)", option, shown,
+			         strerror(err), tt_shown_arg(dir, shown_dir));
+		} else {
+			tt_error("%s: %s: %s", option, shown, strerror(err));
+		}
 		return -1;
 	}
 	if (fs.f_type != BPF_FS_MAGIC) {
-		tt_error("%s: %s is not a pinned BPF map (not on a bpf filesystem)", option, path);
+		tt_error("%s: %s is not a pinned BPF map (not on a bpf filesystem)", option, shown);
 		return -1;
 	}
 	int fd = bpf_obj_get(path);
 	if (fd < 0) {
-		tt_error("%s: cannot open pinned BPF map %s: %s", option, path, strerror(errno));
+		tt_error("%s: cannot open pinned BPF map %s: %s", option, shown, strerror(errno));
 		return -1;
 	}
 	struct bpf_map_info info;
@@ -114,7 +118,7 @@ static int check_pinned_map(const char *option, const char *path, unsigned value
 	if (rc != 0 || info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 ||
 	    info.value_size != value_size) {
 		tt_error("%s: %s must be a hash map with 8-byte keys and %u-byte values", option,
-		         path, value_size);
+		         shown, value_size);
 		return -1;
 	}
 	return 0;
@@ -124,14 +128,15 @@ static int check_filters(struct tt_filters *filters)
 {
 	if (filters->cgroup_dir) {
 		struct statfs fs;
+		char shown[TT_SHOWN_ARG_MAX];
+		tt_shown_arg(filters->cgroup_dir, shown);
 		filters->cgroup_fd = open(filters->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (filters->cgroup_fd < 0) {
-			tt_error("--cgroup: cannot open %s: %s", filters->cgroup_dir,
-			         strerror(errno));
+			tt_error("--cgroup: cannot open %s: %s", shown, strerror(errno));
 			return -1;
 		}
 		if (fstatfs(filters->cgroup_fd, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
-			tt_error("--cgroup: %s is not a cgroup v2 directory", filters->cgroup_dir);
+			tt_error("--cgroup: %s is not a cgroup v2 directory", shown);
 			return -1;
 		}
 	}
@@ -254,13 +259,16 @@ static void filters_close(void *state)
 }
 
 static const struct tt_option filter_options[] = {
-    {'p', "pid", "PID", "trace this process only"},
-    {'u', "uid", "UID", "trace this user only"},
-    {'4', "ipv4", NULL, "trace IPv4 only"},
-    {'6', "ipv6", NULL, "trace IPv6 only"},
-    {TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)"},
-    {TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)"},
-    {TT_OPT_MNTNSMAP, "mntnsmap", "PATH", "trace mount namespaces in this pinned BPF map (BCC's)"},
+    {'p', "pid", "PID", "trace this process only", TT_HELP_FILTERS},
+    {'u', "uid", "UID", "trace this user only", TT_HELP_FILTERS},
+    {'4', "ipv4", NULL, "trace IPv4 only", TT_HELP_FILTERS},
+    {'6', "ipv6", NULL, "trace IPv6 only", TT_HELP_FILTERS},
+    {TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)",
+     TT_HELP_FILTERS},
+    {TT_OPT_CGROUPMAP, "cgroupmap", "PATH", "trace cgroups in this pinned BPF map (BCC's)",
+     TT_HELP_FILTERS},
+    {TT_OPT_MNTNSMAP, "mntnsmap", "PATH", "trace mount namespaces in this pinned BPF map (BCC's)",
+     TT_HELP_FILTERS},
 };
 
 const struct tt_module tt_filters_module = {

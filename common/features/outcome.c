@@ -289,8 +289,10 @@ static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_ou
 }
 
 static const struct tt_option outcome_options[] = {
-    {'o', "outcome", NULL, "print each attempt at its outcome, with LAT(ms) and RESULT"},
-    {TT_OPT_FAILED, "failed", NULL, "only the attempts that did not connect (implies -o)"},
+    {'o', "outcome", NULL, "print each attempt at its outcome, with LAT(ms) and RESULT",
+     TT_HELP_MODES},
+    {TT_OPT_FAILED, "failed", NULL, "only the attempts that did not connect (implies -o)",
+     TT_HELP_MODES},
 };
 
 const struct tt_module tt_outcome_module = {

@@ -28,7 +28,8 @@ struct print_cgroup {
 };
 
 static const struct tt_option options[] = {
-    {'G', "print-cgroup", NULL, "add a CGROUP column: the cgroup v2 path of the task"},
+    {'G', "print-cgroup", NULL, "add a CGROUP column: the cgroup v2 path of the task",
+     TT_HELP_COLUMNS},
 };
 
 static int option(void *state, int key, const char *arg)

@@ -59,7 +59,8 @@ static void timestamp_text(void *state, struct tt_output *out, const struct tt_e
 }
 
 static const struct tt_option timestamp_options[] = {
-    {'t', "timestamp", NULL, "TIME(s): seconds since tracing started, instead of TIME"},
+    {'t', "timestamp", NULL, "TIME(s): seconds since tracing started, instead of TIME",
+     TT_HELP_COLUMNS},
 };
 
 const struct tt_module tt_timestamp_module = {

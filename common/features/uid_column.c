@@ -39,7 +39,7 @@ static void uid_column_text(void *state, struct tt_output *out, const struct tt_
 }
 
 static const struct tt_option uid_column_options[] = {
-    {'U', "print-uid", NULL, "add a UID column"},
+    {'U', "print-uid", NULL, "add a UID column", TT_HELP_COLUMNS},
 };
 
 const struct tt_module tt_uid_column_module = {

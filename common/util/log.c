@@ -32,12 +32,6 @@ const char *tt_last_line(char *text)
 	return start ? start + 1 : text;
 }
 
-int tt_bad_value(const char *what, const char *value, const char *why)
-{
-	tt_error("invalid %s '%s': %s", what, value, why);
-	return -1;
-}
-
 void tt_info(const char *fmt, ...)
 {
 	if (!tt_log_verbose)

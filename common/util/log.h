@@ -10,8 +10,6 @@ extern bool tt_log_verbose;
 void tt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* What is not fatal (lost events) reads the same way. */
 #define tt_warn tt_error
-/* A one-line error about an option value: "invalid PORT '70000': out of range"; -1. */
-int tt_bad_value(const char *what, const char *value, const char *why);
 /* The last non-empty line of a tool's or library's log (usually the reason); trims text. */
 const char *tt_last_line(char *text);
 /* Printed only with -v/--verbose. */

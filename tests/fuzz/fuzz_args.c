@@ -2,7 +2,9 @@
 /*
  * libFuzzer target: command lines. The input, split at NUL bytes, is an argv
  * for the shared parser with the tools' filters and output options. Parsing
- * must end in success or a one-line error, never a crash or a leak.
+ * must end in success or a one-line error, never a crash or a leak, and what
+ * it says on stderr must be safe for a terminal: every argument it echoes is
+ * escaped, so no control character (C0, DEL, C1) gets through.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,36 @@
 #include "tcpconnect_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Aborts when the text holds a byte a terminal would act on, other than '\n'. */
+static void check_terminal_safe(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		unsigned char next = i + 1 < len ? (unsigned char)text[i + 1] : 0;
+		if ((c < 0x20 && c != '\n') || c == 0x7f ||
+		    (c == 0xc2 && next >= 0x80 && next <= 0x9f))
+			abort();
+	}
+}
+
+/* One tool's parse and plan of argv, its stderr taken and checked. */
+static void parse_with(const struct tt_tool *tool, int argc, char **argv, FILE *out,
+                       const struct tt_clock *clock)
+{
+	char *said = NULL;
+	size_t said_len = 0;
+	FILE *real_stderr = stderr;
+	FILE *capture = open_memstream(&said, &said_len);
+	if (!capture)
+		return;
+	stderr = capture;
+	tt_tool_print(tool, argc, argv, out, clock, NULL, 0);
+	stderr = real_stderr;
+	fclose(capture);
+	check_terminal_safe(said, said_len);
+	free(said);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,8 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tt_clock clock;
 	tt_clock_init(&clock);
 	if (out) {
-		tt_tool_print(&tcpconnect_tool, argc, argv, out, &clock, NULL, 0);
-		tt_tool_print(&tcpaccept_tool, argc, argv, out, &clock, NULL, 0);
+		parse_with(&tcpconnect_tool, argc, argv, out, &clock);
+		parse_with(&tcpaccept_tool, argc, argv, out, &clock);
 		fclose(out);
 	}
 	free(text);

@@ -52,7 +52,7 @@ def test_short_spellings_fail_like_the_long_ones(tool, short, long):
         assert by_long.returncode != 0 and len(by_long.stderr.splitlines()) == 1, by_long
         assert (by_short.returncode, by_short.stderr) == (by_long.returncode, by_long.stderr)
     missing = ttlib.run_tool(tool, short)
-    assert missing.returncode != 0
+    assert missing.returncode == 2
     assert missing.stderr.splitlines() == ["%s: option '%s' needs an argument (see --help)"
                                            % (tool, short)]
 

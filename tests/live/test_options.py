@@ -111,7 +111,7 @@ def test_family_filter(tool, family, server, client):
 
 def test_ipv4_and_ipv6_exclude_each_other():
     r = ttlib.run_tool("tcpconnect", "-4", "-6")
-    assert r.returncode != 0
+    assert r.returncode == 2
     assert r.stderr.splitlines() == ["tcpconnect: -4 and -6 exclude each other"]
 
 
@@ -138,7 +138,7 @@ def test_cgroup_filter_with_descendants(server, fresh_cgroup):
 
 def test_cgroup_not_a_cgroup():
     r = ttlib.run_tool("tcpconnect", "--cgroup", "/tmp")
-    assert r.returncode != 0
+    assert r.returncode == 1
     assert r.stderr.splitlines() == ["tcpconnect: --cgroup: /tmp is not a cgroup v2 directory"]
 
 

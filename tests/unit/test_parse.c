@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <errno.h> /* program_invocation_short_name */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "check.h"
 #include "parse.h"
+#include "tcpaccept_tool.h"
+#include "tcpconnect_tool.h"
 
 static void test_pid(void)
 {
@@ -16,6 +22,10 @@ static void test_pid(void)
 	CHECK(tt_parse_pid(" 12", &pid) != NULL);
 	CHECK(tt_parse_pid("", &pid) != NULL);
 	CHECK(tt_parse_pid("99999999999999999999999", &pid) != NULL);
+	CHECK_STR(tt_parse_pid("0", &pid), "out of range (1 to 4194304)");
+	CHECK_STR(tt_parse_pid("4194305", &pid), "out of range (1 to 4194304)");
+	CHECK_STR(tt_parse_pid("-5", &pid), "not a decimal number");
+	CHECK_STR(tt_parse_pid("", &pid), "empty");
 }
 
 static void test_uid(void)
@@ -23,7 +33,7 @@ static void test_uid(void)
 	uint32_t uid = 1;
 	CHECK(tt_parse_uid("0", &uid) == NULL && uid == 0);
 	CHECK(tt_parse_uid("4294967294", &uid) == NULL && uid == 4294967294u);
-	CHECK(tt_parse_uid("4294967295", &uid) != NULL);
+	CHECK_STR(tt_parse_uid("4294967295", &uid), "out of range (0 to 4294967294)");
 }
 
 static void test_ports(void)
@@ -59,11 +69,163 @@ static void test_cpus(void)
 	CHECK(tt_parse_cpu_list("a", online, 16) != NULL);
 }
 
+/* What a tool's main() did with a command line: its exit status, stdout and stderr. */
+struct ran {
+	int status;
+	char out[16384];
+	char err[4096];
+};
+
+static void read_back(FILE *file, char *text, size_t size)
+{
+	rewind(file);
+	size_t n = fread(text, 1, size - 1, file);
+	text[n] = '\0';
+	fclose(file);
+}
+
+/* Runs tt_tool_main on "tool" args (a command line it refuses, or --help) and takes its output. */
+static void run_main(const struct tt_tool *tool, const char *const *args, struct ran *r)
+{
+	char *argv[16];
+	int argc = 0;
+	argv[argc++] = strdup(tool->name);
+	for (; *args && argc < 15; args++)
+		argv[argc++] = strdup(*args);
+	argv[argc] = NULL;
+	FILE *out = tmpfile(), *err = tmpfile();
+	fflush(stdout);
+	fflush(stderr);
+	int saved_out = dup(1), saved_err = dup(2);
+	dup2(fileno(out), 1);
+	dup2(fileno(err), 2);
+	r->status = tt_tool_main(tool, argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	read_back(out, r->out, sizeof(r->out));
+	read_back(err, r->err, sizeof(r->err));
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+}
+
+/* One usage error: status 2, nothing on stdout, exactly this line on stderr. */
+static void check_usage_error(const struct tt_tool *tool, const char *const *args,
+                              const char *message)
+{
+	struct ran r;
+	char expected[512];
+	run_main(tool, args, &r);
+	snprintf(expected, sizeof(expected), "%s: %s\n", program_invocation_short_name, message);
+	CHECK(r.status == 2);
+	CHECK_STR(r.out, "");
+	CHECK_STR(r.err, expected);
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void test_usage_errors(void)
+{
+	const struct tt_tool *tools[] = {&tcpconnect_tool, &tcpaccept_tool};
+	for (size_t i = 0; i < 2; i++) {
+		const struct tt_tool *t = tools[i];
+		check_usage_error(t, ARGS("--json=1"),
+		                  "option '--json' takes no value (see --help)");
+		check_usage_error(t, ARGS("--ebpf=yes"),
+		                  "option '--ebpf' takes no value (see --help)");
+		check_usage_error(t, ARGS("-p", "\x1b[2Jx"),
+		                  "invalid PID '?[2Jx': not a decimal number");
+		check_usage_error(t, ARGS("-p", "0"),
+		                  "invalid PID '0': out of range (1 to 4194304)");
+		check_usage_error(t, ARGS("--pid=4194305"),
+		                  "invalid PID '4194305': out of range (1 to 4194304)");
+		check_usage_error(t, ARGS("-u", "4294967295"),
+		                  "invalid UID '4294967295': out of range (0 to 4294967294)");
+		check_usage_error(t, ARGS("-P", "80,65536"),
+		                  "invalid port list '80,65536': out of range (1 to 65535)");
+		check_usage_error(t, ARGS("--buffer-pages", "16384"),
+		                  "invalid buffer pages '16384': out of range (1 to 8192)");
+		check_usage_error(t, ARGS("--buffer-pages", "0"),
+		                  "invalid buffer pages '0': out of range (1 to 8192)");
+		check_usage_error(t, ARGS("--buffer-pages", "3"),
+		                  "invalid buffer pages '3': not a power of 2");
+		check_usage_error(t, ARGS("-D", "0"),
+		                  "invalid duration '0': out of range (1 to 2147483647)");
+		check_usage_error(t, ARGS("--duration", "1.5"),
+		                  "invalid duration '1.5': not a decimal number");
+		check_usage_error(t, ARGS("-D"), "option '-D' needs an argument (see --help)");
+		check_usage_error(t, ARGS("--pid"),
+		                  "option '--pid' needs an argument (see --help)");
+		check_usage_error(t, ARGS("--pi"), "option '--pid' needs an argument (see --help)");
+		check_usage_error(t, ARGS("-Z"), "unknown option '-Z' (see --help)");
+		check_usage_error(t, ARGS("-\x1b"), "unknown option '-?' (see --help)");
+		check_usage_error(t, ARGS("--frob=\x1b"), "unknown option '--frob' (see --help)");
+		check_usage_error(t, ARGS("--=x"), "unknown option '--' (see --help)");
+		check_usage_error(t, ARGS("--\x1b]0;x\x07"),
+		                  "unknown option '--?]0;x?' (see --help)");
+		check_usage_error(t, ARGS("\x1b[2J"), "unexpected argument '?[2J' (see --help)");
+		check_usage_error(t, ARGS("--cgroupmap", ""), "invalid map path '': empty");
+		check_usage_error(t, ARGS("-4", "-6"), "-4 and -6 exclude each other");
+		check_usage_error(t, ARGS("--backend", "\xff"),
+		                  "invalid backend '?': expected auto, kprobe or tracepoint");
+	}
+	check_usage_error(&tcpconnect_tool, ARGS("--c"),
+	                  "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)");
+	check_usage_error(&tcpaccept_tool, ARGS("--c"),
+	                  "option '--c' is ambiguous: --cgroup, --cgroupmap (see --help)");
+	check_usage_error(&tcpconnect_tool, ARGS("--cgroupm", "a\"b"),
+	                  "invalid map path 'a\"b': has a quote, backslash or control character");
+}
+
+/* --help: every line within 80 columns, the headings in order, the man page named last. */
+static void test_help(const struct tt_tool *tool)
+{
+	static const char *const headings[] = {"Filters (run in the kernel):\n",
+	                                       "Columns:\n",
+	                                       "Modes:\n",
+	                                       "Output:\n",
+	                                       "Tuning:\n",
+	                                       "Other:\n",
+	                                       "Examples:\n"};
+	struct ran r;
+	run_main(tool, ARGS("--help"), &r);
+	CHECK(r.status == 0);
+	CHECK_STR(r.err, "");
+	size_t longest = 0;
+	for (const char *line = r.out; *line;) {
+		size_t len = strcspn(line, "\n");
+		longest = len > longest ? len : longest;
+		line += len + (line[len] == '\n');
+	}
+	CHECK(longest > 40 && longest <= 80);
+	const char *at = r.out;
+	for (size_t i = 0; i < sizeof(headings) / sizeof(headings[0]); i++) {
+		const char *found = strstr(r.out, headings[i]);
+		CHECK(found && found > at && found[-1] == '\n' && found[-2] == '\n');
+		at = found ? found : at;
+	}
+	char man[64];
+	snprintf(man, sizeof(man), "\nEvery option, column and JSON key: man 8 %s\n", tool->name);
+	size_t len = strlen(r.out), man_len = strlen(man);
+	CHECK(len > man_len && strcmp(r.out + len - man_len, man) == 0);
+	/* Each option once: -D among the modes, before -j's output. */
+	const char *duration = strstr(r.out, "-D, --duration SECONDS");
+	CHECK(duration && duration > strstr(r.out, "Modes:") &&
+	      duration < strstr(r.out, "Output:"));
+	CHECK(duration && !strstr(duration + 14, "--duration"));
+}
+
 int main(void)
 {
 	test_pid();
 	test_uid();
 	test_ports();
 	test_cpus();
+	test_usage_errors();
+	test_help(&tcpconnect_tool);
+	test_help(&tcpaccept_tool);
 	return check_done("test_parse");
 }

@@ -1,0 +1,161 @@
+"""The command line's conventions, on the real binaries: usage errors exit 2
+with one exact line, runtime failures 1, every echoed argument escaped; --help
+under headings within 80 columns; -D ends a run by itself, as Ctrl-C would."""
+import json
+import re
+
+import pytest
+
+import ttlib
+from ttlib import Tracer
+
+pytestmark = pytest.mark.live
+
+TOOLS = ["tcpconnect", "tcpaccept"]
+
+# (arguments, the line after "tool: "), for both tools.
+USAGE_ERRORS = [
+    (["--json=1"], "option '--json' takes no value (see --help)"),
+    (["--print-uid=yes"], "option '--print-uid' takes no value (see --help)"),
+    (["--ebpf="], "option '--ebpf' takes no value (see --help)"),
+    (["-p", "\x1b[2Jx"], "invalid PID '?[2Jx': not a decimal number"),
+    (["-p", "0"], "invalid PID '0': out of range (1 to 4194304)"),
+    (["-p", "4194305"], "invalid PID '4194305': out of range (1 to 4194304)"),
+    (["-u", "4294967295"], "invalid UID '4294967295': out of range (0 to 4294967294)"),
+    (["-P", "65536"], "invalid port list '65536': out of range (1 to 65535)"),
+    (["--buffer-pages", "16384"], "invalid buffer pages '16384': out of range (1 to 8192)"),
+    (["--buffer-pages", "0"], "invalid buffer pages '0': out of range (1 to 8192)"),
+    (["-D", "0"], "invalid duration '0': out of range (1 to 2147483647)"),
+    (["-D", "2s"], "invalid duration '2s': not a decimal number"),
+    (["--duration"], "option '--duration' needs an argument (see --help)"),
+    (["-p"], "option '-p' needs an argument (see --help)"),
+    (["--pi"], "option '--pid' needs an argument (see --help)"),
+    (["-Z"], "unknown option '-Z' (see --help)"),
+    (["-\x1b"], "unknown option '-?' (see --help)"),
+    (["--no-such=\x1b[2J"], "unknown option '--no-such' (see --help)"),
+    (["--\x1b]0;title\x07"], "unknown option '--?]0;title?' (see --help)"),
+    (["\x1b[2J"], "unexpected argument '?[2J' (see --help)"),
+    (["--cgroupmap", ""], "invalid map path '': empty"),
+    # U+009B (CSI) is C2 9B in UTF-8: two bytes, two question marks.
+    # U+009B (CSI) is C2 9B in UTF-8: a C1 control, both bytes shown as '?'.
+    (["--backend", "\x9b2J"], "invalid backend '??2J': expected auto, kprobe or tracepoint"),
+    (["-4", "-6"], "-4 and -6 exclude each other"),
+]
+
+
+def check_one_line(r, tool, status, message):
+    assert (r.returncode, r.stdout) == (status, ""), r
+    assert r.stderr == "%s: %s\n" % (tool, message)
+    assert "\x1b" not in r.stderr and "\x9b" not in r.stderr
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("args,message", USAGE_ERRORS)
+def test_usage_error(tool, args, message):
+    check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
+
+
+@pytest.mark.parametrize("tool,args,message", [
+    ("tcpconnect", ["--c"],
+     "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)"),
+    ("tcpaccept", ["--c"], "option '--c' is ambiguous: --cgroup, --cgroupmap (see --help)"),
+    ("tcpconnect", ["--cg=x"], "option '--cg' is ambiguous: --cgroup, --cgroupmap (see --help)"),
+    ("tcpaccept", ["-c"], "unknown option '-c' (see --help)"),
+])
+def test_usage_error_of_one_tool(tool, args, message):
+    check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
+
+
+# What fails once the command line is understood: status 1.
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("args,message", [
+    (["--cgroup", ""], "--cgroup: cannot open '': No such file or directory"),
+    (["--cgroup", "/nonexistent/\x1b[2J"],
+     "--cgroup: cannot open /nonexistent/?[2J: No such file or directory"),
+    (["--cgroup", "/tmp"], "--cgroup: /tmp is not a cgroup v2 directory"),
+    (["--mntnsmap", "/tmp"], "--mntnsmap: /tmp is not a pinned BPF map (not on a bpf filesystem)"),
+])
+def test_runtime_failure(tool, args, message):
+    check_one_line(ttlib.run_tool(tool, *args), tool, 1, message)
+
+
+HEADINGS = ["Filters (run in the kernel):", "Columns:", "Modes:", "Output:", "Tuning:",
+            "Other:", "Examples:"]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_help_grouped(tool):
+    r = ttlib.run_tool(tool, "--help")
+    assert (r.returncode, r.stderr) == (0, "")
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, r.stdout
+    assert [line for line in lines if line and not line.startswith(" ")][2:] == \
+        HEADINGS + ["Every option, column and JSON key: man 8 %s" % tool], r.stdout
+    # Each option once, under one heading; the common ones where they belong.
+    section, seen = None, {}
+    for line in lines:
+        if line in HEADINGS:
+            section = line
+        for option in re.findall(r"^  (?:-., )?\s*(--[a-z0-9-]+)", line):
+            assert option not in seen, option
+            seen[option] = section
+    assert seen["--pid"] == seen["--port"] == seen["--cgroup"] == HEADINGS[0]
+    assert seen["--timestamp"] == seen["--print-uid"] == seen["--print-cgroup"] == HEADINGS[1]
+    assert seen["--duration"] == HEADINGS[2]
+    assert seen["--json"] == seen["--verbose"] == HEADINGS[3]
+    assert seen["--backend"] == seen["--buffer-pages"] == HEADINGS[4]
+    assert seen["--help"] == seen["--version"] == HEADINGS[5]
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_examples_end_with_the_usage(tool):
+    """The examples file ends, as BCC's do, with what -h prints now."""
+    with open("%s/examples/%s_example.txt" % (ttlib.REPO, tool)) as f:
+        text = f.read()
+    usage = ttlib.run_tool(tool, "-h").stdout
+    assert text.endswith("\nUSAGE message:\n\n# %s -h\n%s" % (tool, usage))
+
+
+# -D --------------------------------------------------------------------------
+
+def wait_for_own_end(t, timeout=120):
+    """The tool ends without a signal; its exit status."""
+    t.proc.wait(timeout=timeout)  # raises if -D did not end it
+    return t.stop()  # nothing left to signal: collects what it printed
+
+
+def test_duration_ends_a_trace(server, client):
+    listener = server.listen("127.0.0.1")
+    with Tracer("tcpconnect", "-D", "4", "-P", str(listener["lport"])) as t:
+        t.wait_header()
+        conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(3)]
+        assert wait_for_own_end(t) == 0, t.stderr
+    assert all(c["errno"] == 0 for c in conns)
+    sports = sorted(int(e[4]) for e in t.events())
+    assert sports == sorted(c["sport"] for c in conns), t.lines
+    assert t.stderr == ""
+
+
+def test_duration_ends_a_count(server, client):
+    listener = server.listen("127.0.0.1")
+    with Tracer("tcpconnect", "-c", "-j", "--duration", "4", "-P",
+                str(listener["lport"])) as t:
+        t.wait_stderr("counting in the kernel")
+        conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(5)]
+        assert wait_for_own_end(t) == 0, t.stderr
+    assert t.stderr_lines == ["Tracing; counting in the kernel until Ctrl-C, at most 4 s."]
+    assert all(c["errno"] == 0 for c in conns)
+    assert [json.loads(line) for line in t.lines] == [
+        {"saddr": "127.0.0.1", "daddr": "127.0.0.1", "dport": listener["lport"],
+         "connects": len(conns)}]
+
+
+def test_duration_ends_tcpaccept(server, client):
+    listener = server.listen("127.0.0.1")
+    with Tracer("tcpaccept", "-D", "4", "-P", str(listener["lport"])) as t:
+        t.wait_header()
+        conn = client.connect("127.0.0.1", listener["lport"])
+        server.accept(listener)
+        assert wait_for_own_end(t) == 0, t.stderr
+    assert [(e[1], e[3], int(e[4]), int(e[6])) for e in t.events()] == [
+        (str(server.pid), conn["saddr"], conn["sport"], listener["lport"])], t.lines
