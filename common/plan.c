@@ -24,18 +24,18 @@ void tt_plan_free(struct tt_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-void tt_plan_define(struct tt_plan *plan, const char *fmt, ...)
+void tt_plan_define(struct tt_plan *plan, const char *name, const char *value_fmt, ...)
 {
-	char line[512];
+	char value[512];
 	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_start(ap, value_fmt);
+	int n = vsnprintf(value, sizeof(value), value_fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
-		plan->out_of_memory = true; /* no define is that long: a caller's mistake */
+	if (n < 0 || (size_t)n >= sizeof(value)) {
+		plan->out_of_memory = true; /* no value is that long: a caller's mistake */
 		return;
 	}
-	strbuf_appendf(&plan->defines, "#define %s\n", line);
+	strbuf_appendf(&plan->defines, "#define %s %s\n", name, value);
 }
 
 /* Room for one more of size bytes in *items (count used of *cap). */

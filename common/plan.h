@@ -68,8 +68,9 @@ struct tt_plan {
 void tt_plan_init(struct tt_plan *plan);
 void tt_plan_free(struct tt_plan *plan);
 
-void tt_plan_define(struct tt_plan *plan, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* #define name value, before the text; name is TT_DEFINE(...) (bpfsrc/tt_contract.h). */
+void tt_plan_define(struct tt_plan *plan, const char *name, const char *value_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void tt_plan_add_structs(struct tt_plan *plan, const struct tt_kernel_struct *structs, size_t count,
                          const char *headers);
 /* A probe on the plan's backend; probe must outlive the run (a static). */

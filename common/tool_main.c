@@ -8,6 +8,7 @@
 #include "batch.h"
 #include "log.h"
 #include "signals.h"
+#include "tt_contract.h"
 
 #define POLL_TIMEOUT_MS 100
 
@@ -262,7 +263,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		memmove(plan->outputs + 1, plan->outputs,
 		        plan->output_count * sizeof(*plan->outputs));
 		plan->outputs[0] =
-		    (struct tt_plan_output){"events", tool->event_size, on_event, run};
+		    (struct tt_plan_output){TT_TABLE(events), tool->event_size, on_event, run};
 		plan->output_count++;
 	}
 	if (plan->out_of_memory || tt_batch_init(&run->batch, tool->event_size) != 0) {

@@ -2,6 +2,7 @@
 #include "accept_syscalls.h"
 
 #include "system_checks.h"
+#include "tt_contract.h"
 
 static const struct tt_probe enter_probes[] = {TT_ACCEPT_ENTER_PROBES};
 
@@ -10,9 +11,9 @@ static int accept_syscalls_plan(void *state, struct tt_plan *plan)
 	(void)state;
 	bool regs = tt_bpf_task_regs_available();
 	if (regs)
-		tt_plan_define(plan, "TT_SYSCALL_REGS 1");
+		tt_plan_define(plan, TT_DEFINE(TT_SYSCALL_REGS), "1");
 	if (plan->backend == TT_BACKEND_TRACEPOINT && !regs) {
-		tt_plan_define(plan, "TT_ACCEPT_ENTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_ACCEPT_ENTER), "1");
 		for (size_t i = 0; i < sizeof(enter_probes) / sizeof(enter_probes[0]); i++)
 			tt_plan_add_probe(plan, &enter_probes[i]);
 	}

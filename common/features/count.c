@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "tt_contract.h"
 
 struct count {
 	bool wanted;     /* -c */
@@ -38,9 +39,9 @@ static int count_plan(void *state, struct tt_plan *plan)
 	if (!c->wanted)
 		return 0;
 	c->names = plan->flow_names;
-	tt_plan_define(plan, "TT_COUNT 1");
+	tt_plan_define(plan, TT_DEFINE(TT_COUNT), "1");
 	if (c->local_port)
-		tt_plan_define(plan, "TT_COUNT_LOCAL_PORT 1");
+		tt_plan_define(plan, TT_DEFINE(TT_COUNT_LOCAL_PORT), "1");
 	plan->counting = true;
 	plan->live_note = "counting in the kernel until Ctrl-C";
 	return 0;
@@ -112,7 +113,8 @@ static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_outp
 	if (!c->wanted)
 		return 0;
 	size_t count;
-	struct counted_flow *flows = read_counts(tt_tracer_table_fd(tracer, "counts"), &count);
+	struct counted_flow *flows =
+	    read_counts(tt_tracer_table_fd(tracer, TT_TABLE(counts)), &count);
 	if (!flows) {
 		tt_error("out of memory");
 		return -1;

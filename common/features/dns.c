@@ -13,6 +13,7 @@
 #include "log.h"
 #include "tracer.h"
 #include "tt_dns.h"
+#include "tt_contract.h"
 
 struct dns {
 	bool wanted; /* -d */
@@ -42,7 +43,7 @@ static void on_dns_event(void *cookie, const void *data, int size)
 	tt_dns_names_learn(d->names, (const uint8_t *)data + payload, head.captured, head.ts_ns);
 }
 
-static const struct tt_probe dns_probe = {TT_CGROUP_SKB_INGRESS, "tt_dns_ingress",
+static const struct tt_probe dns_probe = {TT_CGROUP_SKB_INGRESS, TT_PROGRAM(tt_dns_ingress),
                                           "the cgroup v2 root"};
 
 static int dns_plan(void *state, struct tt_plan *plan)
@@ -55,9 +56,9 @@ static int dns_plan(void *state, struct tt_plan *plan)
 		tt_error("out of memory");
 		return -1;
 	}
-	tt_plan_define(plan, "TT_DNS 1");
+	tt_plan_define(plan, TT_DEFINE(TT_DNS), "1");
 	tt_plan_add_probe(plan, &dns_probe);
-	const struct tt_plan_output output = {"tt_dns_events", sizeof(struct tt_dns_event),
+	const struct tt_plan_output output = {TT_TABLE(tt_dns_events), sizeof(struct tt_dns_event),
 	                                      on_dns_event, d};
 	if (tt_plan_add_output(plan, &output) != 0)
 		return -1;
@@ -73,7 +74,7 @@ static int dns_after_run(void *state, struct tt_tracer *tracer, struct tt_output
 	(void)columns;
 	const struct dns *d = state;
 	int cpus = tt_possible_cpus();
-	int fd = tt_tracer_table_fd(tracer, "tt_dns_lost");
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_dns_lost));
 	if (!d->wanted || cpus <= 0 || fd < 0)
 		return 0;
 	uint64_t *values = calloc((size_t)cpus, sizeof(*values));

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "tracer.h"
 #include "tt_filter.h"
+#include "tt_contract.h"
 
 /* The path becomes a C string in the BPF text: keep it plain. */
 static const char *path_problem(const char *path)
@@ -146,19 +147,20 @@ static void filters_defines(const struct tt_filters *filters, struct tt_plan *pl
 {
 	/* -p, -u and -P values go into maps after loading (filters_after_load). */
 	if (filters->pid)
-		tt_plan_define(plan, "TT_PID_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_PID_FILTER), "1");
 	if (filters->has_uid)
-		tt_plan_define(plan, "TT_UID_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_UID_FILTER), "1");
 	if (filters->family)
-		tt_plan_define(plan, "TT_TARGET_FAMILY %d", filters->family == AF_INET ? 2 : 10);
+		tt_plan_define(plan, TT_DEFINE(TT_TARGET_FAMILY), "%d",
+		               filters->family == AF_INET ? 2 : 10);
 	if (filters->ports.count)
-		tt_plan_define(plan, "TT_PORT_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_PORT_FILTER), "1");
 	if (filters->cgroup_dir)
-		tt_plan_define(plan, "TT_CGROUP_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_CGROUP_FILTER), "1");
 	if (filters->cgroupmap)
-		tt_plan_define(plan, "TT_CGROUPMAP_PATH \"%s\"", filters->cgroupmap);
+		tt_plan_define(plan, TT_DEFINE(TT_CGROUPMAP_PATH), "\"%s\"", filters->cgroupmap);
 	if (filters->mntnsmap)
-		tt_plan_define(plan, "TT_MNTNSMAP_PATH \"%s\"", filters->mntnsmap);
+		tt_plan_define(plan, TT_DEFINE(TT_MNTNSMAP_PATH), "\"%s\"", filters->mntnsmap);
 	if (filters->cgroupmap || filters->mntnsmap)
 		plan->shared_maps = true;
 }
@@ -201,7 +203,7 @@ static int set_values_failed(const char *what)
 static int set_task_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
 {
 	const struct tt_task_filter wanted = {filters->pid, filters->uid};
-	int fd = tt_tracer_table_fd(tracer, "tt_task_filter");
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_task_filter));
 	int index = 0;
 	if (fd < 0 || bpf_update_elem(fd, &index, (void *)&wanted, 0) != 0)
 		return set_values_failed(filters->pid ? "PID" : "UID");
@@ -214,7 +216,7 @@ static int set_port_filter(const struct tt_filters *filters, struct tt_tracer *t
 	uint64_t words[TT_PORT_WORDS] = {0};
 	for (size_t i = 0; i < filters->ports.count; i++)
 		words[filters->ports.ports[i] >> 6] |= 1ull << (filters->ports.ports[i] & 63);
-	int fd = tt_tracer_table_fd(tracer, "tt_port_bits");
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_port_bits));
 	if (fd < 0)
 		return set_values_failed("port");
 	for (int word = 0; word < TT_PORT_WORDS; word++)
@@ -236,7 +238,7 @@ static int filters_after_load(void *state, struct tt_tracer *tracer)
 		return -1;
 	if (!filters->cgroup_dir)
 		return 0;
-	int cgroup_array_fd = tt_tracer_table_fd(tracer, "tt_cgroup");
+	int cgroup_array_fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_cgroup));
 	int index = 0;
 	if (cgroup_array_fd < 0 ||
 	    bpf_update_elem(cgroup_array_fd, &index, (void *)&filters->cgroup_fd, 0) != 0) {

@@ -12,8 +12,9 @@
 #include "log.h"
 #include "tracer.h"
 #include "tt_outcome.h"
+#include "tt_pending.h"
+#include "tt_contract.h"
 
-#define PENDING_SLOTS 4096 /* 1 << TT_PENDING_SLOTS_LOG2 */
 /* Longest result word: "unreachable", or an errno's name. */
 #define RESULT_NAME_LEN 32
 
@@ -39,8 +40,8 @@ static const char *const sock_members[] = {"sk_err", NULL};
 static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}};
 
 /* Where the kprobe backend learns the outcome (the tracepoint backend has its own). */
-static const struct tt_probe state_change_probe = {TT_RAW_TRACEPOINT, "tt_outcome_state_change",
-                                                   "inet_sock_set_state"};
+static const struct tt_probe state_change_probe = {
+    TT_RAW_TRACEPOINT, TT_PROGRAM(tt_outcome_state_change), "inet_sock_set_state"};
 
 static int outcome_plan(void *state, struct tt_plan *plan)
 {
@@ -54,12 +55,12 @@ static int outcome_plan(void *state, struct tt_plan *plan)
 	o->plan = plan;
 	o->event_size = plan->event_size;
 	o->part_offset = plan->part_offset;
-	tt_plan_define(plan, "TT_OUTCOME 1");
+	tt_plan_define(plan, TT_DEFINE(TT_OUTCOME), "1");
 	if (o->failed)
-		tt_plan_define(plan, "TT_OUTCOME_FAILED 1");
+		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_FAILED), "1");
 	tt_plan_add_structs(plan, kernel_structs, 1, "#include <net/sock.h>\n");
 	if (plan->backend == TT_BACKEND_KPROBE) {
-		tt_plan_define(plan, "TT_OUTCOME_PROBE 1");
+		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_PROBE), "1");
 		tt_plan_add_probe(plan, &state_change_probe);
 	}
 	tt_plan_show_columns(plan);
@@ -177,23 +178,23 @@ static int keep(struct pending_list *list, const void *event)
 	return 0;
 }
 
-/* The table's claimed slots (a u64 socket, 0 when free, then the event), then its map. */
+/* The table's claimed slots (bpfsrc/tt_pending.h), then its map. */
 static int read_pending(struct tt_tracer *tracer, struct pending_list *list)
 {
-	unsigned char *scratch = calloc(1, sizeof(uint64_t) + list->event_size);
+	unsigned char *scratch = calloc(1, TT_PENDING_SLOT_SIZE(list->event_size));
 	if (!scratch)
 		return -1;
-	int slots_fd = tt_tracer_table_fd(tracer, "pending"); /* -1 without BPF atomics */
+	int slots_fd = tt_tracer_table_fd(tracer, TT_TABLE(pending)); /* -1 without BPF atomics */
 	int rc = 0;
-	for (uint32_t i = 0; rc == 0 && slots_fd >= 0 && i < PENDING_SLOTS; i++) {
-		uint64_t sk;
+	for (uint32_t i = 0; rc == 0 && slots_fd >= 0 && i < TT_PENDING_SLOTS; i++) {
+		__u64 sk;
 		if (bpf_lookup_elem(slots_fd, &i, scratch) != 0)
 			break;
-		memcpy(&sk, scratch, sizeof(sk));
+		memcpy(&sk, scratch, sizeof(sk)); /* the slot's first member */
 		if (sk != 0)
-			rc = keep(list, scratch + sizeof(sk));
+			rc = keep(list, scratch + TT_PENDING_SLOT_EVENT_OFFSET);
 	}
-	int map_fd = tt_tracer_table_fd(tracer, "attempts");
+	int map_fd = tt_tracer_table_fd(tracer, TT_TABLE(attempts));
 	/*
 	 * From key 0, which no socket has: a hash map answers a missing key with
 	 * its first one (valgrind takes a NULL key for a bad pointer).
@@ -239,7 +240,7 @@ static void count_pending(int counts_fd, const struct tt_event *event)
 /* Attempts the pending table had no room for, summed over CPUs. */
 static uint64_t overflow_count(struct tt_tracer *tracer)
 {
-	int fd = tt_tracer_table_fd(tracer, "tt_pending_overflow");
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_pending_overflow));
 	int cpus = tt_possible_cpus();
 	uint64_t *values = fd >= 0 && cpus > 0 ? calloc((size_t)cpus, sizeof(*values)) : NULL;
 	uint64_t total = 0;
@@ -258,7 +259,7 @@ static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_ou
 	if (!o->wanted)
 		return 0;
 	/* Events are 8-byte aligned in the kernel, and so in this copy. */
-	struct pending_list list = {.event_size = (o->event_size + 7) & ~(size_t)7};
+	struct pending_list list = {.event_size = TT_PENDING_EVENT_SIZE(o->event_size)};
 	if (read_pending(tracer, &list) != 0) {
 		free(list.events);
 		tt_error("out of memory");
@@ -267,7 +268,7 @@ static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_ou
 	if (list.count > 0)
 		qsort(list.events, list.count, list.event_size, earlier);
 	uint64_t now = monotonic_ns();
-	int counts_fd = o->plan->counting ? tt_tracer_table_fd(tracer, "counts") : -1;
+	int counts_fd = o->plan->counting ? tt_tracer_table_fd(tracer, TT_TABLE(counts)) : -1;
 	for (size_t i = 0; i < list.count; i++) {
 		unsigned char *event = list.events + i * list.event_size;
 		const struct tt_event *base = (const struct tt_event *)event;

@@ -10,6 +10,7 @@
 #include "cgroup_paths.h"
 #include "format.h"
 #include "json.h"
+#include "tt_contract.h"
 
 /* Wide enough for most units and scopes; longer paths keep their end. */
 #define CGROUP_COLUMN_WIDTH 32
@@ -49,7 +50,7 @@ static int plan(void *state, struct tt_plan *run_plan)
 	if (!g->paths)
 		return -1;
 	/* The event head's cgroup_id is filled only then (bpfsrc/tt_event.h). */
-	tt_plan_define(run_plan, "TT_EVENT_CGROUP 1");
+	tt_plan_define(run_plan, TT_DEFINE(TT_EVENT_CGROUP), "1");
 	tt_plan_show_columns(run_plan);
 	return 0;
 }

@@ -3,14 +3,18 @@
 
 #include "log.h"
 #include "system_checks.h"
+#include "tt_contract.h"
 
 /* Renamed from io_uring_submit_sqe in Linux 6.3; both name the request. */
 static const struct tt_probe submit_req_probe = {
-    TT_TRACEPOINT, "tracepoint__io_uring__io_uring_submit_req", "io_uring:io_uring_submit_req"};
+    TT_TRACEPOINT, TT_PROGRAM(tracepoint__io_uring__io_uring_submit_req),
+    "io_uring:io_uring_submit_req"};
 static const struct tt_probe submit_sqe_probe = {
-    TT_TRACEPOINT, "tracepoint__io_uring__io_uring_submit_sqe", "io_uring:io_uring_submit_sqe"};
-static const struct tt_probe complete_probe = {
-    TT_TRACEPOINT, "tracepoint__io_uring__io_uring_complete", "io_uring:io_uring_complete"};
+    TT_TRACEPOINT, TT_PROGRAM(tracepoint__io_uring__io_uring_submit_sqe),
+    "io_uring:io_uring_submit_sqe"};
+static const struct tt_probe complete_probe = {TT_TRACEPOINT,
+                                               TT_PROGRAM(tracepoint__io_uring__io_uring_complete),
+                                               "io_uring:io_uring_complete"};
 
 /* The request, its completion (the SQE's descriptor), its accept part (io_uring/net.c). */
 static const char *const io_kiocb_members[] = {"flags", "cqe", NULL};
@@ -39,9 +43,9 @@ static int uring_accept_plan(void *state, struct tt_plan *plan)
 		tt_info("io_uring accepts are not traced: no io_uring submit tracepoint with req");
 		return 0;
 	}
-	tt_plan_define(plan, "TT_URING_ACCEPT 1");
+	tt_plan_define(plan, TT_DEFINE(TT_URING_ACCEPT), "1");
 	if (submit_req)
-		tt_plan_define(plan, "TT_URING_SUBMIT_REQ 1");
+		tt_plan_define(plan, TT_DEFINE(TT_URING_SUBMIT_REQ), "1");
 	tt_plan_add_structs(plan, request_structs, 3, "");
 	tt_plan_add_probe(plan, submit_req ? &submit_req_probe : &submit_sqe_probe);
 	tt_plan_add_probe(plan, &complete_probe);

@@ -12,6 +12,7 @@
 #include "program_text.h"
 #include "signals.h"
 #include "system_checks.h"
+#include "tt_contract.h"
 
 struct tt_tracer {
 	struct tt_loaded loaded; /* the programs and maps, from the compile child */
@@ -67,7 +68,7 @@ static int open_outputs(struct tt_tracer *tracer, const struct tt_plan *plan,
 		tracer->buffer_count = i + 1;
 	}
 	if (plan->output_count) {
-		tracer->lost_fd = tt_loaded_table_fd(&tracer->loaded, "tt_lost");
+		tracer->lost_fd = tt_loaded_table_fd(&tracer->loaded, TT_TABLE(tt_lost));
 		tracer->possible_cpus = tt_possible_cpus();
 		if (tracer->possible_cpus > 0)
 			tracer->lost_values =
