@@ -77,17 +77,25 @@ void tt_plan_add_probe(struct tt_plan *plan, const struct tt_probe *probe)
 	plan->probes[plan->probe_count++] = *probe;
 }
 
-int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output)
+static int insert_output(struct tt_plan *plan, size_t at, const struct tt_plan_output *output)
 {
 	if (plan->output_count == TT_MAX_OUTPUTS) {
 		tt_error("too many event tables (at most %d)", TT_MAX_OUTPUTS);
 		return -1;
 	}
-	plan->outputs[plan->output_count++] = *output;
+	memmove(plan->outputs + at + 1, plan->outputs + at,
+	        (plan->output_count - at) * sizeof(*plan->outputs));
+	plan->outputs[at] = *output;
+	plan->output_count++;
 	return 0;
 }
 
-void tt_plan_show_columns(struct tt_plan *plan)
+int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output)
 {
-	plan->columns = true;
+	return insert_output(plan, plan->output_count, output);
+}
+
+int tt_plan_add_first_output(struct tt_plan *plan, const struct tt_plan_output *output)
+{
+	return insert_output(plan, 0, output);
 }

@@ -34,14 +34,8 @@ struct tt_flow_names {
 };
 
 struct tt_plan {
-	/* Given to the modules: */
 	enum tt_backend backend; /* kprobe or tracepoint, as resolved for this kernel */
-	bool json;               /* -j */
-	const struct tt_flow_names *flow_names;
-	size_t event_size;  /* of the tool's events */
-	size_t part_offset; /* of the calling module's part in them (tt_module_use); 0: none */
-
-	/* Filled by them: */
+	/* Filled by the tool and its modules: */
 	struct strbuf defines;            /* #define lines put before the BPF text */
 	struct tt_kernel_struct *structs; /* kernel structures the added code reads */
 	size_t struct_count, struct_cap;
@@ -54,9 +48,6 @@ struct tt_plan {
 	 */
 	struct tt_plan_output outputs[TT_MAX_OUTPUTS];
 	size_t output_count;
-	bool counting; /* a module counts in the kernel: the tool's events are not streamed */
-	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
-	bool columns;          /* set by a module's plan hook: show its columns */
 	/*
 	 * The text opens maps pinned by others (BCC's --cgroupmap): its loaded
 	 * form holds their fds, so it is compiled every time (compile_cache.h).
@@ -75,9 +66,9 @@ void tt_plan_add_structs(struct tt_plan *plan, const struct tt_kernel_struct *st
                          const char *headers);
 /* A probe on the plan's backend; probe must outlive the run (a static). */
 void tt_plan_add_probe(struct tt_plan *plan, const struct tt_probe *probe);
-/* 0, or -1 after an error: at most TT_MAX_OUTPUTS. */
+/* Adds an event table, last, or first (the one waited on). 0, or -1 after an error: at most
+ * TT_MAX_OUTPUTS. */
 int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output);
-/* The calling module's columns are shown. */
-void tt_plan_show_columns(struct tt_plan *plan);
+int tt_plan_add_first_output(struct tt_plan *plan, const struct tt_plan_output *output);
 
 #endif

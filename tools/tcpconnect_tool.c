@@ -68,7 +68,6 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
-    /* Before -c: the attempts pending at the end are counted before the counts are printed. */
     {&tt_outcome_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_count_module, 0},
     {&tt_print_cgroup_module, 0},

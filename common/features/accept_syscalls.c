@@ -6,13 +6,15 @@
 
 static const struct tt_probe enter_probes[] = {TT_ACCEPT_ENTER_PROBES};
 
-static int accept_syscalls_plan(void *state, struct tt_plan *plan)
+static int accept_syscalls_plan(void *state, const struct tt_plan_input *input,
+                                struct tt_plan *plan, struct tt_module_offer *offer)
 {
 	(void)state;
+	(void)offer;
 	bool regs = tt_bpf_task_regs_available();
 	if (regs)
 		tt_plan_define(plan, TT_DEFINE(TT_SYSCALL_REGS), "1");
-	if (plan->backend == TT_BACKEND_TRACEPOINT && !regs) {
+	if (input->backend == TT_BACKEND_TRACEPOINT && !regs) {
 		tt_plan_define(plan, TT_DEFINE(TT_ACCEPT_ENTER), "1");
 		for (size_t i = 0; i < sizeof(enter_probes) / sizeof(enter_probes[0]); i++)
 			tt_plan_add_probe(plan, &enter_probes[i]);
@@ -21,6 +23,5 @@ static int accept_syscalls_plan(void *state, struct tt_plan *plan)
 }
 
 const struct tt_module tt_accept_syscalls_module = {
-    .name = "accept syscalls",
     .plan = accept_syscalls_plan,
 };

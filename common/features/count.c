@@ -2,7 +2,10 @@
 #include "count.h"
 
 #include <bcc/libbpf.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "log.h"
@@ -33,17 +36,38 @@ static int count_option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int count_plan(void *state, struct tt_plan *plan)
+static int count_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                      struct tt_module_offer *offer)
 {
 	struct count *c = state;
 	if (!c->wanted)
 		return 0;
-	c->names = plan->flow_names;
+	c->names = input->flow_names;
 	tt_plan_define(plan, TT_DEFINE(TT_COUNT), "1");
 	if (c->local_port)
 		tt_plan_define(plan, TT_DEFINE(TT_COUNT_LOCAL_PORT), "1");
-	plan->counting = true;
-	plan->live_note = "counting in the kernel until Ctrl-C";
+	offer->counts = true;
+	offer->live_note = "counting in the kernel until Ctrl-C";
+	return 0;
+}
+
+/* An event user space was handed (an attempt still pending), counted as the kernel counts. */
+static int count_event(void *state, struct tt_tracer *tracer, const struct tt_event *event,
+                       __u32 result)
+{
+	const struct count *c = state;
+	int counts_fd = tt_tracer_table_fd(tracer, TT_TABLE(counts));
+	if (counts_fd < 0)
+		return 0;
+	struct tt_count_key key;
+	tt_count_key_fill(&key, event, result, c->local_port);
+	uint64_t count = 0;
+	bpf_lookup_elem(counts_fd, &key, &count); /* a new key: 0 */
+	count++;
+	if (bpf_update_elem(counts_fd, &key, &count, 0) != 0) {
+		tt_warn("an attempt still pending was not counted: %s", strerror(errno));
+		return 0;
+	}
 	return 0;
 }
 
@@ -142,11 +166,11 @@ static const struct tt_option count_options[] = {
 };
 
 const struct tt_module tt_count_module = {
-    .name = "count",
     .options = count_options,
     .option_count = sizeof(count_options) / sizeof(count_options[0]),
     .state_size = sizeof(struct count),
     .option = count_option,
     .plan = count_plan,
+    .count_event = count_event,
     .after_run = count_after_run,
 };

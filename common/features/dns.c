@@ -46,8 +46,10 @@ static void on_dns_event(void *cookie, const void *data, int size)
 static const struct tt_probe dns_probe = {TT_CGROUP_SKB_INGRESS, TT_PROGRAM(tt_dns_ingress),
                                           "the cgroup v2 root"};
 
-static int dns_plan(void *state, struct tt_plan *plan)
+static int dns_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                    struct tt_module_offer *offer)
 {
+	(void)input;
 	struct dns *d = state;
 	if (!d->wanted)
 		return 0;
@@ -62,7 +64,7 @@ static int dns_plan(void *state, struct tt_plan *plan)
 	                                      on_dns_event, d};
 	if (tt_plan_add_output(plan, &output) != 0)
 		return -1;
-	tt_plan_show_columns(plan);
+	offer->columns = true;
 	return 0;
 }
 
@@ -162,7 +164,6 @@ static const struct tt_option dns_options[] = {
 };
 
 const struct tt_module tt_dns_module = {
-    .name = "dns",
     .options = dns_options,
     .option_count = 1,
     .state_size = sizeof(struct dns),

@@ -181,8 +181,11 @@ static int filters_option(void *state, int key, const char *arg)
 	return tt_filters_option(state, key, arg);
 }
 
-static int filters_plan(void *state, struct tt_plan *plan)
+static int filters_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                        struct tt_module_offer *offer)
 {
+	(void)input;
+	(void)offer;
 	struct tt_filters *filters = state;
 	if (check_filters(filters) != 0)
 		return -1;
@@ -266,7 +269,6 @@ static const struct tt_option filter_options[] = {
 };
 
 const struct tt_module tt_filters_module = {
-    .name = "filters",
     .options = filter_options,
     .option_count = sizeof(filter_options) / sizeof(filter_options[0]),
     .state_size = sizeof(struct tt_filters),

@@ -21,7 +21,6 @@
 struct outcome {
 	bool wanted; /* -o, or --failed */
 	bool failed; /* --failed */
-	const struct tt_plan *plan;
 	size_t event_size, part_offset;
 };
 
@@ -43,27 +42,27 @@ static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}}
 static const struct tt_probe state_change_probe = {
     TT_RAW_TRACEPOINT, TT_PROGRAM(tt_outcome_state_change), "inet_sock_set_state"};
 
-static int outcome_plan(void *state, struct tt_plan *plan)
+static int outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                        struct tt_module_offer *offer)
 {
 	struct outcome *o = state;
 	if (!o->wanted)
 		return 0;
-	if (plan->part_offset == 0) {
+	if (input->part_offset == 0) {
 		tt_error("-o: this tool's events have no outcome");
 		return -1;
 	}
-	o->plan = plan;
-	o->event_size = plan->event_size;
-	o->part_offset = plan->part_offset;
+	o->event_size = input->event_size;
+	o->part_offset = input->part_offset;
 	tt_plan_define(plan, TT_DEFINE(TT_OUTCOME), "1");
 	if (o->failed)
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_FAILED), "1");
 	tt_plan_add_structs(plan, kernel_structs, 1, "#include <net/sock.h>\n");
-	if (plan->backend == TT_BACKEND_KPROBE) {
+	if (input->backend == TT_BACKEND_KPROBE) {
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_PROBE), "1");
 		tt_plan_add_probe(plan, &state_change_probe);
 	}
-	tt_plan_show_columns(plan);
+	offer->columns = true;
 	return 0;
 }
 
@@ -222,21 +221,6 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 }
 
-/* With -c: a pending attempt counted as the kernel counts the others (tt_submit.bpf.h). */
-static void count_pending(int counts_fd, const struct tt_event *event)
-{
-	struct tt_count_key key;
-	memset(&key, 0, sizeof(key));
-	key.flow = event->flow;
-	key.flow.lport = 0;
-	key.cgroup_id = event->head.cgroup_id;
-	key.result = TT_RESULT_PENDING;
-	uint64_t count = 0;
-	bpf_lookup_elem(counts_fd, &key, &count);
-	count++;
-	bpf_update_elem(counts_fd, &key, &count, 0);
-}
-
 /* Attempts the pending table had no room for, summed over CPUs. */
 static uint64_t overflow_count(struct tt_tracer *tracer)
 {
@@ -252,8 +236,8 @@ static uint64_t overflow_count(struct tt_tracer *tracer)
 	return total;
 }
 
-static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
-                             const struct tt_columns *columns)
+/* The attempts still pending, oldest first, to the sink; then how many were not followed. */
+static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_sink *sink)
 {
 	const struct outcome *o = state;
 	if (!o->wanted)
@@ -268,25 +252,22 @@ static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_ou
 	if (list.count > 0)
 		qsort(list.events, list.count, list.event_size, earlier);
 	uint64_t now = monotonic_ns();
-	int counts_fd = o->plan->counting ? tt_tracer_table_fd(tracer, TT_TABLE(counts)) : -1;
-	for (size_t i = 0; i < list.count; i++) {
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < list.count; i++) {
 		unsigned char *event = list.events + i * list.event_size;
 		const struct tt_event *base = (const struct tt_event *)event;
 		struct tt_outcome pending = {.result = TT_RESULT_PENDING};
 		if (now > base->head.ts_ns)
 			pending.latency_ns = now - base->head.ts_ns;
 		memcpy(event + o->part_offset, &pending, sizeof(pending));
-		if (counts_fd >= 0)
-			count_pending(counts_fd, base);
-		else
-			tt_columns_print_event(columns, out, event);
+		rc = tt_event_sink_put(sink, event, pending.result);
 	}
 	free(list.events);
 	uint64_t overflow = overflow_count(tracer);
 	if (overflow)
 		tt_warn("%llu attempts not followed: the pending table was full",
 		        (unsigned long long)overflow);
-	return 0;
+	return rc;
 }
 
 static const struct tt_option outcome_options[] = {
@@ -295,13 +276,12 @@ static const struct tt_option outcome_options[] = {
 };
 
 const struct tt_module tt_outcome_module = {
-    .name = "outcome",
     .options = outcome_options,
     .option_count = 2,
     .state_size = sizeof(struct outcome),
     .option = outcome_option,
     .plan = outcome_plan,
-    .after_run = outcome_after_run,
+    .drain = outcome_drain,
     .column_place = TT_COLUMNS_TRAIL,
     .header = outcome_header,
     .text = outcome_text,

@@ -41,8 +41,10 @@ static int option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int plan(void *state, struct tt_plan *run_plan)
+static int plan(void *state, const struct tt_plan_input *input, struct tt_plan *run_plan,
+                struct tt_module_offer *offer)
 {
+	(void)input;
 	struct print_cgroup *g = state;
 	if (!g->wanted)
 		return 0;
@@ -51,7 +53,7 @@ static int plan(void *state, struct tt_plan *run_plan)
 		return -1;
 	/* The event head's cgroup_id is filled only then (bpfsrc/tt_event.h). */
 	tt_plan_define(run_plan, TT_DEFINE(TT_EVENT_CGROUP), "1");
-	tt_plan_show_columns(run_plan);
+	offer->columns = true;
 	return 0;
 }
 
@@ -125,7 +127,6 @@ static void count_json(void *state, struct tt_output *out, const struct tt_count
 }
 
 const struct tt_module tt_print_cgroup_module = {
-    .name = "print-cgroup",
     .options = options,
     .option_count = sizeof(options) / sizeof(options[0]),
     .state_size = sizeof(struct print_cgroup),

@@ -18,10 +18,13 @@ static int timestamp_option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int timestamp_plan(void *state, struct tt_plan *plan)
+static int timestamp_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                          struct tt_module_offer *offer)
 {
 	(void)state;
-	tt_plan_show_columns(plan); /* every line has a time */
+	(void)input;
+	(void)plan;
+	offer->columns = true; /* every line has a time */
 	return 0;
 }
 
@@ -63,7 +66,6 @@ static const struct tt_option timestamp_options[] = {
 };
 
 const struct tt_module tt_timestamp_module = {
-    .name = "timestamp",
     .options = timestamp_options,
     .option_count = 1,
     .state_size = sizeof(struct timestamp),

@@ -16,10 +16,12 @@ static int uid_column_option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int uid_column_plan(void *state, struct tt_plan *plan)
+static int uid_column_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                           struct tt_module_offer *offer)
 {
-	if (((struct uid_column *)state)->wanted)
-		tt_plan_show_columns(plan);
+	(void)input;
+	(void)plan;
+	offer->columns = ((struct uid_column *)state)->wanted;
 	return 0;
 }
 
@@ -43,7 +45,6 @@ static const struct tt_option uid_column_options[] = {
 };
 
 const struct tt_module tt_uid_column_module = {
-    .name = "uid column",
     .options = uid_column_options,
     .option_count = 1,
     .state_size = sizeof(struct uid_column),

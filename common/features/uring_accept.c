@@ -25,10 +25,12 @@ static const struct tt_kernel_struct request_structs[] = {
     {"io_accept", io_accept_members},
 };
 
-static int uring_accept_plan(void *state, struct tt_plan *plan)
+static int uring_accept_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                             struct tt_module_offer *offer)
 {
 	(void)state;
-	if (plan->backend != TT_BACKEND_TRACEPOINT)
+	(void)offer;
+	if (input->backend != TT_BACKEND_TRACEPOINT)
 		return 0;
 	/* tracefs has the tracepoint's format; without privileges, say which is missing first. */
 	if (tt_check_privileges() != 0 || tt_ensure_tracefs() != 0)
@@ -53,6 +55,5 @@ static int uring_accept_plan(void *state, struct tt_plan *plan)
 }
 
 const struct tt_module tt_uring_accept_module = {
-    .name = "io_uring accepts",
     .plan = uring_accept_plan,
 };
