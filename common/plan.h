@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 #include "btf_types.h"
-#include "event_buffers.h"
-#include "probes.h"
+#include "event_callback.h"
+#include "probe.h"
 #include "strbuf.h"
 
 enum tt_backend { TT_BACKEND_AUTO, TT_BACKEND_KPROBE, TT_BACKEND_TRACEPOINT };

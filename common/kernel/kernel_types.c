@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "parse.h"
 #include "tt_contract.h"
 
 /* Like bpftrace's BPFTRACE_BTF: use this BTF file instead of the kernel's. */
