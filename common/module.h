@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "flow.h"
 #include "output.h"
 #include "plan.h"
 #include "tt_count.h"

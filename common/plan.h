@@ -28,11 +28,6 @@ struct tt_plan_output {
 	void *cookie;
 };
 
-/* How a tool names its flow's members in JSON ("saddr", "sport", ...). */
-struct tt_flow_names {
-	const char *laddr, *lport, *raddr, *rport;
-};
-
 struct tt_plan {
 	enum tt_backend backend; /* kprobe or tracepoint, as resolved for this kernel */
 	/* Filled by the tool and its modules: */

@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "batch.h"
+#include "json.h"
 #include "log.h"
 #include "signals.h"
 #include "tt_contract.h"
@@ -171,7 +172,7 @@ static void print_columns_event(const struct tt_columns *columns, struct tt_outp
 			if (m->offer.columns && m->module->json)
 				m->module->json(m->state, o, base, part_of(m, event));
 		}
-		fputs("}\n", o->out);
+		tt_json_close(o->out);
 		return;
 	}
 	print_cells(columns, o, TT_COLUMNS_LEAD, event);

@@ -3,6 +3,7 @@
 #include "tcpaccept_tool.h"
 
 #include "accept_syscalls.h"
+#include "array.h"
 #include "filters.h"
 #include "print_cgroup.h"
 #include "socket_types.h"
@@ -12,7 +13,6 @@
 #include "uid_column.h"
 #include "uring_accept.h"
 
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 extern const char tcpaccept_kprobe_bpf[];
 extern const char tcpaccept_tracepoint_bpf[];
@@ -34,7 +34,8 @@ static const struct tt_probe probes[] = {
 };
 #define EXIT_PROBES (probes + 2)
 
-static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, probes, COUNT(probes)};
+static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, probes,
+                                                 TT_ARRAY_SIZE(probes)};
 static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, EXIT_PROBES, 2};
 
 static const char *const sock_members[] = {"__sk_common", "sk_protocol", "sk_ack_backlog",
@@ -47,8 +48,8 @@ static const struct tt_kernel_struct kernel_structs[] = {
     TT_FD_WALK_STRUCTS,
 };
 
-static const struct tt_kernel_types_spec kernel_types = {kernel_structs, COUNT(kernel_structs),
-                                                         TT_SOCKET_HEADERS TT_FD_WALK_HEADERS};
+static const struct tt_kernel_types_spec kernel_types = {
+    kernel_structs, TT_ARRAY_SIZE(kernel_structs), TT_SOCKET_HEADERS TT_FD_WALK_HEADERS};
 
 static const struct tt_option options[] = {
     {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)"},
@@ -73,8 +74,6 @@ static const struct tt_module_use modules[] = {
 };
 // clang-format on
 
-static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};
-
 const struct tt_tool tcpaccept_tool = {
     .about = "Trace TCP passive connections (accept()).",
     .examples = "  tcpaccept                   # trace every successful TCP accept()\n"
@@ -85,15 +84,15 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n",
     .options = options,
-    .option_count = COUNT(options),
+    .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,
     .modules = modules,
-    .module_count = COUNT(modules),
+    .module_count = TT_ARRAY_SIZE(modules),
     .kprobe = &kprobe_program,
     .tracepoint = &tracepoint_program,
     .kernel_types = &kernel_types,
     .event_size = sizeof(struct tcpaccept_event),
-    .flow_names = &flow_names,
+    .flow_names = &tcpaccept_flow_names,
     .print_header = tcpaccept_print_header,
     .print_text = tcpaccept_print_text,
     .print_json = tcpaccept_print_json,

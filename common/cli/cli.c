@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "backend.h"
 #include "log.h"
 #include "parse.h"
@@ -33,7 +34,7 @@ static const struct tt_option common_options[] = {
     {'V', "version", NULL, "show the version, and exit"},
 };
 
-#define COMMON_COUNT (sizeof(common_options) / sizeof(common_options[0]))
+#define COMMON_COUNT (TT_ARRAY_SIZE(common_options))
 
 static void print_option(FILE *out, const struct tt_option *o)
 {
@@ -94,8 +95,7 @@ static int parse_choice(size_t option, const char *arg)
 
 static int handle_choice(int key, const char *arg, struct tt_common_args *common)
 {
-	for (size_t option = 0; option < sizeof(choice_options) / sizeof(choice_options[0]);
-	     option++) {
+	for (size_t option = 0; option < TT_ARRAY_SIZE(choice_options); option++) {
 		if (choice_options[option].key != key)
 			continue;
 		int i = parse_choice(option, arg);

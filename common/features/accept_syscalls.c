@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "accept_syscalls.h"
 
+#include "array.h"
 #include "system_checks.h"
 #include "tt_contract.h"
 
@@ -16,7 +17,7 @@ static int accept_syscalls_plan(void *state, const struct tt_plan_input *input,
 		tt_plan_define(plan, TT_DEFINE(TT_SYSCALL_REGS), "1");
 	if (input->backend == TT_BACKEND_TRACEPOINT && !regs) {
 		tt_plan_define(plan, TT_DEFINE(TT_ACCEPT_ENTER), "1");
-		for (size_t i = 0; i < sizeof(enter_probes) / sizeof(enter_probes[0]); i++)
+		for (size_t i = 0; i < TT_ARRAY_SIZE(enter_probes); i++)
 			tt_plan_add_probe(plan, &enter_probes[i]);
 	}
 	return 0;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
+#include "json.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_contract.h"
@@ -105,24 +107,23 @@ static void print_row(const struct count *c, struct tt_output *o, const struct c
                       const struct tt_columns *columns)
 {
 	const struct tt_flow *f = &row->key.flow;
-	char laddr[TT_ADDR_STRLEN], raddr[TT_ADDR_STRLEN];
-	int family = f->family == AF_INET6 ? AF_INET6 : AF_INET;
-	tt_format_addr(family, f->laddr, laddr);
-	tt_format_addr(family, f->raddr, raddr);
+	struct tt_flow_text text;
+	tt_flow_format(f, &text);
 	if (o->json) {
-		fprintf(o->out, "{\"%s\": \"%s\", \"%s\": \"%s\", ", c->names->laddr, laddr,
-		        c->names->raddr, raddr);
+		/* libbpf-tools' order, as in the table: the addresses, then the ports. */
+		tt_json_open_word(o->out, c->names->laddr, text.laddr);
+		tt_json_word(o->out, c->names->raddr, text.raddr);
 		if (c->local_port)
-			fprintf(o->out, "\"%s\": %u, ", c->names->lport, f->lport);
-		fprintf(o->out, "\"%s\": %u, \"connects\": %llu", c->names->rport, f->rport,
-		        (unsigned long long)row->connects);
+			tt_json_uint(o->out, c->names->lport, f->lport);
+		tt_json_uint(o->out, c->names->rport, f->rport);
+		tt_json_uint(o->out, "connects", row->connects);
 		tt_columns_count_json(columns, o, &row->key);
-		fputs("}\n", o->out);
+		tt_json_close(o->out);
 		return;
 	}
 	/* CONNECTS is the last column unless other modules add theirs. */
 	int width = tt_columns_count_cells(columns) ? 8 : 0;
-	fprintf(o->out, "%-15s %-15s ", laddr, raddr);
+	fprintf(o->out, "%-15s %-15s ", text.laddr, text.raddr);
 	if (c->local_port)
 		fprintf(o->out, "%-5u ", f->lport);
 	fprintf(o->out, "%-5u %-*llu", f->rport, width, (unsigned long long)row->connects);
@@ -167,7 +168,7 @@ static const struct tt_option count_options[] = {
 
 const struct tt_module tt_count_module = {
     .options = count_options,
-    .option_count = sizeof(count_options) / sizeof(count_options[0]),
+    .option_count = TT_ARRAY_SIZE(count_options),
     .state_size = sizeof(struct count),
     .option = count_option,
     .plan = count_plan,

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "cpus.h"
+#include "array.h"
 #include "dns_names.h"
 #include "json.h"
 #include "log.h"
@@ -75,21 +75,10 @@ static int dns_after_run(void *state, struct tt_tracer *tracer, struct tt_output
 	(void)out;
 	(void)columns;
 	const struct dns *d = state;
-	int cpus = tt_possible_cpus();
-	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_dns_lost));
-	if (!d->wanted || cpus <= 0 || fd < 0)
-		return 0;
-	uint64_t *values = calloc((size_t)cpus, sizeof(*values));
-	int zero = 0;
-	if (values && bpf_lookup_elem(fd, &zero, values) == 0) {
-		uint64_t lost = 0;
-		for (int cpu = 0; cpu < cpus; cpu++)
-			lost += values[cpu];
-		if (lost)
-			tt_warn("lost %llu DNS messages (buffer full): some names may be missing",
-			        (unsigned long long)lost);
-	}
-	free(values);
+	uint64_t lost = d->wanted ? tt_tracer_counter(tracer, TT_TABLE(tt_dns_lost)) : 0;
+	if (lost)
+		tt_warn("lost %llu DNS messages (buffer full): some names may be missing",
+		        (unsigned long long)lost);
 	return 0;
 }
 
@@ -114,11 +103,7 @@ static void print_text(struct tt_output *out, const char *name)
 
 static void print_json(struct tt_output *out, const char *name)
 {
-	fputs(", \"query\": ", out->out);
-	if (name)
-		tt_json_string(out->out, name, TT_DNS_NAME_MAX);
-	else
-		fputs("null", out->out);
+	tt_json_text(out->out, "query", name, TT_DNS_NAME_MAX);
 }
 
 static void dns_header(void *state, struct tt_output *out)
@@ -165,7 +150,7 @@ static const struct tt_option dns_options[] = {
 
 const struct tt_module tt_dns_module = {
     .options = dns_options,
-    .option_count = 1,
+    .option_count = TT_ARRAY_SIZE(dns_options),
     .state_size = sizeof(struct dns),
     .option = dns_option,
     .plan = dns_plan,

@@ -13,6 +13,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_filter.h"
@@ -191,8 +192,7 @@ static int filters_plan(void *state, const struct tt_plan_input *input, struct t
 		return -1;
 	filters_defines(filters, plan);
 	if (filters->mntnsmap)
-		tt_plan_add_structs(plan, mntns_structs,
-		                    sizeof(mntns_structs) / sizeof(mntns_structs[0]), NULL);
+		tt_plan_add_structs(plan, mntns_structs, TT_ARRAY_SIZE(mntns_structs), NULL);
 	return 0;
 }
 
@@ -270,7 +270,7 @@ static const struct tt_option filter_options[] = {
 
 const struct tt_module tt_filters_module = {
     .options = filter_options,
-    .option_count = sizeof(filter_options) / sizeof(filter_options[0]),
+    .option_count = TT_ARRAY_SIZE(filter_options),
     .state_size = sizeof(struct tt_filters),
     .option = filters_option,
     .plan = filters_plan,

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "cells.h"
-#include "cpus.h"
+#include "json.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_outcome.h"
@@ -57,7 +58,8 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 	tt_plan_define(plan, TT_DEFINE(TT_OUTCOME), "1");
 	if (o->failed)
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_FAILED), "1");
-	tt_plan_add_structs(plan, kernel_structs, 1, "#include <net/sock.h>\n");
+	tt_plan_add_structs(plan, kernel_structs, TT_ARRAY_SIZE(kernel_structs),
+	                    "#include <net/sock.h>\n");
 	if (input->backend == TT_BACKEND_KPROBE) {
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_PROBE), "1");
 		tt_plan_add_probe(plan, &state_change_probe);
@@ -77,7 +79,7 @@ static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
 	    [TT_RESULT_ABORTED] = "aborted",
 	    [TT_RESULT_PENDING] = "pending",
 	};
-	if (result < sizeof(words) / sizeof(words[0]))
+	if (result < TT_ARRAY_SIZE(words))
 		return words[result];
 	/* The kernel's errno values are glibc's; whatever the value, one token. */
 	const char *name =
@@ -129,11 +131,9 @@ static void outcome_json(void *state, struct tt_output *out, const struct tt_eve
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	tt_cell_raw(out->out, ", \"latency_ms\": ");
+	tt_json_key(out->out, "latency_ms");
 	tt_cell_millis(out->out, shown.latency_ns, 0);
-	tt_cell_raw(out->out, ", \"result\": \"");
-	tt_cell_raw(out->out, shown.result); /* a fixed word or errorN: nothing to escape */
-	tt_cell_raw(out->out, "\"");
+	tt_json_word(out->out, "result", shown.result); /* a fixed word or errorN */
 }
 
 static void outcome_count_header(void *state, struct tt_output *out)
@@ -153,7 +153,7 @@ static void outcome_count_json(void *state, struct tt_output *out, const struct 
 {
 	(void)state;
 	char buf[RESULT_NAME_LEN];
-	fprintf(out->out, ", \"result\": \"%s\"", result_name(key->result, buf));
+	tt_json_word(out->out, "result", result_name(key->result, buf));
 }
 
 /* ------------------------------------------------------- attempts pending at the end */
@@ -221,21 +221,6 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 }
 
-/* Attempts the pending table had no room for, summed over CPUs. */
-static uint64_t overflow_count(struct tt_tracer *tracer)
-{
-	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_pending_overflow));
-	int cpus = tt_possible_cpus();
-	uint64_t *values = fd >= 0 && cpus > 0 ? calloc((size_t)cpus, sizeof(*values)) : NULL;
-	uint64_t total = 0;
-	int zero = 0;
-	if (values && bpf_lookup_elem(fd, &zero, values) == 0)
-		for (int cpu = 0; cpu < cpus; cpu++)
-			total += values[cpu];
-	free(values);
-	return total;
-}
-
 /* The attempts still pending, oldest first, to the sink; then how many were not followed. */
 static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_sink *sink)
 {
@@ -263,7 +248,8 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 		rc = tt_event_sink_put(sink, event, pending.result);
 	}
 	free(list.events);
-	uint64_t overflow = overflow_count(tracer);
+	/* Attempts the pending table had no room for. */
+	uint64_t overflow = tt_tracer_counter(tracer, TT_TABLE(tt_pending_overflow));
 	if (overflow)
 		tt_warn("%llu attempts not followed: the pending table was full",
 		        (unsigned long long)overflow);
@@ -277,7 +263,7 @@ static const struct tt_option outcome_options[] = {
 
 const struct tt_module tt_outcome_module = {
     .options = outcome_options,
-    .option_count = 2,
+    .option_count = TT_ARRAY_SIZE(outcome_options),
     .state_size = sizeof(struct outcome),
     .option = outcome_option,
     .plan = outcome_plan,

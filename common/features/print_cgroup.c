@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array.h"
 #include "cells.h"
 #include "cgroup_paths.h"
 #include "format.h"
@@ -95,13 +96,8 @@ static void text_cell(struct print_cgroup *g, struct tt_output *out, uint64_t id
 static void json_members(struct print_cgroup *g, struct tt_output *out, uint64_t id)
 {
 	const char *path = tt_cgroup_paths_lookup(g->paths, id);
-	fputs(", \"cgroup\": ", out->out);
-	if (path)
-		tt_json_string(out->out, path, PATH_MAX);
-	else
-		fputs("null", out->out);
-	tt_cell_raw(out->out, ", \"cgroup_id\": ");
-	tt_cell_uint(out->out, id, 0);
+	tt_json_text(out->out, "cgroup", path, PATH_MAX);
+	tt_json_uint(out->out, "cgroup_id", id);
 }
 
 static void text(void *state, struct tt_output *out, const struct tt_event *event, const void *part)
@@ -128,7 +124,7 @@ static void count_json(void *state, struct tt_output *out, const struct tt_count
 
 const struct tt_module tt_print_cgroup_module = {
     .options = options,
-    .option_count = sizeof(options) / sizeof(options[0]),
+    .option_count = TT_ARRAY_SIZE(options),
     .state_size = sizeof(struct print_cgroup),
     .option = option,
     .plan = plan,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "uid_column.h"
 
+#include "array.h"
 #include "cells.h"
 
 struct uid_column {
@@ -46,7 +47,7 @@ static const struct tt_option uid_column_options[] = {
 
 const struct tt_module tt_uid_column_module = {
     .options = uid_column_options,
-    .option_count = 1,
+    .option_count = TT_ARRAY_SIZE(uid_column_options),
     .state_size = sizeof(struct uid_column),
     .option = uid_column_option,
     .plan = uid_column_plan,

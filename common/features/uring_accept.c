@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "uring_accept.h"
 
+#include "array.h"
 #include "log.h"
 #include "system_checks.h"
 #include "tt_contract.h"
@@ -48,7 +49,7 @@ static int uring_accept_plan(void *state, const struct tt_plan_input *input, str
 	tt_plan_define(plan, TT_DEFINE(TT_URING_ACCEPT), "1");
 	if (submit_req)
 		tt_plan_define(plan, TT_DEFINE(TT_URING_SUBMIT_REQ), "1");
-	tt_plan_add_structs(plan, request_structs, 3, "");
+	tt_plan_add_structs(plan, request_structs, TT_ARRAY_SIZE(request_structs), "");
 	tt_plan_add_probe(plan, submit_req ? &submit_req_probe : &submit_sqe_probe);
 	tt_plan_add_probe(plan, &complete_probe);
 	return 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cpus.h"
 #include "log.h"
 
@@ -274,7 +275,7 @@ bool tt_image_decode(const unsigned char *bytes, size_t len, const char *key, si
 		uint32_t *fields[] = {
 		    &m->type,  &m->key_size, &m->value_size,      &m->max_entries,
 		    &m->flags, &m->with_btf, &m->btf_key_type_id, &m->btf_value_type_id};
-		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		for (size_t f = 0; f < TT_ARRAY_SIZE(fields); f++)
 			*fields[f] = take_u32(&r);
 		if (m->with_btf > 1 || (m->with_btf && !image->btf))
 			goto bad;
