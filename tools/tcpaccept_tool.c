@@ -13,7 +13,6 @@
 #include "uid_column.h"
 #include "uring_accept.h"
 
-
 extern const char tcpaccept_kprobe_bpf[];
 extern const char tcpaccept_tracepoint_bpf[];
 
@@ -24,19 +23,25 @@ extern const char tcpaccept_tracepoint_bpf[];
  * saw begin. The tracepoint backend has the exits; the accept-syscalls
  * module adds the enters where the exit cannot read the call's registers.
  */
-static const struct tt_probe probes[] = {
+// clang-format off
+#define EXIT_PROBES                                                                                \
+	{TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},      \
+	{TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"}
+// clang-format on
+
+static const struct tt_probe kprobe_probes[] = {
     TT_ACCEPT_ENTER_PROBES,
-    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},
-    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"},
+    EXIT_PROBES,
     {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
     /* Every accept(2) asleep in it takes an instance, though the tracepoints report it. */
     {TT_KRETPROBE_MANY, "trace_accept_return", "inet_csk_accept"},
 };
-#define EXIT_PROBES (probes + 2)
+static const struct tt_probe tracepoint_probes[] = {EXIT_PROBES};
 
-static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, probes,
-                                                 TT_ARRAY_SIZE(probes)};
-static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, EXIT_PROBES, 2};
+static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, kprobe_probes,
+                                                 TT_ARRAY_SIZE(kprobe_probes)};
+static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, tracepoint_probes,
+                                                     TT_ARRAY_SIZE(tracepoint_probes)};
 
 static const char *const sock_members[] = {"__sk_common", "sk_protocol", "sk_ack_backlog",
                                            "sk_max_ack_backlog", NULL};

@@ -2,7 +2,7 @@
 /*
  * Command lines from option tables: parsing with getopt_long, one-line
  * errors, and --help text. Options every tracing tool has (--backend,
- * --kernel-types, --buffer-pages, -v, --ebpf, -h, -V) live here; each tool adds
+ * --kernel-types, --buffer, --buffer-pages, -j, -v, --ebpf, -h, -V) live here; each tool adds
  * a table of its own.
  */
 #ifndef TT_CLI_H
