@@ -69,6 +69,8 @@
 	X(tracepoint__io_uring__io_uring_complete)   /* tt_uring_accept.bpf.h */
 
 #ifndef __BPF__ /* user space's spelling */
+#include <stddef.h>
+
 #define TT_CONTRACT_ENUM(name) tt_contract_##name,
 enum tt_contract_name {
 	TT_CONTRACT_DEFINES(TT_CONTRACT_ENUM) TT_CONTRACT_TABLES(TT_CONTRACT_ENUM)
@@ -80,7 +82,7 @@ enum tt_contract_name {
  * The name as a string, a constant (for static initializers); a name not
  * listed above does not compile.
  */
-#define TT_CONTRACT_NAME(name) (&#name[0 * tt_contract_##name])
+#define TT_CONTRACT_NAME(name) (&#name[(size_t)tt_contract_##name * 0])
 #define TT_DEFINE(name)        TT_CONTRACT_NAME(name)
 #define TT_TABLE(name)         TT_CONTRACT_NAME(name)
 #define TT_PROGRAM(name)       TT_CONTRACT_NAME(name)

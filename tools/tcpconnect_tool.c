@@ -16,7 +16,6 @@
 #include "timestamp.h"
 #include "uid_column.h"
 
-
 extern const char tcpconnect_kprobe_bpf[];
 extern const char tcpconnect_tracepoint_bpf[];
 

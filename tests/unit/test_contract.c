@@ -116,13 +116,14 @@ static bool declares_table(const char *text, const char *name)
 /* Whether text defines the program (function) name, as BCC names it. */
 static bool defines_program(const char *text, const char *name)
 {
-	char probe[160], category[64];
+	char probe[160];
 	const char *event;
 	if (starts(name, "raw_tracepoint__")) {
 		snprintf(probe, sizeof(probe), "RAW_TRACEPOINT_PROBE(%s)", name + 16);
 		return strstr(text, probe) != NULL;
 	}
 	if (starts(name, "tracepoint__") && (event = strstr(name + 12, "__")) != NULL) {
+		char category[64];
 		snprintf(category, sizeof(category), "%.*s", (int)(event - name - 12), name + 12);
 		snprintf(probe, sizeof(probe), "TRACEPOINT_PROBE(%s, %s)", category, event + 2);
 		return strstr(text, probe) != NULL;
