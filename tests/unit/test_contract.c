@@ -189,26 +189,23 @@ static void check_tested_defines(const char *text)
 	}
 }
 
+/* Each of names in some text, as has finds it; what names the kind for the message. */
+static void check_listed(const char *const *names, size_t count,
+                         bool (*has)(const char *, const char *), const char *what)
+{
+	for (size_t i = 0; i < count; i++) {
+		bool ok = any_text(has, names[i]);
+		if (!ok)
+			fprintf(stderr, "no text has the %s %s\n", what, names[i]);
+		CHECK(ok);
+	}
+}
+
 static void check_names(void)
 {
-	for (size_t i = 0; i < TT_ARRAY_SIZE(defines); i++) {
-		bool ok = any_text(uses_define, defines[i]);
-		if (!ok)
-			fprintf(stderr, "no text uses #define %s\n", defines[i]);
-		CHECK(ok);
-	}
-	for (size_t i = 0; i < TT_ARRAY_SIZE(tables); i++) {
-		bool ok = any_text(declares_table, tables[i]);
-		if (!ok)
-			fprintf(stderr, "no text declares table %s\n", tables[i]);
-		CHECK(ok);
-	}
-	for (size_t i = 0; i < TT_ARRAY_SIZE(programs); i++) {
-		bool ok = any_text(defines_program, programs[i]);
-		if (!ok)
-			fprintf(stderr, "no text defines program %s\n", programs[i]);
-		CHECK(ok);
-	}
+	check_listed(defines, TT_ARRAY_SIZE(defines), uses_define, "#define");
+	check_listed(tables, TT_ARRAY_SIZE(tables), declares_table, "table");
+	check_listed(programs, TT_ARRAY_SIZE(programs), defines_program, "program");
 	/* A tool's own probes, in the text they are listed with. */
 	for (size_t i = 0; i < TT_ARRAY_SIZE(texts); i++) {
 		for (size_t p = 0; p < text_programs[i]->probe_count; p++) {
