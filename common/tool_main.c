@@ -160,8 +160,8 @@ static void print_header(struct tool_run *run)
 	fputc('\n', run->output.out);
 }
 
-static void print_columns_event(const struct tt_columns *columns, struct tt_output *o,
-                                const void *event)
+void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *o,
+                            const void *event)
 {
 	const struct tt_event *base = event;
 	if (o->json) {
@@ -184,13 +184,13 @@ static void print_columns_event(const struct tt_columns *columns, struct tt_outp
 
 static void print_event(struct tool_run *run, const void *event)
 {
-	print_columns_event(&run->columns, &run->output, event);
+	tt_columns_print_event(&run->columns, &run->output, event);
 }
 
 int tt_event_sink_put(struct tt_event_sink *sink, const void *event, __u32 result)
 {
 	if (!sink->counter) {
-		print_columns_event(sink->columns, sink->output, event);
+		tt_columns_print_event(sink->columns, sink->output, event);
 		return 0;
 	}
 	const struct tt_module *counter = sink->counter->module;
