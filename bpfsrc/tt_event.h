@@ -37,15 +37,4 @@ struct tt_event {
 	struct tt_flow flow;
 };
 
-/*
- * A key of -c's counts (bpfsrc/tt_count.bpf.h): the flow as counted (ports
- * the count ignores are 0), and what the other modules count by.
- */
-struct tt_count_key {
-	struct tt_flow flow;
-	__u64 cgroup_id; /* with -G */
-	__u32 result;    /* with -o */
-	__u32 reserved;
-};
-
 #endif

@@ -2,7 +2,7 @@
 /*
  * The events table and tt_submit(): a BPF ring buffer when user space
  * defines TT_RING_BUFFER_PAGES (Linux 5.8+), else per-CPU perf buffers
- * (common/event_buffers.c chooses).
+ * (common/buffers/event_buffers.c chooses).
  */
 #ifndef TT_OUTPUT_BPF_H
 #define TT_OUTPUT_BPF_H
@@ -14,7 +14,7 @@
  * reaches user space only with the next sample that fits, so a burst that
  * ends while the buffer is full would go unreported, and a ring buffer has
  * no such record at all; this count is exact, and user space reads it
- * (common/tracer.c).
+ * (common/load/tracer.c).
  */
 BPF_PERCPU_ARRAY(tt_lost, u64, 1);
 

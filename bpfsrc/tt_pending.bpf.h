@@ -18,6 +18,7 @@
 #define TT_PENDING_BPF_H
 
 #include "tt_helpers.bpf.h"
+#include "tt_pending.h"
 
 #ifdef TT_OUTCOME
 BPF_HASH(attempts, u64, TT_PENDING_EVENT, 16384);
@@ -27,12 +28,10 @@ BPF_TABLE("lru_hash", u64, TT_PENDING_EVENT, attempts, 16384);
 #endif
 
 #ifdef TT_BPF_ATOMICS
-#define TT_PENDING_SLOTS_LOG2 12
 struct tt_pending_slot {
-	u64 sk; /* 0: free */
-	TT_PENDING_EVENT event;
+	TT_PENDING_SLOT_MEMBERS(TT_PENDING_EVENT);
 };
-BPF_ARRAY(pending, struct tt_pending_slot, 1 << TT_PENDING_SLOTS_LOG2);
+BPF_ARRAY(pending, struct tt_pending_slot, TT_PENDING_SLOTS);
 
 static __always_inline struct tt_pending_slot *tt_pending_slot_of(u64 sk)
 {

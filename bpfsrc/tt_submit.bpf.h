@@ -10,18 +10,21 @@
 #include "tt_event.h"
 
 #ifdef TT_COUNT
+#include "tt_count.h"
+
 BPF_HASH(counts, struct tt_count_key, u64, 65536);
+
+#ifdef TT_COUNT_LOCAL_PORT
+#define TT_COUNT_BY_LOCAL_PORT true /* -s */
+#else
+#define TT_COUNT_BY_LOCAL_PORT false
+#endif
 
 /* event: a tool's event, starting with struct tt_event; result: its outcome, or 0. */
 static __always_inline void tt_count_event(const struct tt_event *event, u32 result)
 {
-	struct tt_count_key key = {};
-	key.flow = event->flow;
-#ifndef TT_COUNT_LOCAL_PORT
-	key.flow.lport = 0; /* counted per source address, not per source port (-s) */
-#endif
-	key.cgroup_id = event->head.cgroup_id;
-	key.result = result;
+	struct tt_count_key key;
+	tt_count_key_fill(&key, event, result, TT_COUNT_BY_LOCAL_PORT);
 	counts.increment(key);
 }
 

@@ -2,9 +2,11 @@
 /*
  * A capability of a tool (a filter, a column, counting, DNS names, ...) as one
  * module: its options, what it adds to the plan of a run (BPF #defines, kernel
- * structures, probes, outputs), its columns and JSON keys, and hooks around
- * the run. A tool lists the modules it wants (struct tt_tool); tool_main.c
- * builds the plan from them and runs it, naming no particular module.
+ * structures, probes, outputs), what it offers the run (columns, counting),
+ * its columns and JSON keys, and hooks around the run. A tool lists the
+ * modules it wants (struct tt_tool); tool_main.c builds the plan from them
+ * and runs it, naming no particular module. A module gets what it needs
+ * through its hooks' arguments and keeps nothing of the run's but its state.
  */
 #ifndef TT_MODULE_H
 #define TT_MODULE_H
@@ -14,12 +16,15 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "flow.h"
 #include "output.h"
 #include "plan.h"
+#include "tt_count.h"
 #include "tt_event.h"
 
 struct tt_tracer;
-struct tt_columns; /* the columns of one run's modules, kept by tool_main.c */
+struct tt_columns;    /* the columns of one run's modules, kept by tool_main.c */
+struct tt_event_sink; /* where a module hands events of the tool's kind, kept by tool_main.c */
 
 /* Where a module's text columns stand in a line. */
 enum tt_column_place {
@@ -28,12 +33,33 @@ enum tt_column_place {
 	TT_COLUMNS_TRAIL, /* after the tool's own columns (results, names) */
 };
 
+/* What a module's plan hook is given: the run as the options and this kernel make it. */
+struct tt_plan_input {
+	enum tt_backend backend; /* kprobe or tracepoint, as resolved for this kernel */
+	bool json;               /* -j */
+	const struct tt_flow_names *flow_names;
+	size_t event_size;  /* of the tool's events */
+	size_t part_offset; /* of this module's part in them (tt_module_use); 0: none */
+};
+
+/* What a module's plan hook offers the run, beyond what it adds to the plan. */
+struct tt_module_offer {
+	bool columns; /* its columns are shown */
+	/*
+	 * It counts the tool's events in the kernel (at most one module): they
+	 * are not streamed, and events handed to a sink go to its count_event.
+	 */
+	bool counts;
+	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
+};
+
 /*
  * Every hook is optional. state is the module's own, zeroed, state_size bytes
- * for one run; hooks run in the order the tool lists its modules.
+ * for one run; each hook runs for the modules in the order the tool lists
+ * them. Where order matters it is the hooks': every module's drain runs
+ * before any module's after_run.
  */
 struct tt_module {
-	const char *name;
 	const struct tt_option *options; /* shown in --help after the tool's own */
 	size_t option_count;
 	size_t state_size;
@@ -45,23 +71,37 @@ struct tt_module {
 	 */
 	int (*option)(void *state, int key, const char *arg);
 	/*
-	 * Every option is parsed: checks what they name and adds to the plan
-	 * what the module needs (nothing when its options were not given).
-	 * 0, or -1 after a one-line error.
+	 * Every option is parsed: checks what they name, adds to the plan what
+	 * the module needs and fills offer (nothing when its options were not
+	 * given). 0, or -1 after a one-line error.
 	 */
-	int (*plan)(void *state, struct tt_plan *plan);
+	int (*plan)(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+	            struct tt_module_offer *offer);
 	/* Loaded, not yet attached: fills the program's maps. 0, or -1 after an error. */
 	int (*after_load)(void *state, struct tt_tracer *tracer);
 	/*
-	 * Tracing stopped, the program still loaded: prints what was gathered;
-	 * columns gives the other modules' cells for -c's rows. 0, or -1.
+	 * Tracing stopped, the program still loaded: hands the events the
+	 * kernel still holds (attempts still pending) to sink, which prints
+	 * them, or counts them where a module counts. 0, or -1 after an error.
+	 */
+	int (*drain)(void *state, struct tt_tracer *tracer, struct tt_event_sink *sink);
+	/*
+	 * The counting module's (offer->counts): counts one more event, as its
+	 * kernel side counts them; result is the event's outcome (-o), or 0.
+	 * 0, or -1 after an error.
+	 */
+	int (*count_event)(void *state, struct tt_tracer *tracer, const struct tt_event *event,
+	                   __u32 result);
+	/*
+	 * After every drain: prints what was gathered; columns gives the other
+	 * modules' cells for -c's rows. 0, or -1.
 	 */
 	int (*after_run)(void *state, struct tt_tracer *tracer, struct tt_output *out,
 	                 const struct tt_columns *columns);
 	void (*close)(void *state);
 
 	/*
-	 * Columns, where the plan asked for them (tt_plan_add_columns). Text
+	 * Columns, where the plan hook offered them (offer->columns). Text
 	 * cells are written with their own leading separator (" %-6s"), so
 	 * that a line without them is what it always was; JSON members each
 	 * start with ", ". part is the module's part of the event
@@ -86,12 +126,11 @@ struct tt_module_use {
 };
 
 /*
- * For a module's after_run: prints an event of the tool's own kind (e.g. one
- * the kernel still held when tracing stopped) as a line or JSON object, with
- * every shown module's columns, as events read from the kernel are printed.
+ * For a module's drain: an event of the tool's own kind (one the kernel still
+ * held when tracing stopped), printed as events read from the kernel are, or
+ * counted under result where a module counts. 0, or -1 after an error.
  */
-void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *out,
-                            const void *event);
+int tt_event_sink_put(struct tt_event_sink *sink, const void *event, __u32 result);
 
 /* For a module's -c rows: whether any shown module has count cells; then those cells. */
 bool tt_columns_count_cells(const struct tt_columns *columns);

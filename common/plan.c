@@ -24,18 +24,18 @@ void tt_plan_free(struct tt_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-void tt_plan_define(struct tt_plan *plan, const char *fmt, ...)
+void tt_plan_define(struct tt_plan *plan, const char *name, const char *value_fmt, ...)
 {
-	char line[512];
+	char value[512];
 	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_start(ap, value_fmt);
+	int n = vsnprintf(value, sizeof(value), value_fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
-		plan->out_of_memory = true; /* no define is that long: a caller's mistake */
+	if (n < 0 || (size_t)n >= sizeof(value)) {
+		plan->out_of_memory = true; /* no value is that long: a caller's mistake */
 		return;
 	}
-	strbuf_appendf(&plan->defines, "#define %s\n", line);
+	strbuf_appendf(&plan->defines, "#define %s %s\n", name, value);
 }
 
 /* Room for one more of size bytes in *items (count used of *cap). */
@@ -77,17 +77,25 @@ void tt_plan_add_probe(struct tt_plan *plan, const struct tt_probe *probe)
 	plan->probes[plan->probe_count++] = *probe;
 }
 
-int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output)
+static int insert_output(struct tt_plan *plan, size_t at, const struct tt_plan_output *output)
 {
 	if (plan->output_count == TT_MAX_OUTPUTS) {
 		tt_error("too many event tables (at most %d)", TT_MAX_OUTPUTS);
 		return -1;
 	}
-	plan->outputs[plan->output_count++] = *output;
+	memmove(plan->outputs + at + 1, plan->outputs + at,
+	        (plan->output_count - at) * sizeof(*plan->outputs));
+	plan->outputs[at] = *output;
+	plan->output_count++;
 	return 0;
 }
 
-void tt_plan_show_columns(struct tt_plan *plan)
+int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output)
 {
-	plan->columns = true;
+	return insert_output(plan, plan->output_count, output);
+}
+
+int tt_plan_add_first_output(struct tt_plan *plan, const struct tt_plan_output *output)
+{
+	return insert_output(plan, 0, output);
 }

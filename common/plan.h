@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 #include "btf_types.h"
-#include "event_buffers.h"
-#include "probes.h"
+#include "event_callback.h"
+#include "probe.h"
 #include "strbuf.h"
 
 enum tt_backend { TT_BACKEND_AUTO, TT_BACKEND_KPROBE, TT_BACKEND_TRACEPOINT };
@@ -28,20 +28,9 @@ struct tt_plan_output {
 	void *cookie;
 };
 
-/* How a tool names its flow's members in JSON ("saddr", "sport", ...). */
-struct tt_flow_names {
-	const char *laddr, *lport, *raddr, *rport;
-};
-
 struct tt_plan {
-	/* Given to the modules: */
 	enum tt_backend backend; /* kprobe or tracepoint, as resolved for this kernel */
-	bool json;               /* -j */
-	const struct tt_flow_names *flow_names;
-	size_t event_size;  /* of the tool's events */
-	size_t part_offset; /* of the calling module's part in them (tt_module_use); 0: none */
-
-	/* Filled by them: */
+	/* Filled by the tool and its modules: */
 	struct strbuf defines;            /* #define lines put before the BPF text */
 	struct tt_kernel_struct *structs; /* kernel structures the added code reads */
 	size_t struct_count, struct_cap;
@@ -54,9 +43,6 @@ struct tt_plan {
 	 */
 	struct tt_plan_output outputs[TT_MAX_OUTPUTS];
 	size_t output_count;
-	bool counting; /* a module counts in the kernel: the tool's events are not streamed */
-	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
-	bool columns;          /* set by a module's plan hook: show its columns */
 	/*
 	 * The text opens maps pinned by others (BCC's --cgroupmap): its loaded
 	 * form holds their fds, so it is compiled every time (compile_cache.h).
@@ -68,15 +54,16 @@ struct tt_plan {
 void tt_plan_init(struct tt_plan *plan);
 void tt_plan_free(struct tt_plan *plan);
 
-void tt_plan_define(struct tt_plan *plan, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* #define name value, before the text; name is TT_DEFINE(...) (bpfsrc/tt_contract.h). */
+void tt_plan_define(struct tt_plan *plan, const char *name, const char *value_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void tt_plan_add_structs(struct tt_plan *plan, const struct tt_kernel_struct *structs, size_t count,
                          const char *headers);
 /* A probe on the plan's backend; probe must outlive the run (a static). */
 void tt_plan_add_probe(struct tt_plan *plan, const struct tt_probe *probe);
-/* 0, or -1 after an error: at most TT_MAX_OUTPUTS. */
+/* Adds an event table, last, or first (the one waited on). 0, or -1 after an error: at most
+ * TT_MAX_OUTPUTS. */
 int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output);
-/* The calling module's columns are shown. */
-void tt_plan_show_columns(struct tt_plan *plan);
+int tt_plan_add_first_output(struct tt_plan *plan, const struct tt_plan_output *output);
 
 #endif

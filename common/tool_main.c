@@ -7,8 +7,10 @@
 
 #include "backend.h"
 #include "batch.h"
+#include "json.h"
 #include "log.h"
 #include "signals.h"
+#include "tt_contract.h"
 
 #define POLL_TIMEOUT_MS 100
 
@@ -16,7 +18,7 @@ struct module_run {
 	const struct tt_module *module;
 	size_t part_offset;
 	void *state;
-	bool columns; /* its plan hook asked for its columns */
+	struct tt_module_offer offer; /* what its plan hook offered */
 };
 
 /* What tt_columns_* walk: the run's modules, and the tool they print for. */
@@ -26,8 +28,19 @@ struct tt_columns {
 	size_t count;
 };
 
+/* Where a module's drain hands events: the counting module, or the printer. */
+struct tt_event_sink {
+	struct tt_columns *columns;
+	struct module_run *counter; /* NULL: printed */
+	struct tt_tracer *tracer;
+	struct tt_output *output;
+};
+
 struct tool_run {
 	const struct tt_tool *tool;
+	const struct tt_program *program; /* the tool's, for the plan's backend */
+	struct module_run *counter;       /* the module that counts (offer.counts), or NULL */
+	const char *live_note;
 	struct tt_columns columns;
 	struct tt_option *options; /* the tool's, then each module's */
 	size_t option_count;
@@ -117,7 +130,8 @@ static bool trailing_cells(const struct tool_run *run)
 {
 	for (size_t i = 0; i < run->columns.count; i++) {
 		const struct module_run *m = &run->columns.modules[i];
-		if (m->columns && m->module->column_place == TT_COLUMNS_TRAIL && m->module->text)
+		if (m->offer.columns && m->module->column_place == TT_COLUMNS_TRAIL &&
+		    m->module->text)
 			return true;
 	}
 	return false;
@@ -129,7 +143,7 @@ static void print_cells(const struct tt_columns *columns, struct tt_output *o,
 {
 	for (size_t i = 0; i < columns->count; i++) {
 		struct module_run *m = &columns->modules[i];
-		if (!m->columns || m->module->column_place != place)
+		if (!m->offer.columns || m->module->column_place != place)
 			continue;
 		if (!event && m->module->header)
 			m->module->header(m->state, o);
@@ -156,10 +170,10 @@ void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *
 		columns->tool->print_json(o, event);
 		for (size_t i = 0; i < columns->count; i++) {
 			struct module_run *m = &columns->modules[i];
-			if (m->columns && m->module->json)
+			if (m->offer.columns && m->module->json)
 				m->module->json(m->state, o, base, part_of(m, event));
 		}
-		fputs("}\n", o->out);
+		tt_json_close(o->out);
 		return;
 	}
 	print_cells(columns, o, TT_COLUMNS_LEAD, event);
@@ -174,10 +188,22 @@ static void print_event(struct tool_run *run, const void *event)
 	tt_columns_print_event(&run->columns, &run->output, event);
 }
 
+int tt_event_sink_put(struct tt_event_sink *sink, const void *event, __u32 result)
+{
+	if (!sink->counter) {
+		tt_columns_print_event(sink->columns, sink->output, event);
+		return 0;
+	}
+	const struct tt_module *counter = sink->counter->module;
+	if (!counter->count_event)
+		return 0;
+	return counter->count_event(sink->counter->state, sink->tracer, event, result);
+}
+
 bool tt_columns_count_cells(const struct tt_columns *columns)
 {
 	for (size_t i = 0; i < columns->count; i++)
-		if (columns->modules[i].columns && columns->modules[i].module->count_text)
+		if (columns->modules[i].offer.columns && columns->modules[i].module->count_text)
 			return true;
 	return false;
 }
@@ -185,7 +211,7 @@ bool tt_columns_count_cells(const struct tt_columns *columns)
 void tt_columns_count_header(const struct tt_columns *columns, struct tt_output *out)
 {
 	for (size_t i = 0; i < columns->count; i++)
-		if (columns->modules[i].columns && columns->modules[i].module->count_header)
+		if (columns->modules[i].offer.columns && columns->modules[i].module->count_header)
 			columns->modules[i].module->count_header(columns->modules[i].state, out);
 }
 
@@ -193,7 +219,7 @@ void tt_columns_count_text(const struct tt_columns *columns, struct tt_output *o
                            const struct tt_count_key *key)
 {
 	for (size_t i = 0; i < columns->count; i++)
-		if (columns->modules[i].columns && columns->modules[i].module->count_text)
+		if (columns->modules[i].offer.columns && columns->modules[i].module->count_text)
 			columns->modules[i].module->count_text(columns->modules[i].state, out, key);
 }
 
@@ -201,7 +227,7 @@ void tt_columns_count_json(const struct tt_columns *columns, struct tt_output *o
                            const struct tt_count_key *key)
 {
 	for (size_t i = 0; i < columns->count; i++)
-		if (columns->modules[i].columns && columns->modules[i].module->count_json)
+		if (columns->modules[i].offer.columns && columns->modules[i].module->count_json)
 			columns->modules[i].module->count_json(columns->modules[i].state, out, key);
 }
 
@@ -230,42 +256,38 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	const struct tt_tool *tool = run->tool;
 	struct tt_plan *plan = &run->plan;
 	tt_plan_init(plan);
-	plan->json = run->common.json;
-	plan->flow_names = tool->flow_names;
-	plan->event_size = tool->event_size;
 	if (tt_backend_resolve(run->common.tracer.backend, tool->kprobe != NULL, must_attach,
 	                       &plan->backend) != 0)
 		return -1;
-	const struct tt_program *program =
-	    plan->backend == TT_BACKEND_KPROBE ? tool->kprobe : tool->tracepoint;
-	if (!program) {
+	run->program = plan->backend == TT_BACKEND_KPROBE ? tool->kprobe : tool->tracepoint;
+	if (!run->program) {
 		tt_error("this tool has no %s backend", tt_backend_names[plan->backend]);
 		return -1;
 	}
-	for (size_t i = 0; i < program->probe_count; i++)
-		tt_plan_add_probe(plan, &program->probes[i]);
+	for (size_t i = 0; i < run->program->probe_count; i++)
+		tt_plan_add_probe(plan, &run->program->probes[i]);
 	tt_plan_add_structs(plan, tool->kernel_types->structs, tool->kernel_types->struct_count,
 	                    tool->kernel_types->headers);
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
-		plan->columns = false;
-		plan->part_offset = m->part_offset;
-		if (m->module->plan && m->module->plan(m->state, plan) != 0)
+		const struct tt_plan_input input = {plan->backend, run->common.json,
+		                                    tool->flow_names, tool->event_size,
+		                                    m->part_offset};
+		if (m->module->plan && m->module->plan(m->state, &input, plan, &m->offer) != 0)
 			return -1;
-		m->columns = plan->columns;
-	}
-	if (!plan->counting) {
-		/* The tool's events come first: the one output waited on. */
-		if (plan->output_count == TT_MAX_OUTPUTS) {
-			tt_error("too many event tables (at most %d)", TT_MAX_OUTPUTS);
+		if (m->offer.live_note)
+			run->live_note = m->offer.live_note;
+		if (m->offer.counts && run->counter) {
+			tt_error("two modules count the tool's events");
 			return -1;
 		}
-		memmove(plan->outputs + 1, plan->outputs,
-		        plan->output_count * sizeof(*plan->outputs));
-		plan->outputs[0] =
-		    (struct tt_plan_output){"events", tool->event_size, on_event, run};
-		plan->output_count++;
+		if (m->offer.counts)
+			run->counter = m;
 	}
+	/* The tool's events come first: the one output waited on. */
+	const struct tt_plan_output events = {TT_TABLE(events), tool->event_size, on_event, run};
+	if (!run->counter && tt_plan_add_first_output(plan, &events) != 0)
+		return -1;
 	if (plan->out_of_memory || tt_batch_init(&run->batch, tool->event_size) != 0) {
 		tt_error("out of memory");
 		return -1;
@@ -286,9 +308,7 @@ static int after_load(void *cookie, struct tt_tracer *tracer)
 
 static struct tt_tracer_spec tracer_spec(struct tool_run *run)
 {
-	const struct tt_program *program =
-	    run->plan.backend == TT_BACKEND_KPROBE ? run->tool->kprobe : run->tool->tracepoint;
-	return (struct tt_tracer_spec){program->text, &run->plan, after_load, run};
+	return (struct tt_tracer_spec){run->program->text, &run->plan, after_load, run};
 }
 
 /* -------------------------------------------------------------------------- the run */
@@ -342,7 +362,7 @@ static int trace(struct tool_run *run)
 	tt_output_init(&run->output, stdout, run->common.json);
 	run->output.cells_follow = trailing_cells(run);
 	/* Tracing is live: probes attached, buffers open. Say so. */
-	const char *note = run->plan.live_note ? run->plan.live_note
+	const char *note = run->live_note ? run->live_note
 	                   : run->output.json  ? "JSON lines on stdout until Ctrl-C"
 	                                       : NULL;
 	if (note && run->common.duration_seconds)
@@ -353,6 +373,12 @@ static int trace(struct tool_run *run)
 		print_header(run);
 	fflush(stdout);
 	int status = read_until_stopped(run, tracer);
+	struct tt_event_sink sink = {&run->columns, run->counter, tracer, &run->output};
+	for (size_t i = 0; status == 0 && i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (m->module->drain && m->module->drain(m->state, tracer, &sink) != 0)
+			status = 1;
+	}
 	for (size_t i = 0; status == 0 && i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		if (m->module->after_run &&

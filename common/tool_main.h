@@ -41,6 +41,14 @@ struct tt_tool {
 	void (*print_json)(struct tt_output *out, const void *event);
 };
 
+/*
+ * Prints one event of the tool's kind as a line or JSON object, with every
+ * shown module's columns: the printing path, whose instructions
+ * bench/loop_instructions.py counts by this name.
+ */
+void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *out,
+                            const void *event);
+
 /* Parses the command line and traces until a signal; returns the exit status. */
 int tt_tool_main(const struct tt_tool *tool, int argc, char **argv);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/vfs.h>
 
+#include "array.h"
 #include "check.h"
 #include "tcpaccept_tool.h"
 #include "tcpconnect_tool.h"
@@ -58,7 +59,7 @@ int main(void)
 	                              "-G", cgroup,    all};
 	const char *const backends[] = {"kprobe", "tracepoint"};
 	for (size_t b = 0; b < 2; b++) {
-		for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+		for (size_t i = 0; i < TT_ARRAY_SIZE(shared); i++) {
 			if (i > 0 && !shared[i][0])
 				continue; /* no cgroup v2 here */
 			verify("tcpconnect", &tcpconnect_tool, backends[b], shared[i]);

@@ -3,28 +3,20 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include "cells.h"
+#include "json.h"
 #include "tcpaccept.h"
 
 /* BL when other cells follow: room for "4096/4096" (somaxconn's default). */
 #define BL_WIDTH 9
 
-struct accept_text {
-	int family;
-	char raddr[TT_ADDR_STRLEN], laddr[TT_ADDR_STRLEN];
-	/* Unknown when the accept() began before tracing did: "-", or null in JSON. */
-	bool backlog_known;
-};
+const struct tt_flow_names tcpaccept_flow_names = {"laddr", "lport", "raddr", "rport", true};
 
-static void format_accept(const struct tcpaccept_event *e, struct accept_text *t)
+/* Unknown when the accept() began before tracing did: "-", or null in JSON. */
+static bool backlog_known(const struct tcpaccept_event *e)
 {
-	const struct tt_flow *flow = &e->base.flow;
-	t->family = flow->family == AF_INET6 ? AF_INET6 : AF_INET;
-	tt_format_addr(t->family, flow->raddr, t->raddr);
-	tt_format_addr(t->family, flow->laddr, t->laddr);
-	t->backlog_known = e->flags & TCPACCEPT_BACKLOG_KNOWN;
+	return e->flags & TCPACCEPT_BACKLOG_KNOWN;
 }
 
 static int decimal_digits(unsigned v)
@@ -38,12 +30,14 @@ static int decimal_digits(unsigned v)
 }
 
 /* A JSON number, or null when unknown. */
-static void json_count(FILE *out, bool known, unsigned v)
+static void json_count(FILE *out, const char *key, bool known, unsigned v)
 {
-	if (known)
-		tt_cell_uint(out, v, 0);
-	else
+	if (known) {
+		tt_json_uint(out, key, v);
+	} else {
+		tt_json_key(out, key);
 		tt_cell_raw(out, "null");
+	}
 }
 
 void tcpaccept_print_header(struct tt_output *o)
@@ -55,19 +49,13 @@ void tcpaccept_print_header(struct tt_output *o)
 void tcpaccept_print_text(struct tt_output *o, const void *event)
 {
 	const struct tcpaccept_event *e = event;
-	struct accept_text t;
-	format_accept(e, &t);
+	struct tt_flow_text text;
+	tt_flow_format(&e->base.flow, &text);
 	FILE *out = o->out;
-	tt_cell_text(out, t.raddr, 15);
-	putc_unlocked(' ', out);
-	tt_cell_uint(out, e->base.flow.rport, 5);
-	putc_unlocked(' ', out);
-	tt_cell_text(out, t.laddr, 15);
-	putc_unlocked(' ', out);
-	tt_cell_uint(out, e->base.flow.lport, 5);
+	tt_flow_print_text(out, &tcpaccept_flow_names, &text, &e->base.flow, 5);
 	putc_unlocked(' ', out);
 	int width = o->cells_follow ? BL_WIDTH : 0;
-	if (t.backlog_known) {
+	if (backlog_known(e)) {
 		tt_cell_uint(out, e->backlog, 0);
 		putc_unlocked('/', out);
 		tt_cell_uint(out, e->backlog_max, width - decimal_digits(e->backlog) - 1);
@@ -79,20 +67,10 @@ void tcpaccept_print_text(struct tt_output *o, const void *event)
 void tcpaccept_print_json(struct tt_output *o, const void *event)
 {
 	const struct tcpaccept_event *e = event;
-	struct accept_text t;
-	format_accept(e, &t);
+	struct tt_flow_text text;
+	tt_flow_format(&e->base.flow, &text);
 	FILE *out = o->out;
-	tt_cell_raw(out, t.family == AF_INET6 ? ", \"ip\": 6, \"raddr\": \""
-	                                      : ", \"ip\": 4, \"raddr\": \"");
-	tt_cell_raw(out, t.raddr);
-	tt_cell_raw(out, "\", \"rport\": ");
-	tt_cell_uint(out, e->base.flow.rport, 0);
-	tt_cell_raw(out, ", \"laddr\": \"");
-	tt_cell_raw(out, t.laddr);
-	tt_cell_raw(out, "\", \"lport\": ");
-	tt_cell_uint(out, e->base.flow.lport, 0);
-	tt_cell_raw(out, ", \"backlog\": ");
-	json_count(out, t.backlog_known, e->backlog);
-	tt_cell_raw(out, ", \"backlog_max\": ");
-	json_count(out, t.backlog_known, e->backlog_max);
+	tt_flow_print_json(out, &tcpaccept_flow_names, &text, &e->base.flow);
+	json_count(out, "backlog", backlog_known(e), e->backlog);
+	json_count(out, "backlog_max", backlog_known(e), e->backlog_max);
 }

@@ -3,6 +3,7 @@
 #include "tcpaccept_tool.h"
 
 #include "accept_syscalls.h"
+#include "array.h"
 #include "filters.h"
 #include "print_cgroup.h"
 #include "socket_types.h"
@@ -11,8 +12,6 @@
 #include "timestamp.h"
 #include "uid_column.h"
 #include "uring_accept.h"
-
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 extern const char tcpaccept_kprobe_bpf[];
 extern const char tcpaccept_tracepoint_bpf[];
@@ -24,18 +23,25 @@ extern const char tcpaccept_tracepoint_bpf[];
  * saw begin. The tracepoint backend has the exits; the accept-syscalls
  * module adds the enters where the exit cannot read the call's registers.
  */
-static const struct tt_probe probes[] = {
+// clang-format off
+#define EXIT_PROBES                                                                                \
+	{TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},      \
+	{TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"}
+// clang-format on
+
+static const struct tt_probe kprobe_probes[] = {
     TT_ACCEPT_ENTER_PROBES,
-    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept", "syscalls:sys_exit_accept"},
-    {TT_TRACEPOINT, "tracepoint__syscalls__sys_exit_accept4", "syscalls:sys_exit_accept4"},
+    EXIT_PROBES,
     {TT_KPROBE, "trace_accept_entry", "inet_csk_accept"},
     /* Every accept(2) asleep in it takes an instance, though the tracepoints report it. */
     {TT_KRETPROBE_MANY, "trace_accept_return", "inet_csk_accept"},
 };
-#define EXIT_PROBES (probes + 2)
+static const struct tt_probe tracepoint_probes[] = {EXIT_PROBES};
 
-static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, probes, COUNT(probes)};
-static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, EXIT_PROBES, 2};
+static const struct tt_program kprobe_program = {tcpaccept_kprobe_bpf, kprobe_probes,
+                                                 TT_ARRAY_SIZE(kprobe_probes)};
+static const struct tt_program tracepoint_program = {tcpaccept_tracepoint_bpf, tracepoint_probes,
+                                                     TT_ARRAY_SIZE(tracepoint_probes)};
 
 static const char *const sock_members[] = {"__sk_common", "sk_protocol", "sk_ack_backlog",
                                            "sk_max_ack_backlog", NULL};
@@ -47,8 +53,8 @@ static const struct tt_kernel_struct kernel_structs[] = {
     TT_FD_WALK_STRUCTS,
 };
 
-static const struct tt_kernel_types_spec kernel_types = {kernel_structs, COUNT(kernel_structs),
-                                                         TT_SOCKET_HEADERS TT_FD_WALK_HEADERS};
+static const struct tt_kernel_types_spec kernel_types = {
+    kernel_structs, TT_ARRAY_SIZE(kernel_structs), TT_SOCKET_HEADERS TT_FD_WALK_HEADERS};
 
 static const struct tt_option options[] = {
     {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)", TT_HELP_COLUMNS},
@@ -73,8 +79,6 @@ static const struct tt_module_use modules[] = {
 };
 // clang-format on
 
-static const struct tt_flow_names flow_names = {"laddr", "lport", "raddr", "rport"};
-
 const struct tt_tool tcpaccept_tool = {
     .name = "tcpaccept",
     .about = "Trace TCP passive connections (accept()).",
@@ -87,15 +91,15 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n",
     .options = options,
-    .option_count = COUNT(options),
+    .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,
     .modules = modules,
-    .module_count = COUNT(modules),
+    .module_count = TT_ARRAY_SIZE(modules),
     .kprobe = &kprobe_program,
     .tracepoint = &tracepoint_program,
     .kernel_types = &kernel_types,
     .event_size = sizeof(struct tcpaccept_event),
-    .flow_names = &flow_names,
+    .flow_names = &tcpaccept_flow_names,
     .print_header = tcpaccept_print_header,
     .print_text = tcpaccept_print_text,
     .print_json = tcpaccept_print_json,

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "array.h"
 #include "count.h"
 #include "dns.h"
 #include "filters.h"
@@ -14,8 +15,6 @@
 #include "tcpconnect_output.h"
 #include "timestamp.h"
 #include "uid_column.h"
-
-#define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 extern const char tcpconnect_kprobe_bpf[];
 extern const char tcpconnect_tracepoint_bpf[];
@@ -33,9 +32,9 @@ static const struct tt_probe tracepoint_probes[] = {
 };
 
 static const struct tt_program kprobe_program = {tcpconnect_kprobe_bpf, kprobe_probes,
-                                                 COUNT(kprobe_probes)};
+                                                 TT_ARRAY_SIZE(kprobe_probes)};
 static const struct tt_program tracepoint_program = {tcpconnect_tracepoint_bpf, tracepoint_probes,
-                                                     COUNT(tracepoint_probes)};
+                                                     TT_ARRAY_SIZE(tracepoint_probes)};
 
 static const char *const sock_members[] = {"__sk_common", "sk_protocol", NULL};
 /* Where the state-change tracepoint itself reads the source (a refused attempt's survives). */
@@ -49,7 +48,8 @@ static const struct tt_kernel_struct kernel_structs[] = {
 };
 
 static const struct tt_kernel_types_spec kernel_types = {
-    kernel_structs, COUNT(kernel_structs), TT_SOCKET_HEADERS "#include <net/inet_sock.h>\n"};
+    kernel_structs, TT_ARRAY_SIZE(kernel_structs),
+    TT_SOCKET_HEADERS "#include <net/inet_sock.h>\n"};
 
 static const struct tt_option options[] = {
     {'P', "port", "PORT[,PORT...]", "trace these destination ports only", TT_HELP_FILTERS},
@@ -69,15 +69,12 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
-    /* Before -c: the attempts pending at the end are counted before the counts are printed. */
     {&tt_outcome_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_count_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_dns_module, 0},
 };
 // clang-format on
-
-static const struct tt_flow_names flow_names = {"saddr", "sport", "daddr", "dport"};
 
 const struct tt_tool tcpconnect_tool = {
     .name = "tcpconnect",
@@ -97,15 +94,15 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -d               # with the DNS name asked for each DADDR\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",
     .options = options,
-    .option_count = COUNT(options),
+    .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,
     .modules = modules,
-    .module_count = COUNT(modules),
+    .module_count = TT_ARRAY_SIZE(modules),
     .kprobe = &kprobe_program,
     .tracepoint = &tracepoint_program,
     .kernel_types = &kernel_types,
     .event_size = sizeof(struct tcpconnect_event),
-    .flow_names = &flow_names,
+    .flow_names = &tcpconnect_flow_names,
     .print_header = tcpconnect_print_header,
     .print_text = tcpconnect_print_text,
     .print_json = tcpconnect_print_json,

@@ -6,6 +6,7 @@
 
 #include "cpus.h"
 #include "log.h"
+#include "tt_contract.h"
 
 /* 256 MiB with 4 KiB pages: far beyond need, well within what a map may hold. */
 #define MAX_RING_PAGES (1u << 16)
@@ -74,10 +75,9 @@ void tt_event_buffers_defines(const struct tt_buffer_plan *plan, struct strbuf *
 	if (plan->kind != TT_BUFFER_RING)
 		return;
 	unsigned pages = ring_pages(plan->pages_per_cpu);
-	snprintf(line, sizeof(line),
-	         "#define TT_RING_BUFFER_PAGES %u\n#define TT_PAGE_SIZE %u\n"
-	         "#define TT_WAKEUP_EVENTS %u\n",
-	         pages, page_size(),
+	snprintf(line, sizeof(line), "#define %s %u\n#define %s %u\n#define %s %u\n",
+	         TT_DEFINE(TT_RING_BUFFER_PAGES), pages, TT_DEFINE(TT_PAGE_SIZE), page_size(),
+	         TT_DEFINE(TT_WAKEUP_EVENTS),
 	         wakeup_events(pages * page_size(), writer_cpus(), plan->event_size));
 	strbuf_append(defines, line);
 }

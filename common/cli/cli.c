@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "backend.h"
 #include "format.h"
 #include "log.h"
@@ -43,7 +44,7 @@ static const struct tt_option common_options[] = {
     {'V', "version", NULL, "show the version, and exit", TT_HELP_OTHER},
 };
 
-#define COMMON_COUNT (sizeof(common_options) / sizeof(common_options[0]))
+#define COMMON_COUNT (TT_ARRAY_SIZE(common_options))
 
 /* --help within 80 columns: the option in the first 31, its text wrapped after. */
 #define HELP_WIDTH 80
@@ -174,8 +175,7 @@ static int parse_choice(size_t option, const char *arg)
 
 static int handle_choice(int key, const char *arg, struct tt_common_args *common)
 {
-	for (size_t option = 0; option < sizeof(choice_options) / sizeof(choice_options[0]);
-	     option++) {
+	for (size_t option = 0; option < TT_ARRAY_SIZE(choice_options); option++) {
 		if (choice_options[option].key != key)
 			continue;
 		int i = parse_choice(option, arg);

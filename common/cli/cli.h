@@ -2,7 +2,7 @@
 /*
  * Command lines from option tables: parsing with getopt_long, one-line
  * errors, and --help text. Options every tracing tool has (-D, -j, --backend,
- * --kernel-types, --buffer-pages, -v, --ebpf, -h, -V) live here; each tool adds
+ * --kernel-types, --buffer, --buffer-pages, -v, --ebpf, -h, -V) live here; each tool adds
  * a table of its own.
  *
  * A usage error (unknown option, bad value, missing or stray argument) ends

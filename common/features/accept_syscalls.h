@@ -16,12 +16,13 @@
 #define TT_ACCEPT_SYSCALLS_H
 
 #include "module.h"
+#include "tt_contract.h"
 
 /* Initializers of struct tt_probe, for a tool's list and this module's. */
 // clang-format off
 #define TT_ACCEPT_ENTER_PROBES                                                                     \
-	{TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept", "syscalls:sys_enter_accept"},    \
-	{TT_TRACEPOINT, "tracepoint__syscalls__sys_enter_accept4", "syscalls:sys_enter_accept4"}
+	{TT_TRACEPOINT, TT_PROGRAM(tracepoint__syscalls__sys_enter_accept), "syscalls:sys_enter_accept"},    \
+	{TT_TRACEPOINT, TT_PROGRAM(tracepoint__syscalls__sys_enter_accept4), "syscalls:sys_enter_accept4"}
 // clang-format on
 
 extern const struct tt_module tt_accept_syscalls_module;

@@ -2,11 +2,17 @@
 #include "count.h"
 
 #include <bcc/libbpf.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
+#include "json.h"
 #include "log.h"
 #include "tracer.h"
+#include "tt_contract.h"
 
 struct count {
 	bool wanted;     /* -c */
@@ -32,17 +38,38 @@ static int count_option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int count_plan(void *state, struct tt_plan *plan)
+static int count_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                      struct tt_module_offer *offer)
 {
 	struct count *c = state;
 	if (!c->wanted)
 		return 0;
-	c->names = plan->flow_names;
-	tt_plan_define(plan, "TT_COUNT 1");
+	c->names = input->flow_names;
+	tt_plan_define(plan, TT_DEFINE(TT_COUNT), "1");
 	if (c->local_port)
-		tt_plan_define(plan, "TT_COUNT_LOCAL_PORT 1");
-	plan->counting = true;
-	plan->live_note = "counting in the kernel until Ctrl-C";
+		tt_plan_define(plan, TT_DEFINE(TT_COUNT_LOCAL_PORT), "1");
+	offer->counts = true;
+	offer->live_note = "counting in the kernel until Ctrl-C";
+	return 0;
+}
+
+/* An event user space was handed (an attempt still pending), counted as the kernel counts. */
+static int count_event(void *state, struct tt_tracer *tracer, const struct tt_event *event,
+                       __u32 result)
+{
+	const struct count *c = state;
+	int counts_fd = tt_tracer_table_fd(tracer, TT_TABLE(counts));
+	if (counts_fd < 0)
+		return 0;
+	struct tt_count_key key;
+	tt_count_key_fill(&key, event, result, c->local_port);
+	uint64_t count = 0;
+	bpf_lookup_elem(counts_fd, &key, &count); /* a new key: 0 */
+	count++;
+	if (bpf_update_elem(counts_fd, &key, &count, 0) != 0) {
+		tt_warn("an attempt still pending was not counted: %s", strerror(errno));
+		return 0;
+	}
 	return 0;
 }
 
@@ -80,24 +107,23 @@ static void print_row(const struct count *c, struct tt_output *o, const struct c
                       const struct tt_columns *columns)
 {
 	const struct tt_flow *f = &row->key.flow;
-	char laddr[TT_ADDR_STRLEN], raddr[TT_ADDR_STRLEN];
-	int family = f->family == AF_INET6 ? AF_INET6 : AF_INET;
-	tt_format_addr(family, f->laddr, laddr);
-	tt_format_addr(family, f->raddr, raddr);
+	struct tt_flow_text text;
+	tt_flow_format(f, &text);
 	if (o->json) {
-		fprintf(o->out, "{\"%s\": \"%s\", \"%s\": \"%s\", ", c->names->laddr, laddr,
-		        c->names->raddr, raddr);
+		/* libbpf-tools' order, as in the table: the addresses, then the ports. */
+		tt_json_open_word(o->out, c->names->laddr, text.laddr);
+		tt_json_word(o->out, c->names->raddr, text.raddr);
 		if (c->local_port)
-			fprintf(o->out, "\"%s\": %u, ", c->names->lport, f->lport);
-		fprintf(o->out, "\"%s\": %u, \"connects\": %llu", c->names->rport, f->rport,
-		        (unsigned long long)row->connects);
+			tt_json_uint(o->out, c->names->lport, f->lport);
+		tt_json_uint(o->out, c->names->rport, f->rport);
+		tt_json_uint(o->out, "connects", row->connects);
 		tt_columns_count_json(columns, o, &row->key);
-		fputs("}\n", o->out);
+		tt_json_close(o->out);
 		return;
 	}
 	/* CONNECTS is the last column unless other modules add theirs. */
 	int width = tt_columns_count_cells(columns) ? 8 : 0;
-	fprintf(o->out, "%-15s %-15s ", laddr, raddr);
+	fprintf(o->out, "%-15s %-15s ", text.laddr, text.raddr);
 	if (c->local_port)
 		fprintf(o->out, "%-5u ", f->lport);
 	fprintf(o->out, "%-5u %-*llu", f->rport, width, (unsigned long long)row->connects);
@@ -112,7 +138,8 @@ static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_outp
 	if (!c->wanted)
 		return 0;
 	size_t count;
-	struct counted_flow *flows = read_counts(tt_tracer_table_fd(tracer, "counts"), &count);
+	struct counted_flow *flows =
+	    read_counts(tt_tracer_table_fd(tracer, TT_TABLE(counts)), &count);
 	if (!flows) {
 		tt_error("out of memory");
 		return -1;
@@ -141,11 +168,11 @@ static const struct tt_option count_options[] = {
 };
 
 const struct tt_module tt_count_module = {
-    .name = "count",
     .options = count_options,
-    .option_count = sizeof(count_options) / sizeof(count_options[0]),
+    .option_count = TT_ARRAY_SIZE(count_options),
     .state_size = sizeof(struct count),
     .option = count_option,
     .plan = count_plan,
+    .count_event = count_event,
     .after_run = count_after_run,
 };

@@ -7,12 +7,13 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "cpus.h"
+#include "array.h"
 #include "dns_names.h"
 #include "json.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_dns.h"
+#include "tt_contract.h"
 
 struct dns {
 	bool wanted; /* -d */
@@ -42,11 +43,13 @@ static void on_dns_event(void *cookie, const void *data, int size)
 	tt_dns_names_learn(d->names, (const uint8_t *)data + payload, head.captured, head.ts_ns);
 }
 
-static const struct tt_probe dns_probe = {TT_CGROUP_SKB_INGRESS, "tt_dns_ingress",
+static const struct tt_probe dns_probe = {TT_CGROUP_SKB_INGRESS, TT_PROGRAM(tt_dns_ingress),
                                           "the cgroup v2 root"};
 
-static int dns_plan(void *state, struct tt_plan *plan)
+static int dns_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                    struct tt_module_offer *offer)
 {
+	(void)input;
 	struct dns *d = state;
 	if (!d->wanted)
 		return 0;
@@ -55,13 +58,13 @@ static int dns_plan(void *state, struct tt_plan *plan)
 		tt_error("out of memory");
 		return -1;
 	}
-	tt_plan_define(plan, "TT_DNS 1");
+	tt_plan_define(plan, TT_DEFINE(TT_DNS), "1");
 	tt_plan_add_probe(plan, &dns_probe);
-	const struct tt_plan_output output = {"tt_dns_events", sizeof(struct tt_dns_event),
+	const struct tt_plan_output output = {TT_TABLE(tt_dns_events), sizeof(struct tt_dns_event),
 	                                      on_dns_event, d};
 	if (tt_plan_add_output(plan, &output) != 0)
 		return -1;
-	tt_plan_show_columns(plan);
+	offer->columns = true;
 	return 0;
 }
 
@@ -72,21 +75,10 @@ static int dns_after_run(void *state, struct tt_tracer *tracer, struct tt_output
 	(void)out;
 	(void)columns;
 	const struct dns *d = state;
-	int cpus = tt_possible_cpus();
-	int fd = tt_tracer_table_fd(tracer, "tt_dns_lost");
-	if (!d->wanted || cpus <= 0 || fd < 0)
-		return 0;
-	uint64_t *values = calloc((size_t)cpus, sizeof(*values));
-	int zero = 0;
-	if (values && bpf_lookup_elem(fd, &zero, values) == 0) {
-		uint64_t lost = 0;
-		for (int cpu = 0; cpu < cpus; cpu++)
-			lost += values[cpu];
-		if (lost)
-			tt_warn("lost %llu DNS messages (buffer full): some names may be missing",
-			        (unsigned long long)lost);
-	}
-	free(values);
+	uint64_t lost = d->wanted ? tt_tracer_counter(tracer, TT_TABLE(tt_dns_lost)) : 0;
+	if (lost)
+		tt_warn("lost %llu DNS messages (buffer full): some names may be missing",
+		        (unsigned long long)lost);
 	return 0;
 }
 
@@ -111,11 +103,7 @@ static void print_text(struct tt_output *out, const char *name)
 
 static void print_json(struct tt_output *out, const char *name)
 {
-	fputs(", \"query\": ", out->out);
-	if (name)
-		tt_json_string(out->out, name, TT_DNS_NAME_MAX);
-	else
-		fputs("null", out->out);
+	tt_json_text(out->out, "query", name, TT_DNS_NAME_MAX);
 }
 
 static void dns_header(void *state, struct tt_output *out)
@@ -162,9 +150,8 @@ static const struct tt_option dns_options[] = {
 };
 
 const struct tt_module tt_dns_module = {
-    .name = "dns",
     .options = dns_options,
-    .option_count = 1,
+    .option_count = TT_ARRAY_SIZE(dns_options),
     .state_size = sizeof(struct dns),
     .option = dns_option,
     .plan = dns_plan,

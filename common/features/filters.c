@@ -13,9 +13,11 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_filter.h"
+#include "tt_contract.h"
 
 /* The path becomes a C string in the BPF text: keep it plain. */
 static const char *path_problem(const char *path)
@@ -151,19 +153,20 @@ static void filters_defines(const struct tt_filters *filters, struct tt_plan *pl
 {
 	/* -p, -u and -P values go into maps after loading (filters_after_load). */
 	if (filters->pid)
-		tt_plan_define(plan, "TT_PID_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_PID_FILTER), "1");
 	if (filters->has_uid)
-		tt_plan_define(plan, "TT_UID_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_UID_FILTER), "1");
 	if (filters->family)
-		tt_plan_define(plan, "TT_TARGET_FAMILY %d", filters->family == AF_INET ? 2 : 10);
+		tt_plan_define(plan, TT_DEFINE(TT_TARGET_FAMILY), "%d",
+		               filters->family == AF_INET ? 2 : 10);
 	if (filters->ports.count)
-		tt_plan_define(plan, "TT_PORT_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_PORT_FILTER), "1");
 	if (filters->cgroup_dir)
-		tt_plan_define(plan, "TT_CGROUP_FILTER 1");
+		tt_plan_define(plan, TT_DEFINE(TT_CGROUP_FILTER), "1");
 	if (filters->cgroupmap)
-		tt_plan_define(plan, "TT_CGROUPMAP_PATH \"%s\"", filters->cgroupmap);
+		tt_plan_define(plan, TT_DEFINE(TT_CGROUPMAP_PATH), "\"%s\"", filters->cgroupmap);
 	if (filters->mntnsmap)
-		tt_plan_define(plan, "TT_MNTNSMAP_PATH \"%s\"", filters->mntnsmap);
+		tt_plan_define(plan, TT_DEFINE(TT_MNTNSMAP_PATH), "\"%s\"", filters->mntnsmap);
 	if (filters->cgroupmap || filters->mntnsmap)
 		plan->shared_maps = true;
 }
@@ -184,15 +187,17 @@ static int filters_option(void *state, int key, const char *arg)
 	return tt_filters_option(state, key, arg);
 }
 
-static int filters_plan(void *state, struct tt_plan *plan)
+static int filters_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                        struct tt_module_offer *offer)
 {
+	(void)input;
+	(void)offer;
 	struct tt_filters *filters = state;
 	if (check_filters(filters) != 0)
 		return -1;
 	filters_defines(filters, plan);
 	if (filters->mntnsmap)
-		tt_plan_add_structs(plan, mntns_structs,
-		                    sizeof(mntns_structs) / sizeof(mntns_structs[0]), NULL);
+		tt_plan_add_structs(plan, mntns_structs, TT_ARRAY_SIZE(mntns_structs), NULL);
 	return 0;
 }
 
@@ -206,7 +211,7 @@ static int set_values_failed(const char *what)
 static int set_task_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
 {
 	const struct tt_task_filter wanted = {filters->pid, filters->uid};
-	int fd = tt_tracer_table_fd(tracer, "tt_task_filter");
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_task_filter));
 	int index = 0;
 	if (fd < 0 || bpf_update_elem(fd, &index, (void *)&wanted, 0) != 0)
 		return set_values_failed(filters->pid ? "PID" : "UID");
@@ -219,7 +224,7 @@ static int set_port_filter(const struct tt_filters *filters, struct tt_tracer *t
 	uint64_t words[TT_PORT_WORDS] = {0};
 	for (size_t i = 0; i < filters->ports.count; i++)
 		words[filters->ports.ports[i] >> 6] |= 1ull << (filters->ports.ports[i] & 63);
-	int fd = tt_tracer_table_fd(tracer, "tt_port_bits");
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_port_bits));
 	if (fd < 0)
 		return set_values_failed("port");
 	for (int word = 0; word < TT_PORT_WORDS; word++)
@@ -241,7 +246,7 @@ static int filters_after_load(void *state, struct tt_tracer *tracer)
 		return -1;
 	if (!filters->cgroup_dir)
 		return 0;
-	int cgroup_array_fd = tt_tracer_table_fd(tracer, "tt_cgroup");
+	int cgroup_array_fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_cgroup));
 	int index = 0;
 	if (cgroup_array_fd < 0 ||
 	    bpf_update_elem(cgroup_array_fd, &index, (void *)&filters->cgroup_fd, 0) != 0) {
@@ -272,9 +277,8 @@ static const struct tt_option filter_options[] = {
 };
 
 const struct tt_module tt_filters_module = {
-    .name = "filters",
     .options = filter_options,
-    .option_count = sizeof(filter_options) / sizeof(filter_options[0]),
+    .option_count = TT_ARRAY_SIZE(filter_options),
     .state_size = sizeof(struct tt_filters),
     .option = filters_option,
     .plan = filters_plan,

@@ -7,20 +7,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "cells.h"
-#include "cpus.h"
+#include "json.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_outcome.h"
+#include "tt_pending.h"
+#include "tt_contract.h"
 
-#define PENDING_SLOTS 4096 /* 1 << TT_PENDING_SLOTS_LOG2 */
 /* Longest result word: "unreachable", or an errno's name. */
 #define RESULT_NAME_LEN 32
 
 struct outcome {
 	bool wanted; /* -o, or --failed */
 	bool failed; /* --failed */
-	const struct tt_plan *plan;
 	size_t event_size, part_offset;
 };
 
@@ -39,30 +40,31 @@ static const char *const sock_members[] = {"sk_err", NULL};
 static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}};
 
 /* Where the kprobe backend learns the outcome (the tracepoint backend has its own). */
-static const struct tt_probe state_change_probe = {TT_RAW_TRACEPOINT, "tt_outcome_state_change",
-                                                   "inet_sock_set_state"};
+static const struct tt_probe state_change_probe = {
+    TT_RAW_TRACEPOINT, TT_PROGRAM(tt_outcome_state_change), "inet_sock_set_state"};
 
-static int outcome_plan(void *state, struct tt_plan *plan)
+static int outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                        struct tt_module_offer *offer)
 {
 	struct outcome *o = state;
 	if (!o->wanted)
 		return 0;
-	if (plan->part_offset == 0) {
+	if (input->part_offset == 0) {
 		tt_error("-o: this tool's events have no outcome");
 		return -1;
 	}
-	o->plan = plan;
-	o->event_size = plan->event_size;
-	o->part_offset = plan->part_offset;
-	tt_plan_define(plan, "TT_OUTCOME 1");
+	o->event_size = input->event_size;
+	o->part_offset = input->part_offset;
+	tt_plan_define(plan, TT_DEFINE(TT_OUTCOME), "1");
 	if (o->failed)
-		tt_plan_define(plan, "TT_OUTCOME_FAILED 1");
-	tt_plan_add_structs(plan, kernel_structs, 1, "#include <net/sock.h>\n");
-	if (plan->backend == TT_BACKEND_KPROBE) {
-		tt_plan_define(plan, "TT_OUTCOME_PROBE 1");
+		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_FAILED), "1");
+	tt_plan_add_structs(plan, kernel_structs, TT_ARRAY_SIZE(kernel_structs),
+	                    "#include <net/sock.h>\n");
+	if (input->backend == TT_BACKEND_KPROBE) {
+		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_PROBE), "1");
 		tt_plan_add_probe(plan, &state_change_probe);
 	}
-	tt_plan_show_columns(plan);
+	offer->columns = true;
 	return 0;
 }
 
@@ -77,7 +79,7 @@ static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
 	    [TT_RESULT_ABORTED] = "aborted",
 	    [TT_RESULT_PENDING] = "pending",
 	};
-	if (result < sizeof(words) / sizeof(words[0]))
+	if (result < TT_ARRAY_SIZE(words))
 		return words[result];
 	/* The kernel's errno values are glibc's; whatever the value, one token. */
 	const char *name =
@@ -129,11 +131,9 @@ static void outcome_json(void *state, struct tt_output *out, const struct tt_eve
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	tt_cell_raw(out->out, ", \"latency_ms\": ");
+	tt_json_key(out->out, "latency_ms");
 	tt_cell_millis(out->out, shown.latency_ns, 0);
-	tt_cell_raw(out->out, ", \"result\": \"");
-	tt_cell_raw(out->out, shown.result); /* a fixed word or errorN: nothing to escape */
-	tt_cell_raw(out->out, "\"");
+	tt_json_word(out->out, "result", shown.result); /* a fixed word or errorN */
 }
 
 static void outcome_count_header(void *state, struct tt_output *out)
@@ -153,7 +153,7 @@ static void outcome_count_json(void *state, struct tt_output *out, const struct 
 {
 	(void)state;
 	char buf[RESULT_NAME_LEN];
-	fprintf(out->out, ", \"result\": \"%s\"", result_name(key->result, buf));
+	tt_json_word(out->out, "result", result_name(key->result, buf));
 }
 
 /* ------------------------------------------------------- attempts pending at the end */
@@ -177,23 +177,23 @@ static int keep(struct pending_list *list, const void *event)
 	return 0;
 }
 
-/* The table's claimed slots (a u64 socket, 0 when free, then the event), then its map. */
+/* The table's claimed slots (bpfsrc/tt_pending.h), then its map. */
 static int read_pending(struct tt_tracer *tracer, struct pending_list *list)
 {
-	unsigned char *scratch = calloc(1, sizeof(uint64_t) + list->event_size);
+	unsigned char *scratch = calloc(1, TT_PENDING_SLOT_SIZE(list->event_size));
 	if (!scratch)
 		return -1;
-	int slots_fd = tt_tracer_table_fd(tracer, "pending"); /* -1 without BPF atomics */
+	int slots_fd = tt_tracer_table_fd(tracer, TT_TABLE(pending)); /* -1 without BPF atomics */
 	int rc = 0;
-	for (uint32_t i = 0; rc == 0 && slots_fd >= 0 && i < PENDING_SLOTS; i++) {
-		uint64_t sk;
+	for (uint32_t i = 0; rc == 0 && slots_fd >= 0 && i < TT_PENDING_SLOTS; i++) {
+		__u64 sk;
 		if (bpf_lookup_elem(slots_fd, &i, scratch) != 0)
 			break;
-		memcpy(&sk, scratch, sizeof(sk));
+		memcpy(&sk, scratch, sizeof(sk)); /* the slot's first member */
 		if (sk != 0)
-			rc = keep(list, scratch + sizeof(sk));
+			rc = keep(list, scratch + TT_PENDING_SLOT_EVENT_OFFSET);
 	}
-	int map_fd = tt_tracer_table_fd(tracer, "attempts");
+	int map_fd = tt_tracer_table_fd(tracer, TT_TABLE(attempts));
 	/*
 	 * From key 0, which no socket has: a hash map answers a missing key with
 	 * its first one (valgrind takes a NULL key for a bad pointer).
@@ -221,44 +221,14 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 }
 
-/* With -c: a pending attempt counted as the kernel counts the others (tt_submit.bpf.h). */
-static void count_pending(int counts_fd, const struct tt_event *event)
-{
-	struct tt_count_key key;
-	memset(&key, 0, sizeof(key));
-	key.flow = event->flow;
-	key.flow.lport = 0;
-	key.cgroup_id = event->head.cgroup_id;
-	key.result = TT_RESULT_PENDING;
-	uint64_t count = 0;
-	bpf_lookup_elem(counts_fd, &key, &count);
-	count++;
-	bpf_update_elem(counts_fd, &key, &count, 0);
-}
-
-/* Attempts the pending table had no room for, summed over CPUs. */
-static uint64_t overflow_count(struct tt_tracer *tracer)
-{
-	int fd = tt_tracer_table_fd(tracer, "tt_pending_overflow");
-	int cpus = tt_possible_cpus();
-	uint64_t *values = fd >= 0 && cpus > 0 ? calloc((size_t)cpus, sizeof(*values)) : NULL;
-	uint64_t total = 0;
-	int zero = 0;
-	if (values && bpf_lookup_elem(fd, &zero, values) == 0)
-		for (int cpu = 0; cpu < cpus; cpu++)
-			total += values[cpu];
-	free(values);
-	return total;
-}
-
-static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
-                             const struct tt_columns *columns)
+/* The attempts still pending, oldest first, to the sink; then how many were not followed. */
+static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_sink *sink)
 {
 	const struct outcome *o = state;
 	if (!o->wanted)
 		return 0;
 	/* Events are 8-byte aligned in the kernel, and so in this copy. */
-	struct pending_list list = {.event_size = (o->event_size + 7) & ~(size_t)7};
+	struct pending_list list = {.event_size = TT_PENDING_EVENT_SIZE(o->event_size)};
 	if (read_pending(tracer, &list) != 0) {
 		free(list.events);
 		tt_error("out of memory");
@@ -267,25 +237,23 @@ static int outcome_after_run(void *state, struct tt_tracer *tracer, struct tt_ou
 	if (list.count > 0)
 		qsort(list.events, list.count, list.event_size, earlier);
 	uint64_t now = monotonic_ns();
-	int counts_fd = o->plan->counting ? tt_tracer_table_fd(tracer, "counts") : -1;
-	for (size_t i = 0; i < list.count; i++) {
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < list.count; i++) {
 		unsigned char *event = list.events + i * list.event_size;
 		const struct tt_event *base = (const struct tt_event *)event;
 		struct tt_outcome pending = {.result = TT_RESULT_PENDING};
 		if (now > base->head.ts_ns)
 			pending.latency_ns = now - base->head.ts_ns;
 		memcpy(event + o->part_offset, &pending, sizeof(pending));
-		if (counts_fd >= 0)
-			count_pending(counts_fd, base);
-		else
-			tt_columns_print_event(columns, out, event);
+		rc = tt_event_sink_put(sink, event, pending.result);
 	}
 	free(list.events);
-	uint64_t overflow = overflow_count(tracer);
+	/* Attempts the pending table had no room for. */
+	uint64_t overflow = tt_tracer_counter(tracer, TT_TABLE(tt_pending_overflow));
 	if (overflow)
 		tt_warn("%llu attempts not followed: the pending table was full",
 		        (unsigned long long)overflow);
-	return 0;
+	return rc;
 }
 
 static const struct tt_option outcome_options[] = {
@@ -296,13 +264,12 @@ static const struct tt_option outcome_options[] = {
 };
 
 const struct tt_module tt_outcome_module = {
-    .name = "outcome",
     .options = outcome_options,
-    .option_count = 2,
+    .option_count = TT_ARRAY_SIZE(outcome_options),
     .state_size = sizeof(struct outcome),
     .option = outcome_option,
     .plan = outcome_plan,
-    .after_run = outcome_after_run,
+    .drain = outcome_drain,
     .column_place = TT_COLUMNS_TRAIL,
     .header = outcome_header,
     .text = outcome_text,

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "array.h"
 #include "cells.h"
 #include "cgroup_paths.h"
 #include "format.h"
 #include "json.h"
+#include "tt_contract.h"
 
 /* Wide enough for most units and scopes; longer paths keep their end. */
 #define CGROUP_COLUMN_WIDTH 32
@@ -41,8 +43,10 @@ static int option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int plan(void *state, struct tt_plan *run_plan)
+static int plan(void *state, const struct tt_plan_input *input, struct tt_plan *run_plan,
+                struct tt_module_offer *offer)
 {
+	(void)input;
 	struct print_cgroup *g = state;
 	if (!g->wanted)
 		return 0;
@@ -50,8 +54,8 @@ static int plan(void *state, struct tt_plan *run_plan)
 	if (!g->paths)
 		return -1;
 	/* The event head's cgroup_id is filled only then (bpfsrc/tt_event.h). */
-	tt_plan_define(run_plan, "TT_EVENT_CGROUP 1");
-	tt_plan_show_columns(run_plan);
+	tt_plan_define(run_plan, TT_DEFINE(TT_EVENT_CGROUP), "1");
+	offer->columns = true;
 	return 0;
 }
 
@@ -93,13 +97,8 @@ static void text_cell(struct print_cgroup *g, struct tt_output *out, uint64_t id
 static void json_members(struct print_cgroup *g, struct tt_output *out, uint64_t id)
 {
 	const char *path = tt_cgroup_paths_lookup(g->paths, id);
-	fputs(", \"cgroup\": ", out->out);
-	if (path)
-		tt_json_string(out->out, path, PATH_MAX);
-	else
-		fputs("null", out->out);
-	tt_cell_raw(out->out, ", \"cgroup_id\": ");
-	tt_cell_uint(out->out, id, 0);
+	tt_json_text(out->out, "cgroup", path, PATH_MAX);
+	tt_json_uint(out->out, "cgroup_id", id);
 }
 
 static void text(void *state, struct tt_output *out, const struct tt_event *event, const void *part)
@@ -125,9 +124,8 @@ static void count_json(void *state, struct tt_output *out, const struct tt_count
 }
 
 const struct tt_module tt_print_cgroup_module = {
-    .name = "print-cgroup",
     .options = options,
-    .option_count = sizeof(options) / sizeof(options[0]),
+    .option_count = TT_ARRAY_SIZE(options),
     .state_size = sizeof(struct print_cgroup),
     .option = option,
     .plan = plan,

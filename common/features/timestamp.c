@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "array.h"
 #include "cells.h"
 
 struct timestamp {
@@ -18,10 +19,13 @@ static int timestamp_option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int timestamp_plan(void *state, struct tt_plan *plan)
+static int timestamp_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                          struct tt_module_offer *offer)
 {
 	(void)state;
-	tt_plan_show_columns(plan); /* every line has a time */
+	(void)input;
+	(void)plan;
+	offer->columns = true; /* every line has a time */
 	return 0;
 }
 
@@ -37,25 +41,16 @@ static void timestamp_text(void *state, struct tt_output *out, const struct tt_e
 	(void)part;
 	const struct timestamp *t = state;
 	if (t->elapsed) {
-		/* "%-8.3f" of the seconds, from whole milliseconds, without printf. */
+		/*
+		 * "%-8.3f" of the seconds, rounded to the millisecond: what
+		 * tt_cell_millis prints of nanoseconds, given microseconds.
+		 */
 		uint64_t start = out->clock.start_ns, ts = event->head.ts_ns;
-		uint64_t ms = ts > start ? (ts - start + 500000) / 1000000 : 0;
-		char text[32];
-		size_t n = sizeof(text);
-		text[--n] = '\0';
-		for (int i = 0; i < 3; i++, ms /= 10)
-			text[--n] = (char)('0' + ms % 10);
-		text[--n] = '.';
-		do {
-			text[--n] = (char)('0' + ms % 10);
-			ms /= 10;
-		} while (ms);
-		tt_cell_text(out->out, text + n, 8);
-		putc_unlocked(' ', out->out);
+		tt_cell_millis(out->out, ts > start ? (ts - start) / 1000 : 0, 8);
 	} else {
 		tt_cell_text(out->out, tt_clock_hms(&out->clock, event->head.ts_ns), 8);
-		putc_unlocked(' ', out->out);
 	}
+	putc_unlocked(' ', out->out);
 }
 
 static const struct tt_option timestamp_options[] = {
@@ -64,9 +59,8 @@ static const struct tt_option timestamp_options[] = {
 };
 
 const struct tt_module tt_timestamp_module = {
-    .name = "timestamp",
     .options = timestamp_options,
-    .option_count = 1,
+    .option_count = TT_ARRAY_SIZE(timestamp_options),
     .state_size = sizeof(struct timestamp),
     .option = timestamp_option,
     .plan = timestamp_plan,

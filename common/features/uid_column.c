@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "uid_column.h"
 
+#include "array.h"
 #include "cells.h"
 
 struct uid_column {
@@ -16,10 +17,12 @@ static int uid_column_option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static int uid_column_plan(void *state, struct tt_plan *plan)
+static int uid_column_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                           struct tt_module_offer *offer)
 {
-	if (((struct uid_column *)state)->wanted)
-		tt_plan_show_columns(plan);
+	(void)input;
+	(void)plan;
+	offer->columns = ((struct uid_column *)state)->wanted;
 	return 0;
 }
 
@@ -43,9 +46,8 @@ static const struct tt_option uid_column_options[] = {
 };
 
 const struct tt_module tt_uid_column_module = {
-    .name = "uid column",
     .options = uid_column_options,
-    .option_count = 1,
+    .option_count = TT_ARRAY_SIZE(uid_column_options),
     .state_size = sizeof(struct uid_column),
     .option = uid_column_option,
     .plan = uid_column_plan,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "array.h"
 #include "kernel_tree.h"
 
 #include <errno.h>
@@ -128,7 +129,7 @@ int tt_kernel_tree_create(struct tt_kernel_tree *tree)
 	    {empty_files[3], ""},
 	};
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++)
+	for (size_t i = 0; rc == 0 && i < TT_ARRAY_SIZE(files); i++)
 		rc = write_file(tree->path, files[i].path, files[i].text);
 	if (rc != 0) {
 		int saved = errno;

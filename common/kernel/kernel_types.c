@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "parse.h"
+#include "tt_contract.h"
 
 /* Like bpftrace's BPFTRACE_BTF: use this BTF file instead of the kernel's. */
 #define BTF_ENV "TCPTOOLS_BTF"
@@ -67,7 +67,7 @@ static int prepare_from_btf(struct tt_kernel_types *kt, const struct tt_kernel_t
 {
 	char why[256];
 	strbuf_appendf(&kt->preamble, "/* Kernel types generated from BTF (%s). */\n", kt->source);
-	strbuf_append(&kt->preamble, "#define TT_KERNEL_TYPES_BTF 1\n");
+	strbuf_appendf(&kt->preamble, "#define %s 1\n", TT_DEFINE(TT_KERNEL_TYPES_BTF));
 	if (tt_btf_emit_structs(btf, spec->structs, spec->struct_count, &kt->preamble, why,
 	                        sizeof(why)) != 0) {
 		tt_error("cannot use BTF %s: %s", kt->source, why);
@@ -117,7 +117,7 @@ int tt_kernel_types_prepare(struct tt_kernel_types *kt, const struct tt_kernel_t
 		return -1;
 	}
 	strbuf_appendf(&kt->preamble, "/* Kernel types from kernel headers (%s). */\n", kt->source);
-	strbuf_append(&kt->preamble, "#define TT_KERNEL_TYPES_HEADERS 1\n");
+	strbuf_appendf(&kt->preamble, "#define %s 1\n", TT_DEFINE(TT_KERNEL_TYPES_HEADERS));
 	strbuf_append(&kt->preamble, spec->headers);
 	return 0;
 }

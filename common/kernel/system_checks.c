@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 
 #ifndef CAP_PERFMON
@@ -184,8 +185,8 @@ bool tt_bpf_task_regs_available(void)
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	/* libbpf's loader, which prints nothing: a refusal here only means no. */
-	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns,
-	                       sizeof(insns) / sizeof(insns[0]), NULL);
+	int fd =
+	    bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", insns, TT_ARRAY_SIZE(insns), NULL);
 	if (fd < 0)
 		return false;
 	close(fd);

@@ -165,14 +165,14 @@ static int send_loaded(int sock, struct wire_message *msg, const int *fds, size_
 }
 
 /* The plan's probes' fds from the loaded functions, in plan order. */
-static size_t probe_fds(const struct tt_plan *plan, const char *const *functions,
-                        const int *function_fds, size_t function_count, int *fds)
+static size_t probe_fds(const struct tt_plan *plan, const struct tt_image_function *functions,
+                        size_t function_count, int *fds)
 {
 	for (size_t i = 0; i < plan->probe_count; i++) {
 		fds[i] = -1;
 		for (size_t f = 0; f < function_count && fds[i] < 0; f++)
-			if (strcmp(functions[f], plan->probes[i].function) == 0)
-				fds[i] = function_fds[f];
+			if (strcmp(functions[f].function, plan->probes[i].function) == 0)
+				fds[i] = functions[f].fd;
 	}
 	return plan->probe_count;
 }
@@ -185,15 +185,16 @@ static bool load_cached(struct tt_compile_cache *cache, const struct tt_plan *pl
 	if (!tt_compile_cache_find(cache, &image))
 		return false;
 	static int map_fds[MAX_FDS], prog_fds[MAX_FDS];
-	static const char *functions[MAX_FDS];
+	static struct tt_image_function functions[MAX_FDS];
 	bool fits = plan->probe_count + image.map_count <= MAX_FDS && image.prog_count <= MAX_FDS;
 	if (!fits || tt_image_load(&image, map_fds, prog_fds) != 0) {
 		tt_image_free(&image);
 		return false;
 	}
 	for (size_t i = 0; i < image.prog_count; i++)
-		functions[i] = image.progs[i].function;
-	size_t n = probe_fds(plan, functions, prog_fds, image.prog_count, fds);
+		functions[i] =
+		    (struct tt_image_function){prog_fds[i], image.progs[i].function, NULL, 0};
+	size_t n = probe_fds(plan, functions, image.prog_count, fds);
 	bool complete = true;
 	for (size_t i = 0; i < n; i++)
 		complete = complete && fds[i] >= 0;
@@ -212,22 +213,10 @@ static bool load_cached(struct tt_compile_cache *cache, const struct tt_plan *pl
 
 /* Keeps what libbcc made of the text for the next start. */
 static void store_compiled(struct tt_compile_cache *cache, const struct libbcc *bcc, void *module,
-                           const char *const *functions, const int *function_fds,
-                           size_t function_count, const int *table_fds, size_t tables,
-                           enum tt_buffer_kind buffer_kind)
+                           const struct tt_image_source *loaded, enum tt_buffer_kind buffer_kind)
 {
-	static const char *names[MAX_FDS];
-	static const struct bpf_insn *insns[MAX_FDS];
-	static size_t insn_counts[MAX_FDS];
-	for (size_t id = 0; id < tables; id++)
-		names[id] = bcc->table_name(module, id);
-	for (size_t f = 0; f < function_count; f++) {
-		insns[f] = bcc->function_start(module, functions[f]);
-		insn_counts[f] = bcc->function_size(module, functions[f]) / sizeof(struct bpf_insn);
-	}
 	struct tt_image image;
-	if (!tt_image_capture(&image, table_fds, names, tables, function_fds, functions, insns,
-	                      insn_counts, function_count))
+	if (!tt_image_capture(&image, loaded))
 		return;
 	snprintf(image.license, sizeof(image.license), "%s", bcc->license(module));
 	image.kern_version = bcc->kern_version(module);
@@ -295,30 +284,34 @@ static int child_compile(int sock, const struct tt_tracer_spec *spec,
 		return 1;
 	}
 	/* A function attached twice is loaded once; its fd goes twice. */
-	static const char *functions[MAX_FDS];
-	static int function_fds[MAX_FDS];
+	static struct tt_image_function functions[MAX_FDS];
 	size_t function_count = 0;
 	for (size_t i = 0; i < plan->probe_count; i++) {
+		const char *name = plan->probes[i].function;
 		bool loaded = false;
 		for (size_t f = 0; f < function_count && !loaded; f++)
-			loaded = strcmp(functions[f], plan->probes[i].function) == 0;
+			loaded = strcmp(functions[f].function, name) == 0;
 		if (loaded)
 			continue;
 		int fd = load_function(&bcc, module, &plan->probes[i]);
 		if (fd < 0)
 			return 1;
-		functions[function_count] = plan->probes[i].function;
-		function_fds[function_count++] = fd;
+		functions[function_count++] = (struct tt_image_function){
+		    fd, name, bcc.function_start(module, name),
+		    bcc.function_size(module, name) / sizeof(struct bpf_insn)};
 	}
-	n = probe_fds(plan, functions, function_fds, function_count, fds);
-	static int table_fds[MAX_FDS];
+	n = probe_fds(plan, functions, function_count, fds);
+	static struct tt_image_table table_list[MAX_FDS];
 	for (size_t id = 0; id < tables; id++) {
-		snprintf(msg.names[id], TT_TABLE_NAME_MAX, "%s", bcc.table_name(module, id));
-		table_fds[id] = fds[n++] = bcc.table_fd_id(module, id);
+		const char *name = bcc.table_name(module, id);
+		snprintf(msg.names[id], TT_TABLE_NAME_MAX, "%s", name);
+		table_list[id] = (struct tt_image_table){bcc.table_fd_id(module, id), name};
+		fds[n++] = table_list[id].fd;
 	}
 	if (cached) {
-		store_compiled(&cache, &bcc, module, functions, function_fds, function_count,
-		               table_fds, tables, buffer_kind);
+		const struct tt_image_source loaded = {table_list, tables, functions,
+		                                       function_count};
+		store_compiled(&cache, &bcc, module, &loaded, buffer_kind);
 		tt_compile_cache_close(&cache);
 	}
 	msg.head = (struct wire_header){(int32_t)buffer_kind, (uint32_t)plan->probe_count,

@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "system_checks.h"
+#include "tt_contract.h"
 
 struct tt_buffer_plan tt_program_buffer_plan(const struct tt_plan *plan, enum tt_buffer_kind kind,
                                              const struct tt_tracer_options *opts, size_t i)
@@ -34,7 +35,7 @@ int tt_program_text_build(struct tt_program_text *pt, const struct tt_tracer_spe
 		tt_event_buffers_defines(&first, text);
 	}
 	if (tt_bpf_atomics_available())
-		strbuf_append(text, "#define TT_BPF_ATOMICS 1\n");
+		strbuf_appendf(text, "#define %s 1\n", TT_DEFINE(TT_BPF_ATOMICS));
 	strbuf_append(text, strbuf_text(&pt->types.preamble));
 	strbuf_append(text, "\n");
 	strbuf_append(text, spec->text);

@@ -12,6 +12,7 @@
 #include "program_text.h"
 #include "signals.h"
 #include "system_checks.h"
+#include "tt_contract.h"
 
 struct tt_tracer {
 	struct tt_loaded loaded; /* the programs and maps, from the compile child */
@@ -20,7 +21,7 @@ struct tt_tracer {
 	size_t buffer_count;
 	int lost_fd; /* the program's tt_lost per-CPU counter */
 	int possible_cpus;
-	uint64_t *lost_values; /* one per possible CPU */
+	uint64_t *percpu_values; /* one per possible CPU, for reading a counter */
 	uint64_t reported_lost;
 	time_t last_lost_check;
 };
@@ -67,11 +68,7 @@ static int open_outputs(struct tt_tracer *tracer, const struct tt_plan *plan,
 		tracer->buffer_count = i + 1;
 	}
 	if (plan->output_count) {
-		tracer->lost_fd = tt_loaded_table_fd(&tracer->loaded, "tt_lost");
-		tracer->possible_cpus = tt_possible_cpus();
-		if (tracer->possible_cpus > 0)
-			tracer->lost_values =
-			    calloc((size_t)tracer->possible_cpus, sizeof(*tracer->lost_values));
+		tracer->lost_fd = tt_loaded_table_fd(&tracer->loaded, TT_TABLE(tt_lost));
 	}
 	return 0;
 }
@@ -107,17 +104,33 @@ int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table)
 	return tt_loaded_table_fd(&tracer->loaded, table);
 }
 
-/* Events the BPF program could not submit, summed over CPUs. */
-static uint64_t count_lost(const struct tt_tracer *tracer)
+static uint64_t sum_counter(struct tt_tracer *tracer, int fd)
 {
+	if (!tracer->percpu_values && tracer->possible_cpus == 0) {
+		tracer->possible_cpus = tt_possible_cpus();
+		if (tracer->possible_cpus > 0)
+			tracer->percpu_values =
+			    calloc((size_t)tracer->possible_cpus, sizeof(*tracer->percpu_values));
+	}
 	uint64_t total = 0;
 	int zero = 0;
-	if (tracer->lost_fd < 0 || !tracer->lost_values ||
-	    bpf_lookup_elem(tracer->lost_fd, &zero, tracer->lost_values) != 0)
+	if (fd < 0 || !tracer->percpu_values ||
+	    bpf_lookup_elem(fd, &zero, tracer->percpu_values) != 0)
 		return 0;
 	for (int cpu = 0; cpu < tracer->possible_cpus; cpu++)
-		total += tracer->lost_values[cpu];
+		total += tracer->percpu_values[cpu];
 	return total;
+}
+
+uint64_t tt_tracer_counter(struct tt_tracer *tracer, const char *table)
+{
+	return sum_counter(tracer, tt_tracer_table_fd(tracer, table));
+}
+
+/* Events the BPF program could not submit, summed over CPUs. */
+static uint64_t count_lost(struct tt_tracer *tracer)
+{
+	return sum_counter(tracer, tracer->lost_fd);
 }
 
 static void report_lost(struct tt_tracer *tracer, bool final)
@@ -175,6 +188,6 @@ void tt_tracer_stop(struct tt_tracer *tracer)
 	for (size_t i = 0; i < tracer->buffer_count; i++)
 		tt_event_buffers_close(&tracer->buffers[i]);
 	tt_loaded_close(&tracer->loaded);
-	free(tracer->lost_values);
+	free(tracer->percpu_values);
 	free(tracer);
 }

@@ -10,6 +10,7 @@
 #define TT_TRACER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "event_buffers.h"
@@ -63,6 +64,9 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
                                   const struct tt_tracer_options *opts);
 /* The fd of a BPF table of the program, or -1. */
 int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table);
+/* A per-CPU counter of the program (entry 0 of a per-CPU u64 array), summed over CPUs; 0 if none.
+ */
+uint64_t tt_tracer_counter(struct tt_tracer *tracer, const char *table);
 /*
  * Waits up to timeout_ms for the first output's events, then reads what
  * every output holds (the others after it, so that what they say is known

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "json.h"
+
+#include "cells.h"
 #include "utf8.h"
 
 /* Printable ASCII that JSON takes as it is. */
@@ -47,4 +49,52 @@ void tt_json_string(FILE *out, const char *text, size_t max_len)
 		}
 	}
 	putc_unlocked('"', out);
+}
+
+static void quoted_word(FILE *out, const char *word)
+{
+	putc_unlocked('"', out);
+	tt_cell_raw(out, word);
+	putc_unlocked('"', out);
+}
+
+void tt_json_open_word(FILE *out, const char *key, const char *word)
+{
+	tt_cell_raw(out, "{\"");
+	tt_cell_raw(out, key);
+	tt_cell_raw(out, "\": ");
+	quoted_word(out, word);
+}
+
+void tt_json_close(FILE *out)
+{
+	tt_cell_raw(out, "}\n");
+}
+
+void tt_json_key(FILE *out, const char *key)
+{
+	tt_cell_raw(out, ", \"");
+	tt_cell_raw(out, key);
+	tt_cell_raw(out, "\": ");
+}
+
+void tt_json_uint(FILE *out, const char *key, unsigned long long value)
+{
+	tt_json_key(out, key);
+	tt_cell_uint(out, value, 0);
+}
+
+void tt_json_text(FILE *out, const char *key, const char *text, size_t max_len)
+{
+	tt_json_key(out, key);
+	if (text)
+		tt_json_string(out, text, max_len);
+	else
+		tt_cell_raw(out, "null");
+}
+
+void tt_json_word(FILE *out, const char *key, const char *word)
+{
+	tt_json_key(out, key);
+	quoted_word(out, word);
 }

@@ -35,14 +35,10 @@ void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head)
 	char time[40];
 	tt_clock_rfc3339(&o->clock, head->ts_ns, time);
 	FILE *out = o->out;
-	tt_cell_raw(out, "{\"time\": \"");
-	tt_cell_raw(out, time);
-	tt_cell_raw(out, "\", \"pid\": ");
-	tt_cell_uint(out, head->pid, 0);
-	tt_cell_raw(out, ", \"uid\": ");
-	tt_cell_uint(out, head->uid, 0);
-	tt_cell_raw(out, ", \"comm\": ");
-	tt_json_string(o->out, head->comm, sizeof(head->comm));
+	tt_json_open_word(out, "time", time);
+	tt_json_uint(out, "pid", head->pid);
+	tt_json_uint(out, "uid", head->uid);
+	tt_json_text(out, "comm", head->comm, sizeof(head->comm));
 }
 
 void tt_output_buffer_stdout(void)

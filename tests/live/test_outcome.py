@@ -293,3 +293,23 @@ def test_counts_per_flow_and_result(outcome_netns):
     assert rows[(DROPPED, 80, "pending")]["saddr"] == "198.18.0.1"
     assert list(rows[(DROPPED, 80, "pending")]) == ["saddr", "daddr", "dport", "connects",
                                                     "result"]
+
+
+def test_counts_per_source_port_with_pending(outcome_netns):
+    """-c -s -o: every attempt counted under its own source port, a pending one too."""
+    with ttlib.Peer("tt-server", netns=outcome_netns) as server, \
+         ttlib.Peer("tt-client", netns=outcome_netns) as client:
+        listener = server.listen("127.0.0.1")
+        with Tracer("tcpconnect", "-j", "-o", "-c", "-s", "-p", str(client.pid)) as t:
+            t.wait_stderr("counting in the kernel")
+            ok = client.connect("127.0.0.1", listener["lport"])
+            pending, _, _ = attempt_in_progress(client)
+            # Past the first retransmission, where the tracepoint backend
+            # learns the source port of an attempt it still holds.
+            time.sleep(2.5)
+            assert ok["errno"] == 0, ok
+            assert t.stop() == 0, t.stderr
+    rows = {(r["daddr"], r["dport"], r["sport"], r["result"]): r["connects"]
+            for r in map(json.loads, t.lines)}
+    assert rows == {("127.0.0.1", listener["lport"], ok["sport"], "connected"): 1,
+                    (DROPPED, 80, pending["sport"], "pending"): 1}, t.lines

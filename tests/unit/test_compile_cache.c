@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "check.h"
 #include "load/compile_cache.h"
 
@@ -44,7 +45,7 @@ static void sample(struct tt_image *image, struct tt_image_map *maps, struct tt_
 	strcpy(prog->function, "raw_tracepoint__inet_sock_set_state");
 	strcpy(prog->name, "inet_sock_set_s");
 	prog->type = BPF_PROG_TYPE_RAW_TRACEPOINT;
-	prog->insn_count = sizeof(insns) / sizeof(insns[0]);
+	prog->insn_count = TT_ARRAY_SIZE(insns);
 	prog->insns = insns;
 	image->maps = maps;
 	image->map_count = 2;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cells.h"
 #include "check.h"
 #include "format.h"
@@ -52,8 +53,8 @@ static void test_against_libc(void)
 	    0, 7, 10, 99, 65535, 4294967295ULL, 18446744073709551615ULL};
 	const int widths[] = {0, 1, 5, 7, 25};
 	int cell_mismatches = 0;
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+	for (size_t i = 0; i < TT_ARRAY_SIZE(values); i++) {
+		for (size_t w = 0; w < TT_ARRAY_SIZE(widths); w++) {
 			char got[64] = "", want[64];
 			FILE *f = fmemopen(got, sizeof(got), "w");
 			tt_cell_uint(f, values[i], widths[w]);
@@ -331,7 +332,7 @@ static void test_elapsed_against_printf(void)
 	const unsigned long long ns[] = {
 	    0, 1, 499999, 1500001, 999999999, 61234567890ULL, 123456789012ULL};
 	int mismatches = 0;
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+	for (size_t i = 0; i < TT_ARRAY_SIZE(ns); i++) {
 		struct tcpconnect_event e = {
 		    .base = {.head = {.ts_ns = ns[i], .pid = 1}, .flow = {.family = AF_INET}}};
 		char *text = print_lines(&tcpconnect_tool, "-t", &e, 1);

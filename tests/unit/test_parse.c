@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "check.h"
 #include "parse.h"
 #include "tcpaccept_tool.h"
@@ -44,7 +45,7 @@ static void test_ports(void)
 	CHECK(tt_parse_port_list("1,65535,443", &list) == NULL && list.count == 3);
 	CHECK(list.ports[0] == 1 && list.ports[1] == 65535 && list.ports[2] == 443);
 	const char *bad[] = {"0", "65536", "70000", "80,,81", ",80", "80,", "x,1", "80 ", "", "-1"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < TT_ARRAY_SIZE(bad); i++) {
 		list.count = 0;
 		const char *why = tt_parse_port_list(bad[i], &list);
 		CHECK(why != NULL);
