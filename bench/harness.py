@@ -447,6 +447,8 @@ class Tracer:
     def __exit__(self, *exc):
         if self.proc.poll() is None:
             self.stop()
+        else:
+            self._finish()  # ended by itself: its readers are done before the pipes close
         for pipe in (self.proc.stdout, self.proc.stderr):
             if pipe:
                 pipe.close()

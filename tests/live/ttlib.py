@@ -1,4 +1,5 @@
-"""Running the real tools and the test peers for live tests."""
+"""Running the real tools and the test peers for live tests (the tracer
+handle and the storm are bench/harness.py's, shared with bench/)."""
 import json
 import os
 import subprocess
