@@ -307,29 +307,23 @@ class Tracer:
         self.stderr = ""
         self.returncode = None
         self._stopped = False
-        files = []
-        try:
-            if out_path:
-                files = [open(out_path, "wb"), open(err_path, "wb")]
-                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=files[0],
-                                             stderr=files[1], env=env, start_new_session=True)
-            else:
-                # surrogateescape: a process name need not be UTF-8, and the
-                # tools pass such bytes through in text mode.
-                self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                             text=True, errors="surrogateescape", env=env)
-        except OSError as e:
-            raise RunError(f"cannot start {argv[0]}: {e}")
-        finally:
-            for f in files:
-                f.close()
-        _running.add(self.proc)
         if out_path:
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                try:
+                    self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                                 stderr=err, env=env, start_new_session=True)
+                except OSError as e:
+                    raise RunError(f"cannot start {argv[0]}: {e}")
             self._out = _FileLines(out_path, self.proc)
             self._err = _FileLines(err_path, self.proc)
         else:
+            # surrogateescape: a process name need not be UTF-8, and the
+            # tools pass such bytes through in text mode.
+            self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         text=True, errors="surrogateescape", env=env)
             self._out = _PipeLines(self.proc.stdout)
             self._err = _PipeLines(self.proc.stderr)
+        _running.add(self.proc)
         self.lines = self._out.lines
         self.stderr_lines = self._err.lines
 
@@ -575,7 +569,7 @@ def scan_output(out_path, err_path, belongs):
             toks = line.split()
             if not toks:
                 continue
-            if not header and toks[0] in (b"TIME", b"TIME(s)"):
+            if not header and is_header(line.decode(errors="replace")):
                 # What came before the header is no event (bpftrace's
                 # "Attaching N probes...").
                 header = True
