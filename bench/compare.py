@@ -22,22 +22,20 @@ less. Example:
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def storm(path, count):
     """One storm run: (CPU microseconds per connection, connections/s)."""
-    out = subprocess.run([path, "-n", str(count)], capture_output=True, text=True,
-                         check=True).stdout
-    fields = dict(kv.split("=", 1) for kv in out.split())
-    return float(fields["cpu"]) / count * 1e6, float(fields["rate"])
+    result = harness.run_storm(path, count)
+    return result["cpu"] / count * 1e6, result["rate"]
 
 
 def bpf_run_time_ns():
@@ -52,16 +50,10 @@ def traced_storm(command, storm_path, count, out_dir, bpf_ns=None):
 
     With bpf_ns (a list), appends the BPF run time per connection of the
     programs that ran during the storm."""
-    with tempfile.NamedTemporaryFile(dir=out_dir, delete=False) as out:
-        proc = subprocess.Popen(command, shell=True, stdout=out, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-    deadline = time.monotonic() + 30
-    while os.path.getsize(out.name) == 0:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            sys.exit("compare: %r did not start tracing" % command)
-        time.sleep(0.05)
+    out, err = os.path.join(out_dir, "out"), os.path.join(out_dir, "err")
+    tracer = harness.Tracer(["sh", "-c", command], out_path=out, err_path=err)
     try:
+        tracer.wait_live(30, sign=lambda stdout_lines, stderr_lines: stdout_lines)
         before = bpf_run_time_ns() if bpf_ns is not None else None
         result = storm(storm_path, count)
         if bpf_ns is not None:
@@ -69,9 +61,7 @@ def traced_storm(command, storm_path, count, out_dir, bpf_ns=None):
             bpf_ns.append(sum(ns - before.get(prog, 0) for prog, ns in after.items()) / count)
         return result
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait()
-        os.unlink(out.name)
+        tracer.stop()
 
 
 def main():
@@ -127,4 +117,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    harness.exit_with(main, "compare")

@@ -29,100 +29,19 @@ on that machine at that time; RESULTS.md says under which conditions.
 import argparse
 import json
 import os
-import shutil
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import run  # noqa: E402  (the storm and tracer handling of bench/run.py)
+import harness
+from harness import RunError, log
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 BT_PEER = os.path.join(BENCH_DIR, "tcpconnect_peer.bt")
 BCC_PEER = os.path.join(BENCH_DIR, "tcpconnect_peer_bcc.py")
-SMAPS_FIELDS = ("Rss", "Pss", "Pss_Anon", "Pss_File")
-
-
-def process_tree(pid):
-    """pid and its descendants."""
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        try:
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo.extend(int(c) for c in f.read().split())
-        except OSError:
-            pass
-    return pids
-
-
-def smaps_kb(pid):
-    """Rss, Pss, Pss_Anon, Pss_File in KiB, summed over pid's process tree."""
-    total = dict.fromkeys(SMAPS_FIELDS, 0)
-    for p in process_tree(pid):
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as f:
-                for line in f:
-                    key = line.split(":")[0]
-                    if key in total:
-                        total[key] += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
-
-
-def cpu_ns(pid):
-    """Time on CPU of pid's threads, ns (the first field of schedstat). Not its
-    children: the compile child, exited, counts until it is reaped."""
-    total = 0
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        pass
-    return total
-
-
-def wait_live(tracer, timeout):
-    """Seconds from exec until the header, or a 'Tracing' line on stderr."""
-    deadline = tracer.t0 + timeout
-    while True:
-        for path, marker in ((tracer.out_path, b"TIME"), (tracer.err_path, b"Tracing")):
-            try:
-                with open(path, "rb") as f:
-                    lines = f.read(65536).split(b"\n")[:-1]
-            except OSError:
-                lines = []
-            if any(line.split()[:1] == [marker] or line.startswith(marker) for line in lines):
-                return time.monotonic() - tracer.t0
-        if tracer.proc.poll() is not None:
-            raise run.RunError(f"{tracer.argv[0]} exited ({tracer.proc.returncode}) before "
-                               f"going live: {tracer.stderr_tail()}")
-        if time.monotonic() >= deadline:
-            raise run.RunError(f"{' '.join(tracer.argv)} not live within {timeout:.0f}s")
-        time.sleep(0.002)
-
-
-def storm_lines(out_path, json_lines, storm_pid):
-    """Lines of the storm (PID column, or "pid" member, is the storm's)."""
-    n = 0
-    want = str(storm_pid).encode()
-    with open(out_path, "rb") as f:
-        for line in f:
-            if json_lines:
-                try:
-                    n += json.loads(line).get("pid") == storm_pid
-                except ValueError:
-                    pass
-            else:
-                toks = line.split()
-                n += len(toks) > 1 and want in toks[:3]  # PID: 2nd column (3rd with -t -U)
-    return n
 
 
 class Case:
@@ -171,6 +90,7 @@ def build_cases(args):
 def measure(case, args, workdir, index):
     out = os.path.join(workdir, f"{index}.out")
     err = os.path.join(workdir, f"{index}.err")
+
     def start_times(count, fresh_pid=False):
         times = []
         for n in range(count):
@@ -178,11 +98,11 @@ def measure(case, args, workdir, index):
             if fresh_pid:  # another PID each time (whose process it is does not matter here)
                 at = argv.index("-p") + 1
                 argv = argv[:at] + [str(int(argv[at]) + 1 + n)] + argv[at + 1:]
-            t = run.Tracer(argv, out, err)
+            t = harness.Tracer(argv, out_path=out, err_path=err)
             try:
-                times.append(wait_live(t, args.header_timeout))
+                times.append(t.wait_live(args.header_timeout))
             finally:
-                t.stop(args.stop_timeout)
+                t.stop(timeout=args.stop_timeout)
         return times
 
     cold = []
@@ -195,24 +115,24 @@ def measure(case, args, workdir, index):
             os.environ["TCPTOOLS_CACHE_DIR"] = saved
         start_times(1)  # fills the cache for this command line
     starts = start_times(args.starts, case.fresh_pid)
-    storm = run.Storm(args)
-    t = run.Tracer(case.argv, out, err)
+    storm = harness.Storm(args.storm, args.connections, threads=args.threads, wait_start=True)
+    t = harness.Tracer(case.argv, out_path=out, err_path=err)
     try:
-        wait_live(t, args.header_timeout)
-        idle = smaps_kb(t.proc.pid)
-        cpu0 = cpu_ns(t.proc.pid)
+        t.wait_live(args.header_timeout)
+        idle = harness.smaps_kb(t.proc.pid)
+        cpu0 = harness.cpu_ns(t.proc.pid)
         storm.go()
-        res = storm.finish(run.storm_timeout(args))
+        res = storm.finish(60 + args.connections / 1000.0)
         t.drain(0.3, 20)
-        cpu1 = cpu_ns(t.proc.pid)
-        busy = smaps_kb(t.proc.pid)
+        cpu1 = harness.cpu_ns(t.proc.pid)
+        busy = harness.smaps_kb(t.proc.pid)
     except BaseException:
         storm.abort()
-        t.stop(args.stop_timeout)
+        t.stop(timeout=args.stop_timeout)
         raise
-    t.stop(args.stop_timeout)
-    lines = storm_lines(out, case.json_lines, res["pid"])
-    scan = run.scan_output(out, err, 1, res["pid"])
+    t.stop(timeout=args.stop_timeout)
+    scan = harness.scan_output(out, err, harness.pid_is(res["pid"], case.json_lines))
+    lines = scan["matched"]
     case.result = {
         "start_ms": [s * 1000 for s in starts],
         "cold_start_ms": [s * 1000 for s in cold],
@@ -280,7 +200,7 @@ def smoke_problems(cases):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--build-dir", default=os.path.join(run.REPO_DIR, "build"))
+    p.add_argument("--build-dir", default=os.path.join(harness.REPO_DIR, "build"))
     p.add_argument("--storm", help="storm binary (default: BUILD_DIR/storm)")
     p.add_argument("-n", "--connections", type=int, default=None, help="per storm (100000; smoke 500)")
     p.add_argument("-t", "--threads", type=int, default=1, help="storm threads (default 1)")
@@ -304,18 +224,18 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    run.ensure_storm(args.storm, False)
+    harness.ensure_storm(args.storm)
     cases = build_cases(args)
     with tempfile.TemporaryDirectory(prefix="tt-cost-") as workdir:
         cache = os.path.join(workdir, "compile-cache")  # the run's own, not the machine's
         os.environ["TCPTOOLS_CACHE_DIR"] = os.environ.get("TCPTOOLS_CACHE_DIR") or cache
         for i, c in enumerate(cases):
-            run.log(f"cost: {c.label}")
+            log(f"cost: {c.label}")
             try:
                 measure(c, args, workdir, i)
-            except run.RunError as e:
+            except RunError as e:
                 c.error = str(e)
-                run.log(f"  failed: {e}")
+                log(f"  failed: {e}")
     report(cases, args)
     if args.json:
         with open(args.json, "w") as f:
@@ -323,15 +243,10 @@ def main(argv):
     if args.smoke:
         problems = smoke_problems(cases)
         for msg in problems:
-            run.log("smoke: " + msg)
+            log("smoke: " + msg)
         return 1 if problems else 0
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except run.RunError as e:
-        run.cleanup()
-        run.log(f"cost.py: {e}")
-        sys.exit(1)
+    harness.exit_with(lambda: main(sys.argv[1:]), "cost.py")

@@ -24,13 +24,18 @@ import os
 import random
 import re
 import shlex
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 
+import harness
+
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def line_count(path):
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)
 
 
 def count(tool, functions, options, connections, storm_path, work_dir):
@@ -43,22 +48,15 @@ def count(tool, functions, options, connections, storm_path, work_dir):
                "--callgrind-out-file=" + out_path]
     command += ["--toggle-collect=" + f for f in functions]
     command += [tool, "-P", str(port)] + options
-    with open(lines_path, "w") as lines, open(errors_path, "w") as errors:
-        proc = subprocess.Popen(command, stdout=lines, stderr=errors, start_new_session=True)
-    deadline = time.monotonic() + 300  # a compile under valgrind takes a while
-    # Live: the table's header on stdout, or "Tracing" on stderr for -j.
-    while os.path.getsize(lines_path) == 0 and "Tracing" not in open(errors_path).read():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            sys.exit("loop_instructions: %s did not start tracing" % tool)
-        time.sleep(0.2)
-    before = sum(1 for _ in open(lines_path))
-    subprocess.run([storm_path, "-n", str(connections), "-r", "4000", "-p", str(port)],
-                   check=True, stdout=subprocess.DEVNULL)
-    time.sleep(3)  # the last batch
-    os.killpg(proc.pid, signal.SIGINT)
-    proc.wait()
-    printed = sum(1 for _ in open(lines_path)) - before
+    tracer = harness.Tracer(command, out_path=lines_path, err_path=errors_path)
+    try:
+        tracer.wait_live(300)  # a compile under valgrind takes a while
+        before = line_count(lines_path)
+        harness.run_storm(storm_path, connections, rate=4000, port=port)
+        time.sleep(3)  # the last batch
+    finally:
+        tracer.stop(timeout=300)
+    printed = line_count(lines_path) - before
     with open(out_path) as out:
         totals = re.search(r"^(?:summary|totals): (\d+)", out.read(), re.M)
     if not totals:
@@ -95,4 +93,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    harness.exit_with(main, "loop_instructions")

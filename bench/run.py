@@ -31,113 +31,28 @@ import argparse
 import json
 import os
 import re
-import select
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO_DIR = os.path.dirname(BENCH_DIR)
-STORM_SRC = os.path.join(BENCH_DIR, "storm.c")
+import harness
+from harness import (REPO_DIR, BENCH_DIR, RunError, Storm, Tracer, check_storm, cleanup,
+                     column_is, ensure_storm, log, run_storm, running_pids, scan_output)
+
 PEER_SCRIPT = os.path.join(BENCH_DIR, "tcpconnect_peer.bt")
 
 # Column (0-based) that ties an output line to the storm.
 COL_PID = 1  # tcpconnect, tcpaccept, peer: PID is column 2
 COL_LPORT = 6  # tcpaccept: LPORT is column 7
 
-LIVE = set()  # processes to clean up on the way out
 
-
-class RunError(Exception):
-    pass
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- helpers
+# ---------------------------------------------------------------- the machine
 
 
 def median(xs):
     return statistics.median(xs) if xs else None
-
-
-def parse_kv(line):
-    out = {}
-    for tok in line.split():
-        if "=" in tok:
-            k, v = tok.split("=", 1)
-            out[k] = v
-    return out
-
-
-def read_line(fd, timeout, what):
-    """Read one line from a raw fd, without reading past it (the writer
-    writes nothing more until told to)."""
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while not buf.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise RunError(f"timed out after {timeout:.0f}s waiting for {what}")
-        r, _, _ = select.select([fd], [], [], left)
-        if not r:
-            continue
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            raise RunError(f"EOF while waiting for {what} (got {buf!r})")
-        buf += chunk
-    return buf.decode(errors="replace").strip()
-
-
-def reap(proc, timeout):
-    """wait4() the child with a timeout; returns (exitcode, rusage) or None."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-        except ChildProcessError:
-            return (proc.returncode, None)
-        if pid == proc.pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return (proc.returncode, ru)
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.005)
-
-
-def kill_group(proc, sig):
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def cleanup():
-    for p in list(LIVE):
-        if p.poll() is None:
-            kill_group(p, signal.SIGKILL)
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        LIVE.discard(p)
-
-
-def proc_status_kb(pid, field):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def cpu_busy(interval=1.0):
@@ -159,7 +74,7 @@ def cpu_busy(interval=1.0):
 def foreign_tracers():
     """Other tracer processes running now (they would slow the untraced runs too)."""
     found = []
-    mine = {p.pid for p in LIVE}
+    mine = running_pids()
     for d in os.listdir("/proc"):
         if not d.isdigit() or int(d) in mine or int(d) == os.getpid():
             continue
@@ -205,89 +120,7 @@ def pick_unused_port(requested):
     raise RunError("no unused port outside the ephemeral range found")
 
 
-# ---------------------------------------------------------------- storm
-
-
-def ensure_storm(path, rebuild):
-    """Build storm with gcc if it is missing (or --rebuild-storm).  An existing
-    one (e.g. CMake's target in build/) is used as it is, with a warning if it
-    is older than its source."""
-    if os.access(path, os.X_OK) and not rebuild:
-        if os.path.getmtime(path) < os.path.getmtime(STORM_SRC):
-            log(f"warning: {path} is older than {STORM_SRC}; rebuild it "
-                "(cmake --build, or run.py --rebuild-storm)")
-        return
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    cc = os.environ.get("CC", "gcc")
-    cmd = [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", path, STORM_SRC]
-    log("building storm: " + " ".join(cmd))
-    r = subprocess.run(cmd)
-    if r.returncode != 0:
-        raise RunError(f"building {path} failed")
-
-
-class Storm:
-    def __init__(self, args):
-        argv = [args.storm, "-n", str(args.connections), "-t", str(args.threads), "--wait-start"]
-        if args.ipv6:
-            argv.append("-6")
-        self.argv = argv
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        LIVE.add(self.proc)
-        try:
-            line = read_line(self.proc.stdout.fileno(), 10, "storm's ready line")
-        except RunError:
-            self.abort()
-            raise
-        kv = parse_kv(line)
-        if not line.startswith("ready") or "pid" not in kv or "port" not in kv:
-            self.abort()
-            raise RunError(f"unexpected storm ready line: {line!r}")
-        self.pid = int(kv["pid"])
-        self.port = int(kv["port"])
-
-    def go(self):
-        self.proc.stdin.write(b"go\n")
-        self.proc.stdin.flush()  # communicate() closes it later
-
-    def finish(self, timeout):
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.abort()
-            raise RunError(f"storm did not finish within {timeout:.0f}s")
-        LIVE.discard(self.proc)
-        lines = [l for l in out.decode(errors="replace").splitlines() if l.startswith("connections=")]
-        if not lines:
-            raise RunError(f"storm printed no result line (exit {self.proc.returncode}): "
-                           f"{err.decode(errors='replace').strip()}")
-        kv = parse_kv(lines[-1])
-        res = {
-            "connections": int(kv["connections"]),
-            "failed": int(kv.get("failed", 0)),
-            "accept_failed": int(kv.get("accept_failed", 0)),
-            "early_reset": int(kv.get("early_reset", 0)),
-            "seconds": float(kv["seconds"]),
-            "rate": float(kv["rate"]),
-            "cpu": float(kv["cpu"]) if "cpu" in kv else None,
-            "pid": self.pid,
-            "port": self.port,
-            "exit": self.proc.returncode,
-            "stderr": err.decode(errors="replace").strip(),
-        }
-        return res
-
-    def abort(self):
-        if self.proc.poll() is None:
-            kill_group(self.proc, signal.SIGKILL)
-            self.proc.wait()
-        LIVE.discard(self.proc)
+# ---------------------------------------------------------------- storms
 
 
 def storm_timeout(args):
@@ -311,161 +144,8 @@ def cpu_ratio(traced, neighbours):
 
 
 def run_untraced(args):
-    s = Storm(args)
-    s.go()
-    res = s.finish(storm_timeout(args))
-    check_storm(res, args)
-    return res
-
-
-def check_storm(res, args):
-    if res["exit"] != 0 or res["connections"] != args.connections:
-        raise RunError(
-            f"storm made {res['connections']}/{args.connections} connections, "
-            f"failed={res['failed']} accept_failed={res['accept_failed']} exit={res['exit']}"
-            + (f": {res['stderr']}" if res["stderr"] else "")
-        )
-
-
-# ---------------------------------------------------------------- tracer
-
-
-class Tracer:
-    def __init__(self, argv, out_path, err_path):
-        self.argv = argv
-        self.out_path = out_path
-        self.err_path = err_path
-        self.out = open(out_path, "wb")
-        self.err = open(err_path, "wb")
-        self.rusage = None
-        self.exit = None
-        self.hwm_kb = None
-        self.killed = False
-        self.t0 = time.monotonic()
-        try:
-            self.proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err,
-                start_new_session=True,
-            )
-        except OSError as e:
-            self.out.close()
-            self.err.close()
-            raise RunError(f"cannot start {argv[0]}: {e}")
-        LIVE.add(self.proc)
-
-    def stderr_tail(self, n=300):
-        try:
-            with open(self.err_path, "rb") as f:
-                data = f.read()
-        except OSError:
-            return ""
-        txt = data.decode(errors="replace").strip().replace("\n", " | ")
-        return txt[-n:]
-
-    def wait_header(self, timeout):
-        """Seconds from exec to the header line appearing in the output file."""
-        deadline = self.t0 + timeout
-        while True:
-            try:
-                with open(self.out_path, "rb") as f:
-                    head = f.read(65536)
-            except OSError:
-                head = b""
-            for line in head.split(b"\n")[:-1]:  # complete lines only
-                toks = line.split()
-                if toks and toks[0] == b"TIME":
-                    return time.monotonic() - self.t0
-            if self.proc.poll() is not None:
-                raise RunError(f"{self.argv[0]} exited ({self.proc.returncode}) before its header line: "
-                               f"{self.stderr_tail()}")
-            if time.monotonic() >= deadline:
-                raise RunError(
-                    f"no header line from {' '.join(self.argv)} within {timeout:.0f}s "
-                    f"(is the header flushed when stdout is a file?) {self.stderr_tail()}")
-            time.sleep(0.002)
-
-    def drain(self, quiet, max_wait):
-        """Wait until the output file has stopped growing for `quiet` s."""
-        last = -1
-        stable_since = time.monotonic()
-        deadline = stable_since + max_wait
-        while time.monotonic() < deadline:
-            size = os.path.getsize(self.out_path)
-            now = time.monotonic()
-            if size != last:
-                last = size
-                stable_since = now
-            elif now - stable_since >= quiet:
-                return
-            time.sleep(0.02)
-
-    def stop(self, timeout):
-        self.hwm_kb = proc_status_kb(self.proc.pid, "VmHWM")
-        if self.proc.poll() is None:
-            kill_group(self.proc, signal.SIGINT)
-        r = reap(self.proc, timeout)
-        if r is None:
-            self.killed = True
-            kill_group(self.proc, signal.SIGTERM)
-            r = reap(self.proc, 5)
-            if r is None:
-                kill_group(self.proc, signal.SIGKILL)
-                r = reap(self.proc, 5) or (None, None)
-        self.exit, self.rusage = r
-        LIVE.discard(self.proc)
-        self.out.close()
-        self.err.close()
-
-    def peak_rss_kb(self):
-        vals = [v for v in (self.hwm_kb, self.rusage.ru_maxrss if self.rusage else None) if v]
-        return max(vals) if vals else None
-
-    def cpu_s(self):
-        return (self.rusage.ru_utime + self.rusage.ru_stime) if self.rusage else None
-
-    def exited_ok(self):
-        return not self.killed and self.exit in (0, -signal.SIGINT, 128 + signal.SIGINT)
-
-
-LOST_RE = re.compile(rb"(?i)lost\s+(\d+)\s+events?|(\d+)\s+events?\s+lost")
-# A tracer that prints a running total ("lost N events in total") is taken at
-# its largest total; otherwise the reports (bpftrace: "Lost N events") add up.
-LOST_TOTAL_RE = re.compile(rb"(?i)lost\s+(\d+)\s+events?\s+in\s+total")
-
-
-def scan_output(out_path, err_path, col, value):
-    """Count data lines after the header and those whose column `col` == value."""
-    header = False
-    data = matched = 0
-    reported = None
-    want = str(value).encode()
-    with open(out_path, "rb") as f:
-        for line in f:
-            toks = line.split()
-            if not header:
-                header = bool(toks) and toks[0] == b"TIME"
-                continue
-            if not toks:
-                continue
-            m = LOST_RE.search(line) if len(toks) < 6 else None
-            if m:  # e.g. bpftrace's "Lost N events" goes to stdout
-                reported = (reported or 0) + int(m.group(1) or m.group(2))
-                continue
-            data += 1
-            if len(toks) > col and toks[col] == want:
-                matched += 1
-    try:
-        with open(err_path, "rb") as f:
-            err = f.read()
-    except OSError:
-        err = b""
-    totals = [int(m.group(1)) for m in LOST_TOTAL_RE.finditer(err)]
-    if totals:
-        reported = max(totals)
-    else:
-        for m in LOST_RE.finditer(err):
-            reported = (reported or 0) + int(m.group(1) or m.group(2))
-    return {"header": header, "lines": data, "matched": matched, "tool_reported_lost": reported}
+    return run_storm(args.storm, args.connections, timeout=storm_timeout(args),
+                     threads=args.threads, ipv6=args.ipv6)
 
 
 # ---------------------------------------------------------------- cases
@@ -540,35 +220,41 @@ def with_tracefs(argv):
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh", *argv]
 
 
+def remove(*paths):
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 def run_traced(case, args, workdir, tag):
+    """One storm under the case's tracer, streaming to a file: what it caught."""
     out_path = os.path.join(workdir, f"{tag}.out")
     err_path = os.path.join(workdir, f"{tag}.err")
-    storm = Storm(args)
+    storm = Storm(args.storm, args.connections, ipv6=args.ipv6, threads=args.threads,
+                  wait_start=True)
     tracer = None
     try:
-        tracer = Tracer(case.argv, out_path, err_path)
-        header_s = tracer.wait_header(args.header_timeout)
+        tracer = Tracer(case.argv, out_path=out_path, err_path=err_path)
+        header_s = tracer.wait_live(args.header_timeout)
         storm.go()
         res = storm.finish(storm_timeout(args))
         tracer.drain(args.drain_quiet, args.drain_max)
     except BaseException:
         storm.abort()
         if tracer:
-            tracer.stop(5)
+            tracer.stop(timeout=5)
         raise
-    tracer.stop(args.stop_timeout)
+    tracer.stop(timeout=args.stop_timeout)
     try:
-        check_storm(res, args)
+        check_storm(res, args.connections)
     except RunError:
         if not args.keep:
-            for p in (out_path, err_path):
-                try:
-                    os.unlink(p)
-                except OSError:
-                    pass
+            remove(out_path, err_path)
         raise
     value = res["pid"] if case.match == "pid" else res["port"]
-    scan = scan_output(out_path, err_path, case.col, value)
+    scan = scan_output(out_path, err_path, column_is(case.col, value))
     expected = res["connections"] + (res["failed"] if case.tool != "tcpaccept" else 0)
     expected_match = 0 if case.filt else expected
     r = {
@@ -583,25 +269,22 @@ def run_traced(case, args, workdir, tag):
         "peak_rss_kb": tracer.peak_rss_kb(),
         "vmhwm_kb": tracer.hwm_kb,
         "cpu_s": tracer.cpu_s(),
-        "tracer_exit": tracer.exit,
+        "tracer_exit": tracer.returncode,
         "tracer_exited_ok": tracer.exited_ok(),
         "tracer_stderr": tracer.stderr_tail(),
     }
     if not args.keep:
-        for p in (out_path, err_path):
-            try:
-                os.unlink(p)
-            except OSError:
-                pass
+        remove(out_path, err_path)
     return r
 
 
 def measure_startup(argv, args, workdir, tag):
-    tracer = Tracer(argv, os.path.join(workdir, f"{tag}.out"), os.path.join(workdir, f"{tag}.err"))
+    tracer = Tracer(argv, out_path=os.path.join(workdir, f"{tag}.out"),
+                    err_path=os.path.join(workdir, f"{tag}.err"))
     try:
-        t = tracer.wait_header(args.header_timeout)
+        t = tracer.wait_live(args.header_timeout)
     finally:
-        tracer.stop(args.stop_timeout)
+        tracer.stop(timeout=args.stop_timeout)
     return t, tracer.peak_rss_kb(), tracer.exited_ok()
 
 
@@ -620,18 +303,21 @@ def report(args, cases, untraced, startup, unused_port, out=sys.stdout):
     print(f"tcptools benchmark: {args.connections} connections/round, {args.rounds} round(s), "
           f"{args.threads} storm thread(s), {'IPv6 ::1' if args.ipv6 else 'IPv4 127.0.0.1'}, "
           f"kernel {os.uname().release}", file=out)
-    print("ratio = traced rate / mean of the untraced runs just before and after it; "
-          "[min-max] over rounds", file=out)
-    print("stormcpu = storm's own CPU time per connection (BPF programs run in its context), traced / "
-          "the same neighbours (>1: overhead; less sensitive to other load than the rate)", file=out)
-    print(f"lost = storm connections - lines of the storm (tcpconnect/peer: PID = storm pid; "
-          f"tcpaccept: LPORT = storm port); -p OTHER = pid {os.getpid()}, -P {unused_port}: "
-          f"expected 0", file=out)
-    print("toolrep = max events the tracer itself reported lost ('Lost N events'), - if none; "
-          "other = max lines not of the storm", file=out)
-    print("start = exec to header line, ms (unfiltered rows: dedicated starts without load; filter rows: "
-          "the rounds' starts); RSS = tracer peak RSS, MiB; cpu = tracer CPU s per round (median)",
-          file=out)
+    legend = [
+        "ratio = traced rate / mean of the untraced runs just before and after it; "
+        "[min-max] over rounds",
+        "stormcpu = storm's own CPU time per connection (BPF programs run in its context), traced / "
+        "the same neighbours (>1: overhead; less sensitive to other load than the rate)",
+        f"lost = storm connections - lines of the storm (tcpconnect/peer: PID = storm pid; "
+        f"tcpaccept: LPORT = storm port); -p OTHER = pid {os.getpid()}, -P {unused_port}: "
+        f"expected 0",
+        "toolrep = max events the tracer itself reported lost ('Lost N events'), - if none; "
+        "other = max lines not of the storm",
+        "start = exec to header line, ms (unfiltered rows: dedicated starts without load; filter rows: "
+        "the rounds' starts); RSS = tracer peak RSS, MiB; cpu = tracer CPU s per round (median)",
+    ]
+    for line in legend:
+        print(line, file=out)
     print("", file=out)
     hdr = (f"{'case':<40} {'conn/s':>8} {'ratio med [min-max]':>20} {'stormcpu med [min-max]':>22} "
            f"{'lost med [min-max]':>20} {'toolrep':>7} {'other':>6} {'start ms med [min-max]':>24} {'RSS':>6} "
@@ -757,15 +443,10 @@ def parse_args(argv):
     return args
 
 
-def main(argv):
-    args = parse_args(argv)
-    if os.geteuid() != 0:
-        log("warning: not root; the tracers need root and live BPF")
+def find_tracers(args, problems):
+    """The tools' paths (tool -> path) and args.bpftrace_path; what is missing
+    goes to problems in --smoke (unless --skip-missing)."""
     tool_dir = args.tool_dir or args.build_dir
-    args.storm = os.path.abspath(args.storm or os.path.join(args.build_dir, "storm"))
-    ensure_storm(args.storm, args.rebuild_storm)
-
-    problems = []  # smoke failures / run errors
     tool_paths = {}
     for tool in args.tools:
         path = getattr(args, tool) or os.path.join(tool_dir, tool)
@@ -783,124 +464,118 @@ def main(argv):
             log("bpftrace not found, no peer row")
             if args.smoke and not args.skip_missing:
                 problems.append("bpftrace: not found (--no-bpftrace runs without the peer row)")
+    return tool_paths
 
-    other_pid = os.getpid()  # the runner makes no connections while a storm runs
-    unused_port = pick_unused_port(args.unused_port)
-    cases = build_cases(args, tool_paths, other_pid, unused_port)
-    if not cases:
-        log("nothing to trace (no tools, no bpftrace)")
-        return 1
 
-    busy_before = cpu_busy()
-    others_before = foreign_tracers()
-    if others_before:
-        log("warning: other tracers are running and will slow every run: " + " ".join(others_before))
-    if busy_before is not None and busy_before > 0.10:
-        log(f"warning: the machine is already {busy_before * 100:.0f}% busy before the benchmark; "
+def machine_state(warn):
+    """How busy the machine is and which other tracers run (others' load
+    slows every run); with warn, says so when it matters."""
+    busy, others = cpu_busy(), foreign_tracers()
+    if warn and others:
+        log("warning: other tracers are running and will slow every run: " + " ".join(others))
+    if warn and busy is not None and busy > 0.10:
+        log(f"warning: the machine is already {busy * 100:.0f}% busy before the benchmark; "
             "expect noisy numbers")
+    return {"busy": busy, "tracers": others}
 
-    workdir = args.out_dir or tempfile.mkdtemp(prefix="tcptools-bench-")
-    os.makedirs(workdir, exist_ok=True)
-    # The tools' compile cache: the run's own, so that the machine's does not
-    # decide the start times (the first start of a command line fills it).
-    if not os.environ.get("TCPTOOLS_CACHE_DIR"):
-        os.environ["TCPTOOLS_CACHE_DIR"] = os.path.join(workdir, "compile-cache")
-    untraced = []
+
+def measure_starts(cases, args, workdir):
+    """Step 1: exec-to-header time of each unfiltered case, dedicated starts
+    (no load). Returns case key -> {times, rss_kb, errors}."""
     startup = {}
-    try:
-        # 1. exec-to-header time, dedicated starts (no load).
-        for c in cases:
-            if c.filt:
-                continue
-            st = {"times": [], "rss_kb": [], "errors": []}
-            for i in range(args.starts):
-                try:
-                    t, rss, ok = measure_startup(c.argv, args, workdir, f"start-{len(startup)}-{i}")
-                    st["times"].append(t)
-                    st["rss_kb"].append(rss)
-                    if not ok:
-                        st["errors"].append("did not exit cleanly on SIGINT")
-                except RunError as e:
-                    st["errors"].append(str(e))
-                    break
-            startup[c.key] = st
-            log(f"start {c.key}: " + (", ".join(f"{t * 1000:.0f}ms" for t in st["times"]) or "-")
-                + (f"  ERROR {st['errors'][0]}" if st["errors"] else ""))
-            if st["errors"] and not st["times"]:
-                c.errors.append("startup: " + st["errors"][0])
-        live_cases = []
-        for c in cases:
-            st = startup.get(c.base)
-            if c.errors:
-                continue
-            if st is None or not st["times"]:
-                c.errors.append("skipped: its unfiltered variant failed to start")
-                continue
-            live_cases.append(c)
-
-        # 2. interleaved rounds: A B1 A B2 A ... A, case order rotated per round.
-        for rnd in range(args.rounds):
-            if not live_cases:
-                break
-            k = rnd % len(live_cases)
-            order = live_cases[k:] + live_cases[:k]
+    for c in cases:
+        if c.filt:
+            continue
+        st = {"times": [], "rss_kb": [], "errors": []}
+        for i in range(args.starts):
             try:
-                prev = run_untraced(args)
-                untraced.append(prev)
+                t, rss, ok = measure_startup(c.argv, args, workdir, f"start-{len(startup)}-{i}")
+                st["times"].append(t)
+                st["rss_kb"].append(rss)
+                if not ok:
+                    st["errors"].append("did not exit cleanly on SIGINT")
             except RunError as e:
-                problems.append(f"untraced storm: {e}")
-                log(f"round {rnd + 1}: untraced storm failed: {e}")
+                st["errors"].append(str(e))
                 break
-            log(f"round {rnd + 1}/{args.rounds}: untraced {prev['rate']:.0f}/s")
-            for c in order:
-                tag = f"r{rnd}-{cases.index(c)}"
-                try:
-                    r = run_traced(c, args, workdir, tag)
-                except RunError as e:
-                    c.errors.append(str(e))
-                    log(f"  {c.key}: ERROR {e}")
-                    r = None
-                try:
-                    nxt = run_untraced(args)
-                    untraced.append(nxt)
-                except RunError as e:
-                    problems.append(f"untraced storm: {e}")
-                    log(f"  untraced storm failed: {e}")
-                    nxt = None
-                if r is not None:
-                    base = [x["rate"] for x in (prev, nxt) if x]
-                    r["untraced_rate"] = sum(base) / len(base)
-                    r["ratio"] = r["storm"]["rate"] / r["untraced_rate"] if r["untraced_rate"] else None
-                    r["round"] = rnd
-                    r["cpu_ratio"] = cpu_ratio(r["storm"], [x for x in (prev, nxt) if x])
-                    c.rounds.append(r)
-                    log(f"  {c.key}: {r['storm']['rate']:.0f}/s ratio {r['ratio']:.2f} "
-                        f"lines {r['lines']} matched {r['matched']} lost {r['lost']} "
-                        f"header {r['header_s'] * 1000:.0f}ms rss {(r['peak_rss_kb'] or 0) / 1024:.1f}MiB")
-                if nxt is None:
-                    break
-                prev = nxt
-    except KeyboardInterrupt:
-        log("interrupted")
-        problems.append("interrupted")
-    finally:
-        cleanup()
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        elif args.out_dir is None:
-            log(f"tracer outputs kept in {workdir}")
+        startup[c.key] = st
+        log(f"start {c.key}: " + (", ".join(f"{t * 1000:.0f}ms" for t in st["times"]) or "-")
+            + (f"  ERROR {st['errors'][0]}" if st["errors"] else ""))
+        if st["errors"] and not st["times"]:
+            c.errors.append("startup: " + st["errors"][0])
+    return startup
 
-    busy_after = cpu_busy()
-    others_after = foreign_tracers()
-    report(args, cases, untraced, startup, unused_port)
-    print(f"machine CPU busy before/after the run (others' load): "
-          f"{'?' if busy_before is None else f'{busy_before * 100:.0f}%'} / "
-          f"{'?' if busy_after is None else f'{busy_after * 100:.0f}%'}")
-    if others_before or others_after:
-        print("other tracers seen running (before / after): "
-              f"{' '.join(others_before) or '-'} / {' '.join(others_after) or '-'}")
 
-    # Sanity checks (what --smoke judges; also reported in a full run).
+def cases_that_started(cases, startup):
+    """The cases whose unfiltered variant started (the others are marked)."""
+    started = []
+    for c in cases:
+        st = startup.get(c.base)
+        if c.errors:
+            continue
+        if st is None or not st["times"]:
+            c.errors.append("skipped: its unfiltered variant failed to start")
+            continue
+        started.append(c)
+    return started
+
+
+def with_neighbours(r, prev, nxt, rnd):
+    """A traced round's ratios to the untraced storms just before and after it."""
+    neighbours = [x for x in (prev, nxt) if x]
+    r["untraced_rate"] = sum(x["rate"] for x in neighbours) / len(neighbours)
+    r["ratio"] = r["storm"]["rate"] / r["untraced_rate"] if r["untraced_rate"] else None
+    r["round"] = rnd
+    r["cpu_ratio"] = cpu_ratio(r["storm"], neighbours)
+    return r
+
+
+def run_rounds(cases, args, workdir, problems):
+    """Step 2: interleaved rounds, A B1 A B2 A ... A (A untraced, Bi traced),
+    the case order rotated per round; each traced round goes to its case.
+    Returns the untraced storms."""
+    untraced = []
+
+    def untraced_storm(where):
+        """An untraced storm (kept in untraced), or None if it failed."""
+        try:
+            untraced.append(run_untraced(args))
+            return untraced[-1]
+        except RunError as e:
+            problems.append(f"untraced storm: {e}")
+            log(f"{where}untraced storm failed: {e}")
+            return None
+
+    for rnd in range(args.rounds):
+        if not cases:
+            break
+        k = rnd % len(cases)
+        order = cases[k:] + cases[:k]
+        prev = untraced_storm(f"round {rnd + 1}: ")
+        if prev is None:
+            break
+        log(f"round {rnd + 1}/{args.rounds}: untraced {prev['rate']:.0f}/s")
+        for c in order:
+            try:
+                r = run_traced(c, args, workdir, f"r{rnd}-{cases.index(c)}")
+            except RunError as e:
+                c.errors.append(str(e))
+                log(f"  {c.key}: ERROR {e}")
+                r = None
+            nxt = untraced_storm("  ")
+            if r is not None:
+                c.rounds.append(with_neighbours(r, prev, nxt, rnd))
+                log(f"  {c.key}: {r['storm']['rate']:.0f}/s ratio {r['ratio']:.2f} "
+                    f"lines {r['lines']} matched {r['matched']} lost {r['lost']} "
+                    f"header {r['header_s'] * 1000:.0f}ms rss {(r['peak_rss_kb'] or 0) / 1024:.1f}MiB")
+            if nxt is None:
+                break
+            prev = nxt
+    return untraced
+
+
+def sanity_problems(cases, startup):
+    """What --smoke judges (also reported in a full run): never a timing."""
+    problems = []
     for c in cases:
         for e in c.errors:
             problems.append(f"{c.key}: {e}")
@@ -926,37 +601,87 @@ def main(argv):
                 problems.append(f"{where}: no RSS reading")
         if not c.rounds and not c.errors:
             problems.append(f"{c.key}: no completed round")
+    return problems
 
+
+def report_machine(before, after):
+    def pct(busy):
+        return "?" if busy is None else f"{busy * 100:.0f}%"
+    print(f"machine CPU busy before/after the run (others' load): "
+          f"{pct(before['busy'])} / {pct(after['busy'])}")
+    if before["tracers"] or after["tracers"]:
+        print("other tracers seen running (before / after): "
+              f"{' '.join(before['tracers']) or '-'} / {' '.join(after['tracers']) or '-'}")
+
+
+def write_json(path, args, machine, untraced, startup, cases, problems):
+    data = {
+        "params": dict(vars(args)),
+        "kernel": os.uname().release,
+        "cpu_busy_before": machine[0]["busy"],
+        "cpu_busy_after": machine[1]["busy"],
+        "foreign_tracers_before": machine[0]["tracers"],
+        "foreign_tracers_after": machine[1]["tracers"],
+        "untraced": untraced,
+        "startup": startup,
+        "cases": [{"key": c.key, "tool": c.tool, "backend": c.backend, "argv": c.argv,
+                   "filter": c.filt, "rounds": c.rounds, "errors": c.errors} for c in cases],
+        "problems": problems,
+    }
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1, default=str)
+
+
+def main(argv):
+    args = parse_args(argv)
+    if os.geteuid() != 0:
+        log("warning: not root; the tracers need root and live BPF")
+    args.storm = os.path.abspath(args.storm or os.path.join(args.build_dir, "storm"))
+    ensure_storm(args.storm, args.rebuild_storm)
+    problems = []  # smoke failures / run errors
+    tool_paths = find_tracers(args, problems)
+    unused_port = pick_unused_port(args.unused_port)
+    # The runner's own pid for -p: it makes no connections while a storm runs.
+    cases = build_cases(args, tool_paths, os.getpid(), unused_port)
+    if not cases:
+        log("nothing to trace (no tools, no bpftrace)")
+        return 1
+    before = machine_state(warn=True)
+
+    workdir = args.out_dir or tempfile.mkdtemp(prefix="tcptools-bench-")
+    os.makedirs(workdir, exist_ok=True)
+    # The tools' compile cache: the run's own, so that the machine's does not
+    # decide the start times (the first start of a command line fills it).
+    if not os.environ.get("TCPTOOLS_CACHE_DIR"):
+        os.environ["TCPTOOLS_CACHE_DIR"] = os.path.join(workdir, "compile-cache")
+    untraced, startup = [], {}
+    try:
+        startup = measure_starts(cases, args, workdir)
+        untraced = run_rounds(cases_that_started(cases, startup), args, workdir, problems)
+    except KeyboardInterrupt:
+        log("interrupted")
+        problems.append("interrupted")
+    finally:
+        cleanup()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        elif args.out_dir is None:
+            log(f"tracer outputs kept in {workdir}")
+
+    after = machine_state(warn=False)
+    report(args, cases, untraced, startup, unused_port)
+    report_machine(before, after)
+    problems += sanity_problems(cases, startup)
     if args.json:
-        data = {
-            "params": {k: v for k, v in vars(args).items()},
-            "kernel": os.uname().release,
-            "cpu_busy_before": busy_before,
-            "cpu_busy_after": busy_after,
-            "foreign_tracers_before": others_before,
-            "foreign_tracers_after": others_after,
-            "untraced": untraced,
-            "startup": startup,
-            "cases": [{"key": c.key, "tool": c.tool, "backend": c.backend, "argv": c.argv,
-                       "filter": c.filt, "rounds": c.rounds, "errors": c.errors} for c in cases],
-            "problems": problems,
-        }
-        with open(args.json, "w") as f:
-            json.dump(data, f, indent=1, default=str)
-
+        write_json(args.json, args, (before, after), untraced, startup, cases, problems)
     if problems:
-        print("problems:", file=sys.stdout)
+        print("problems:")
         for pr in problems:
-            print("  - " + pr, file=sys.stdout)
+            print("  - " + pr)
     if args.smoke:
         print("smoke: " + ("FAIL" if problems else "OK"))
     return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except RunError as e:
-        cleanup()
-        log(f"run.py: {e}")
-        sys.exit(1)
+    harness.exit_with(lambda: main(sys.argv[1:]), "run.py")

@@ -22,10 +22,12 @@ start. Options for the tool follow `--`:
 import argparse
 import os
 import re
+import signal
 import statistics
-import subprocess
 import sys
 import tempfile
+
+import harness
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
@@ -70,22 +72,23 @@ def marks_of(trace, tool_pid):
 
 def one_run(argv):
     with tempfile.NamedTemporaryFile("r", suffix=".strace") as trace:
-        proc = subprocess.Popen(["strace", "-f", "-ttt", "-s", "48", "-o", trace.name, *argv],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # The header is the tool's first line: then stop it.
-        header = proc.stdout.readline()
-        strace_pid = proc.pid
-        tool_pid = None
-        for line in open(trace.name):
-            m = LINE.match(line)
-            if m and "execve(" in m.group(3):
-                tool_pid = int(m.group(1))
-                break
-        if tool_pid:
-            os.kill(tool_pid, 2)
-        proc.communicate(timeout=60)
-        if not header.startswith(b"TIME"):
-            raise RuntimeError("no header (pid %s, strace %d)" % (tool_pid, strace_pid))
+        tracer = harness.Tracer(["strace", "-f", "-ttt", "-s", "48", "-o", trace.name, *argv])
+        try:
+            tracer.wait_live(60)
+            if not harness.is_header(tracer.lines[0] if tracer.lines else ""):
+                raise RuntimeError("no header: %s" % tracer.stderr_tail())
+            # Live: stop the tool (strace follows it out).
+            tool_pid = None
+            for line in open(trace.name):
+                m = LINE.match(line)
+                if m and "execve(" in m.group(3):
+                    tool_pid = int(m.group(1))
+                    break
+            if tool_pid:
+                os.kill(tool_pid, signal.SIGINT)
+            tracer.proc.wait(timeout=60)
+        finally:
+            tracer.stop()
         return marks_of(open(trace.name).read(), tool_pid)
 
 

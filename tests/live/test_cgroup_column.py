@@ -3,11 +3,11 @@ answer for the process (/proc/PID/cgroup) and the directory's inode (its id)."""
 import json
 import os
 import signal
-import subprocess
 import tempfile
 
 import pytest
 
+import harness
 import mounts
 import ttlib
 from ttlib import Peer, Tracer
@@ -124,19 +124,26 @@ def test_nested_and_root_paths(tool, cgroups):
     assert list(seen[0])[-2:] == ["cgroup", "cgroup_id"], seen[0]
 
 
-@pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
-def test_text_column_keeps_the_last_component(tool, cgroups, server, client):
-    """The table's CGROUP: short paths whole, long ones "..." and their tail."""
-    long_leaf = "cri-containerd-%s.scope" % ("0123456789abcdef" * 4)  # as Kubernetes names them
-    nested = cgroups.make("tt-g-%d" % os.getpid(), "kubepods.slice", long_leaf)
-    traced = client if tool == "tcpconnect" else server
-    move_to_cgroup(traced.pid, nested)
+def line_from_cgroup(tool, path, traced, server, client):
+    """tool -G's header, and its line for a connection made with traced (the
+    server or the client) moved to cgroup path."""
+    move_to_cgroup(traced.pid, path)
     with Tracer(tool, "-G") as t:
         header = t.wait_header()
         conn = ttlib.one_connection(server, client)
         line = t.wait_for(lambda l: str(traced.pid) in l.split() and str(conn["sport"]) in l)
         t.stop()
     assert line, t.lines
+    return header, line
+
+
+@pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
+def test_text_column_keeps_the_last_component(tool, cgroups, server, client):
+    """The table's CGROUP: short paths whole, long ones "..." and their tail."""
+    long_leaf = "cri-containerd-%s.scope" % ("0123456789abcdef" * 4)  # as Kubernetes names them
+    nested = cgroups.make("tt-g-%d" % os.getpid(), "kubepods.slice", long_leaf)
+    traced = client if tool == "tcpconnect" else server
+    header, line = line_from_cgroup(tool, nested, traced, server, client)
     assert header.split()[-1] == "CGROUP", header
     cell = line.split()[-1]
     want = relative(nested)
@@ -144,13 +151,7 @@ def test_text_column_keeps_the_last_component(tool, cgroups, server, client):
     # Cut to the width, but never into the last component.
     assert cell == ".../" + long_leaf, (header, line)
     middle = cgroups.make("tt-g-%d" % os.getpid(), "kubepods-burstable.slice", "pod42.slice")
-    move_to_cgroup(traced.pid, middle)
-    with Tracer(tool, "-G") as t:
-        header = t.wait_header()
-        conn = ttlib.one_connection(server, client)
-        line = t.wait_for(lambda l: str(traced.pid) in l.split() and str(conn["sport"]) in l)
-        t.stop()
-    assert line, t.lines
+    header, line = line_from_cgroup(tool, middle, traced, server, client)
     want = relative(middle)
     assert len(want) > CGROUP_WIDTH
     assert line.split()[-1] == "..." + want[-(CGROUP_WIDTH - 3):], line
@@ -249,17 +250,23 @@ def test_with_the_cgroup_filter(cgroups, server, client):
     assert outside["sport"] not in got
 
 
-def test_no_cgroup2_mounted(cgroups, server, client):
-    """Where the tool sees no cgroup2 mount, it uses a private one."""
-    nested = cgroups.make("tt-g-%d" % os.getpid(), "unmounted")
-    move_to_cgroup(client.pid, nested)
-    wrapper = mounts.private_mounts(mounts.no_cgroup2())
+def client_event_in(wrapper, server, client):
+    """tcpconnect -G -j run under wrapper (a mount namespace's): its line
+    for a connection of the client's."""
     with Tracer("tcpconnect", "-G", "-j", wrapper=wrapper) as t:
         t.wait_stderr("JSON lines")
         conn = ttlib.one_connection(server, client)
         line = event_of(t, client.pid, "sport", conn["sport"])
         t.stop()
     assert line, (t.lines, t.stderr)
+    return line
+
+
+def test_no_cgroup2_mounted(cgroups, server, client):
+    """Where the tool sees no cgroup2 mount, it uses a private one."""
+    nested = cgroups.make("tt-g-%d" % os.getpid(), "unmounted")
+    move_to_cgroup(client.pid, nested)
+    line = client_event_in(mounts.private_mounts(mounts.no_cgroup2()), server, client)
     assert json.loads(line)["cgroup"] == relative(nested) == cgroup_of(client.pid)
 
 
@@ -270,13 +277,7 @@ def test_paths_wherever_cgroup2_is(where, cgroups, server, client):
     path or is /sys/fs/cgroup itself (no cgroup v1 at all)."""
     nested = cgroups.make("tt-g-%d" % os.getpid(), "where.slice", "app.service")
     move_to_cgroup(client.pid, nested)
-    wrapper = mounts.private_mounts(mounts.cgroup2_at(where))
-    with Tracer("tcpconnect", "-G", "-j", wrapper=wrapper) as t:
-        t.wait_stderr("JSON lines")
-        conn = ttlib.one_connection(server, client)
-        line = event_of(t, client.pid, "sport", conn["sport"])
-        t.stop()
-    assert line, (t.lines, t.stderr)
+    line = client_event_in(mounts.private_mounts(mounts.cgroup2_at(where)), server, client)
     event = json.loads(line)
     assert event["cgroup"] == relative(nested) == cgroup_of(client.pid), line
     assert event["cgroup_id"] == os.stat(nested).st_ino, line
@@ -349,11 +350,9 @@ def test_short_lived_cgroups_storm(cgroups, server):
     with Peer("tt-storm") as peer:
         with Tracer("tcpconnect", "-G", "-j") as t:
             t.wait_stderr("JSON lines")
-            load = subprocess.Popen([ttlib.tool_path("storm"), "-n", "20000"],
-                                    stdout=subprocess.PIPE, text=True)
+            load = harness.Storm(ttlib.tool_path("storm"), 20000)
             made = short_lived_cgroups(cgroups, peer, server, listener, 300)
-            storm_pid = int(dict(f.split("=", 1) for f in load.communicate(timeout=600)[0]
-                                 .split())["pid"])
+            storm_pid = load.finish()["pid"]
             last = max(made)
             assert t.wait_for(lambda l: json.loads(l)["sport"] == last), t.lines[-3:]
             assert t.stop() == 0, t.stderr

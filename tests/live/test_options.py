@@ -115,6 +115,36 @@ def test_ipv4_and_ipv6_exclude_each_other():
     assert r.stderr.splitlines() == ["tcpconnect: -4 and -6 exclude each other"]
 
 
+# -P ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
+def test_port_filter_list(tool, server, client):
+    """-P with two ports: a connection to each shows once, one to a third
+    port not (tcpconnect's DPORT, tcpaccept's LPORT: the server's port)."""
+    listeners = [server.listen("127.0.0.1") for _ in range(3)]
+    ports = [l["lport"] for l in listeners]
+    traced = client if tool == "tcpconnect" else server
+
+    def lines_for(conn):
+        """Both tools' columns 4-7: the client's address and port, then the
+        server's (by both ends' ports: other tests' storms reuse client ports)."""
+        want = [str(traced.pid), conn["saddr"], str(conn["sport"]), conn["daddr"],
+                str(conn["dport"])]
+        return [e for e in t.events() if e[1:2] + e[3:7] == want]
+
+    with Tracer(tool, "-P", "%d,%d" % (ports[0], ports[1])) as t:
+        t.wait_header()
+        skipped, first, second = (client.connect("127.0.0.1", ports[i]) for i in (2, 0, 1))
+        for i in (2, 0, 1):
+            server.accept(listeners[i])
+        for conn in (first, second):
+            assert t.wait_for(lambda line: lines_for(conn)), t.lines
+        t.stop()
+    assert len(lines_for(first)) == 1 and len(lines_for(second)) == 1, t.lines
+    assert not lines_for(skipped), t.lines
+    assert all(int(e[6]) in ports[:2] for e in t.events()), t.lines
+
+
 # --cgroup, --cgroupmap, --mntnsmap ------------------------------------------
 
 def test_cgroup_filter_with_descendants(server, fresh_cgroup):

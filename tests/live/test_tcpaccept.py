@@ -118,21 +118,6 @@ def test_pid_filter(client):
         assert all(e[1] == str(wanted.pid) for e in t.events()), t.lines
 
 
-def test_port_filter_list(server, client):
-    listeners = [server.listen("127.0.0.1") for _ in range(3)]
-    ports = [l["lport"] for l in listeners]
-    with Tracer("tcpaccept", "-P", "%d,%d" % (ports[0], ports[1])) as t:
-        t.wait_header()
-        conns = [client.connect("127.0.0.1", port) for port in (ports[2], ports[0], ports[1])]
-        for listener in (listeners[2], listeners[0], listeners[1]):
-            server.accept(listener)
-        assert wait_line(t, conns[2]), t.lines
-        t.stop()
-    assert not lines_for(t, conns[0]), t.lines  # the second listener must not show
-    assert len(lines_for(t, conns[1])) == 1 and len(lines_for(t, conns[2])) == 1
-    assert all(int(e[6]) in ports[:2] for e in t.events()), t.lines
-
-
 def test_accept_begun_before_tracing(server, client):
     """A blocking accept() entered before the probes were attached is still
     reported when it returns. On both backends (a kretprobe would see only

@@ -117,22 +117,6 @@ def test_pid_filter(server):
         assert all(e[1] == str(wanted.pid) for e in t.events()), t.lines
 
 
-def test_port_filter_list(server, client):
-    listeners = [server.listen("127.0.0.1") for _ in range(3)]
-    ports = [l["lport"] for l in listeners]
-    with Tracer("tcpconnect", "-P", "%d,%d" % (ports[0], ports[1])) as t:
-        t.wait_header()
-        skipped = client.connect("127.0.0.1", ports[2])
-        first = client.connect("127.0.0.1", ports[0])
-        second = client.connect("127.0.0.1", ports[1])
-        assert wait_line(t, first, client.pid) and wait_line(t, second, client.pid), t.lines
-        t.stop()
-    assert len(matching(t, first, client.pid)) == 1
-    assert len(matching(t, second, client.pid)) == 1
-    assert not matching(t, skipped, client.pid), t.lines
-    assert all(int(e[6]) in ports[:2] for e in t.events()), t.lines
-
-
 def waiting_in_map(pid):
     """Attempts in the tool's fallback map (the table's slots were taken)."""
     _, maps = ttlib.kernel_objects_of(pid)

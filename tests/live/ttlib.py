@@ -1,19 +1,19 @@
-"""Running the real tools and the test peers for live tests."""
+"""Running the real tools and the test peers for live tests (the tracer
+handle and the storm are bench/harness.py's, shared with bench/)."""
 import json
 import os
-import queue
-import signal
 import subprocess
 import sys
-import threading
 import time
+
+import harness
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("TT_BUILD_DIR", os.path.join(REPO, "build"))
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer.py")
 # Extra arguments for every tool run, e.g. "--backend tracepoint" (set by tests/run.sh).
 TOOL_ARGS = os.environ.get("TT_TOOL_ARGS", "").split()
-START_TIMEOUT = float(os.environ.get("TT_START_TIMEOUT", "60"))
+START_TIMEOUT = harness.START_TIMEOUT
 # The tools keep compiled programs in a cache (common/load/compile_cache.h):
 # the tests' starts use one of this run's own, not the machine's, so most
 # starts are warm and exercise loading from it (test_compile_cache.py tests
@@ -45,120 +45,14 @@ def backend_of(name):
     return "kprobe" if "struct pt_regs *ctx" in text else "tracepoint"
 
 
-class Tracer:
-    """A tool running in the background, its stdout collected line by line."""
+class Tracer(harness.Tracer):
+    """A tool running in the background, its stdout collected line by line
+    (bench/harness.py's tracer handle, started by the tool's name)."""
 
     def __init__(self, name, *args, env=None, wrapper=(), path=None):
         """Runs tool name (the build's, or the one at path) with TOOL_ARGS and
         args, under wrapper (a command prefix)."""
-        argv = [*wrapper, path or tool_path(name), *TOOL_ARGS, *args]
-        # surrogateescape: a process name need not be UTF-8, and the tools pass
-        # such bytes through in text mode.
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, errors="surrogateescape", env=env)
-        self.lines = []
-        self.stderr_lines = []
-        self._queue = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self._err_reader = threading.Thread(target=self._read_stderr, daemon=True)
-        self._err_reader.start()
-        self.stderr = ""
-        self.returncode = None
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
-
-    def _read_stderr(self):
-        for line in self.proc.stderr:
-            self.stderr_lines.append(line.rstrip("\n"))
-
-    def wait_stderr(self, text):
-        """Waits for a stderr line containing text (-c says it is live there)."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if any(text in line for line in self.stderr_lines):
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError("no %r on stderr: %s" % (text, self.stderr_lines))
-
-    def _take(self, timeout):
-        try:
-            line = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return False
-        if line is None:
-            raise RuntimeError("tool exited early: " + self._finish_stderr())
-        self.lines.append(line)
-        return True
-
-    def _finish_stderr(self):
-        self.proc.wait(timeout=30)
-        self._err_reader.join(timeout=10)
-        self.stderr = "\n".join(self.stderr_lines)
-        self.returncode = self.proc.returncode
-        return f"status {self.returncode}, stderr: {self.stderr.strip()}"
-
-    def wait_header(self, timeout=START_TIMEOUT):
-        """Waits for the header, the tool's sign that tracing is live."""
-        deadline = time.monotonic() + timeout
-        while not self.lines:
-            if time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError("no header within %ss" % timeout)
-            self._take(0.1)
-        return self.lines[0]
-
-    def wait_for(self, predicate, timeout=15):
-        """Waits until an output line satisfies predicate; returns it or None."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while time.monotonic() < deadline:
-            for line in self.lines[seen:]:
-                if predicate(line):
-                    return line
-            seen = len(self.lines)
-            self._take(0.05)
-        return None
-
-    def stop(self, sig=signal.SIGINT, timeout=30):
-        """Signals the tool, collects what it drained, returns its exit status."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(timeout=10)
-        while True:
-            try:
-                line = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if line is not None:
-                self.lines.append(line)
-        self._err_reader.join(timeout=10)
-        self.stderr = "\n".join(self.stderr_lines)
-        self.returncode = self.proc.returncode
-        return self.returncode
-
-    def events(self):
-        """Output lines after the header, split into columns."""
-        return [line.split() for line in self.lines[1:]]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.stop()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
+        super().__init__([*wrapper, path or tool_path(name), *TOOL_ARGS, *args], env=env)
 
 
 def json_request(proc, op, **args):
@@ -265,15 +159,11 @@ def assert_nothing_left(progs, maps, pid):
 
 
 def storm(count, port=None, ipv6=False, build=None):
-    """Runs bench/storm (connect+accept+close loop); returns its result fields."""
-    argv = [os.path.join(build or BUILD, "storm"), "-n", str(count)]
-    if ipv6:
-        argv.append("-6")
-    if port:
-        argv += ["-p", str(port)]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return dict(field.split("=", 1) for field in r.stdout.split())
+    """Runs bench/storm (connect+accept+close loop); returns its result
+    fields, as text."""
+    result = harness.run_storm(os.path.join(build or BUILD, "storm"), count, port=port,
+                               ipv6=ipv6)
+    return harness.storm_fields(result["line"])
 
 
 # LeakSanitizer cannot run under ptrace: in the ASan build, tools run under
