@@ -26,6 +26,7 @@
 #endif
 #ifdef TT_OUTCOME
 #define TT_COUNT_RESULT(event) ((event)->outcome.result)
+#define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)
 #endif
 #include "tt_submit.bpf.h"
 

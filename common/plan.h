@@ -55,6 +55,7 @@ struct tt_plan {
 	struct tt_plan_output outputs[TT_MAX_OUTPUTS];
 	size_t output_count;
 	bool counting; /* a module counts in the kernel: the tool's events are not streamed */
+	bool outcomes; /* a module needs each attempt's outcome decided in the kernel (-o's) */
 	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
 	bool columns;          /* set by a module's plan hook: show its columns */
 	/*

@@ -374,7 +374,7 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 			status = trace(&run);
 		}
 	} else {
-		status = status > 0 ? 0 : 1;
+		status = status > 0 ? 0 : 2; /* a usage error */
 	}
 	tear_down(&run);
 	return status;

@@ -14,11 +14,10 @@
 #include "tt_outcome.h"
 
 #define PENDING_SLOTS 4096 /* 1 << TT_PENDING_SLOTS_LOG2 */
-/* Longest result word: "unreachable", or an errno's name. */
-#define RESULT_NAME_LEN 32
 
 struct outcome {
 	bool wanted; /* -o, or --failed */
+	bool needed; /* -o, or another module's need (plan->outcomes): no columns then */
 	bool failed; /* --failed */
 	const struct tt_plan *plan;
 	size_t event_size, part_offset;
@@ -45,7 +44,8 @@ static const struct tt_probe state_change_probe = {TT_RAW_TRACEPOINT, "tt_outcom
 static int outcome_plan(void *state, struct tt_plan *plan)
 {
 	struct outcome *o = state;
-	if (!o->wanted)
+	o->needed = o->wanted || plan->outcomes;
+	if (!o->needed)
 		return 0;
 	if (plan->part_offset == 0) {
 		tt_error("-o: this tool's events have no outcome");
@@ -62,11 +62,12 @@ static int outcome_plan(void *state, struct tt_plan *plan)
 		tt_plan_define(plan, "TT_OUTCOME_PROBE 1");
 		tt_plan_add_probe(plan, &state_change_probe);
 	}
-	tt_plan_show_columns(plan);
+	if (o->wanted)
+		tt_plan_show_columns(plan);
 	return 0;
 }
 
-static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
+static const char *result_name(uint32_t result, char buf[TT_RESULT_NAME_LEN])
 {
 	static const char *const words[] = {
 	    [TT_RESULT_NONE] = "-",
@@ -84,15 +85,20 @@ static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
 	    result > TT_RESULT_ERRNO ? strerrorname_np((int)(result - TT_RESULT_ERRNO)) : NULL;
 	if (name)
 		return name;
-	snprintf(buf, RESULT_NAME_LEN, "error%u", result);
+	snprintf(buf, TT_RESULT_NAME_LEN, "error%u", result);
 	return buf;
+}
+
+const char *tt_outcome_result_name(__u32 result, char buf[TT_RESULT_NAME_LEN])
+{
+	return result_name(result, buf);
 }
 
 /* The event's outcome part (not necessarily aligned) as milliseconds and a word. */
 struct shown_outcome {
 	uint64_t latency_ns;
 	const char *result;
-	char buf[RESULT_NAME_LEN];
+	char buf[TT_RESULT_NAME_LEN];
 };
 
 static void show(const void *part, struct shown_outcome *shown)
@@ -145,14 +151,14 @@ static void outcome_count_header(void *state, struct tt_output *out)
 static void outcome_count_text(void *state, struct tt_output *out, const struct tt_count_key *key)
 {
 	(void)state;
-	char buf[RESULT_NAME_LEN];
+	char buf[TT_RESULT_NAME_LEN];
 	fprintf(out->out, " %-11s", result_name(key->result, buf));
 }
 
 static void outcome_count_json(void *state, struct tt_output *out, const struct tt_count_key *key)
 {
 	(void)state;
-	char buf[RESULT_NAME_LEN];
+	char buf[TT_RESULT_NAME_LEN];
 	fprintf(out->out, ", \"result\": \"%s\"", result_name(key->result, buf));
 }
 

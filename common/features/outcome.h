@@ -16,4 +16,11 @@ enum { TT_OPT_FAILED = 320 };
 
 extern const struct tt_module tt_outcome_module;
 
+/*
+ * Before it in a tool's module list, a module may need the outcomes without
+ * -o's columns (plan->outcomes: --metrics); these are their words, for it.
+ */
+#define TT_RESULT_NAME_LEN 32
+const char *tt_outcome_result_name(__u32 result, char buf[TT_RESULT_NAME_LEN]);
+
 #endif
