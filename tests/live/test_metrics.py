@@ -1,0 +1,228 @@
+"""--metrics and --metrics-file against a real Prometheus (Debian's 2.42) and
+a real node_exporter: a client of the test's own, in network namespaces of the
+test's own, makes connects whose outcomes it knows from its own errno, and a
+server accepts; Prometheus' HTTP API must then show exactly those counts."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+import ttlib
+from ttlib import Tracer
+
+pytestmark = pytest.mark.live
+
+DROPPED = "198.18.0.2"  # isolated_netns: a neighbour that never answers
+SERVICE_PORT = 8080     # the listener's, below the ephemeral range
+# Bounds on waiting for a scrape that happens every second, not retries.
+SCRAPE_WAIT = 30
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ns_run(ns, *cmd):
+    subprocess.run(["ip", "netns", "exec", ns, *cmd], check=True, capture_output=True)
+
+
+def http_get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.headers.get("Content-Type"), r.read().decode()
+
+
+class Prometheus:
+    """A Prometheus of the test's own: its port, its data directory, scraping
+    the given targets (job name -> host:port) every second."""
+
+    def __init__(self, targets):
+        self.dir = tempfile.mkdtemp(prefix="tt-prometheus-")
+        self.port = free_port()
+        config = os.path.join(self.dir, "prometheus.yml")
+        jobs = "".join(
+            "  - job_name: %s\n    static_configs:\n      - targets: ['%s']\n" % (job, target)
+            for job, target in targets.items())
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+                    "scrape_configs:\n" + jobs)
+        subprocess.run(["promtool", "check", "config", config], check=True,
+                       capture_output=True)
+        self.log = open(os.path.join(self.dir, "log"), "w")
+        self.proc = subprocess.Popen(
+            ["prometheus", "--config.file=" + config,
+             "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if http_get(self.url("/-/ready"))[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert self.proc.poll() is None and time.monotonic() < deadline, self.logs()
+            time.sleep(0.2)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def logs(self):
+        self.log.flush()
+        with open(os.path.join(self.dir, "log")) as f:
+            return f.read()[-3000:]
+
+    def query(self, expr):
+        """An instant query: {labels as a sorted tuple of items: (time, value)}."""
+        url = self.url("/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
+        body = json.loads(http_get(url)[2])
+        assert body["status"] == "success", body
+        return {tuple(sorted(r["metric"].items())): (float(r["value"][0]), float(r["value"][1]))
+                for r in body["data"]["result"]}
+
+    def value(self, expr):
+        """The one value of expr (absent: None)."""
+        found = self.query(expr)
+        assert len(found) <= 1, (expr, found)
+        return next(iter(found.values()))[1] if found else None
+
+    def scraped_after(self, job, moment):
+        """Waits for a scrape of job that began after moment (time.time())."""
+        deadline = time.monotonic() + SCRAPE_WAIT
+        while time.monotonic() < deadline:
+            found = self.query('timestamp(up{job="%s"})' % job)
+            if found and next(iter(found.values()))[1] > moment + 0.01:
+                return
+            time.sleep(0.2)
+        raise AssertionError("no scrape of %s after %s: %s" % (job, moment, self.logs()))
+
+    def close(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def exporter(tool, *args):
+    """The tool as an exporter on a free loopback port: (Tracer, host:port)."""
+    target = "127.0.0.1:%d" % free_port()
+    tracer = Tracer(tool, "--metrics", target, "-q", *args)
+    tracer.wait_stderr("Tracing")
+    return tracer, target
+
+
+def settled(tracer, prometheus, job, target):
+    """Once the tool's own counts are final, a scrape that began later."""
+    status, content_type, text = http_get("http://%s/metrics" % target)
+    assert status == 200 and content_type.startswith("text/plain; version=0.0.4"), content_type
+    moment = time.time()
+    prometheus.scraped_after(job, moment)
+    return text
+
+
+def promtool_check(text):
+    r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_connects_counted_exactly(isolated_netns):
+    """N connects that succeed, M refused, K timed out (tcp_syn_retries=1:
+    about 3 s, so between the histogram's edges 2 and 4)."""
+    n, m, k = 5, 3, 2
+    ns = isolated_netns
+    ns_run(ns, "sysctl", "-q", "net.ipv4.tcp_syn_retries=1")
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer("tt-client", netns=ns) as client:
+        listener = server.listen("127.0.0.1", port=SERVICE_PORT)
+        tracer, target = exporter("tcpconnect", "-p", str(client.pid))
+        with tracer, Prometheus({"tcptools": target}) as prom:
+            prom.scraped_after("tcptools", time.time())
+            before = prom.query("tcptools_connects_total")
+            # Every result x family from the start, at 0: this client has made none.
+            assert len(before) == 10 and all(v == 0 for _, v in before.values()), before
+            errors = [client.connect("127.0.0.1", listener["lport"])["error"]
+                      for _ in range(n)]
+            errors += [client.connect("127.0.0.1", SERVICE_PORT + 1)["error"]
+                       for _ in range(m)]
+            errors += [client.connect(DROPPED, 80)["error"] for _ in range(k)]
+            assert errors == [""] * n + ["ECONNREFUSED"] * m + ["ETIMEDOUT"] * k, errors
+            text = settled(tracer, prom, "tcptools", target)
+            promtool_check(text)
+
+            def connects(result):
+                return prom.value('tcptools_connects_total{result="%s",family="ipv4"}' % result)
+
+            assert (connects("connected"), connects("refused"), connects("timeout")) == (n, m, k)
+            assert prom.value("sum(tcptools_connects_total)") == n + m + k
+            bucket = 'tcptools_connect_duration_seconds_bucket{result="timeout",family="ipv4",le="%s"}'
+            assert prom.value(bucket % "2") == 0
+            assert prom.value(bucket % "4") == k
+            assert prom.value(
+                'tcptools_connect_duration_seconds_count{result="connected",family="ipv4"}') == n
+            # Connected on loopback: within the first bucket edges of a second.
+            assert prom.value(
+                'tcptools_connect_duration_seconds_bucket{result="connected",family="ipv4",'
+                'le="1"}') == n
+            assert prom.value('up{job="tcptools"}') == 1
+            assert prom.value("tcptools_lost_events_total") == 0
+            info = prom.query("tcptools_build_info")
+            assert [dict(labels)["backend"] for labels in info] == [ttlib.backend_of(
+                "tcpconnect")], info
+            assert tracer.stop() == 0, tracer.stderr
+    assert tracer.lines == [], tracer.lines  # -q: no line per event
+
+
+def test_accepts_counted_exactly(isolated_netns):
+    accepts = 4
+    ns = isolated_netns
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer("tt-client", netns=ns) as client:
+        listener = server.listen("127.0.0.1", port=SERVICE_PORT)
+        tracer, target = exporter("tcpaccept", "-p", str(server.pid))
+        with tracer, Prometheus({"tcptools": target}) as prom:
+            prom.scraped_after("tcptools", time.time())
+            for _ in range(accepts):
+                assert client.connect("127.0.0.1", SERVICE_PORT)["errno"] == 0
+                accepted = server.accept(listener)
+                assert accepted["lport"] == SERVICE_PORT, accepted
+            text = settled(tracer, prom, "tcptools", target)
+            promtool_check(text)
+            series = [dict(labels) for labels in prom.query("tcptools_accepts_total")]
+            assert [(s["family"], s["port"]) for s in series] == [("ipv4", str(SERVICE_PORT))]
+            assert prom.value('tcptools_accepts_total{port="%d"}' % SERVICE_PORT) == accepts
+            assert prom.value('up{job="tcptools"}') == 1
+            assert prom.value("tcptools_lost_events_total") == 0
+            assert tracer.stop() == 0, tracer.stderr
+    assert tracer.lines == [], tracer.lines
+
+
+def test_bad_address_is_a_usage_error():
+    for bad in ("localhost:9435", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "::1:80",
+                "[::1]", "[nope]:80", ""):
+        r = ttlib.run_tool("tcpconnect", "--metrics", bad)
+        assert r.returncode == 2, (bad, r.returncode, r.stderr)
+        assert len(r.stderr.splitlines()) == 1 and "--metrics" in r.stderr, r.stderr
+    r = ttlib.run_tool("tcpaccept", "--metrics", "127.0.0.1:9", "--metrics-labels", "result")
+    assert r.returncode != 0 and len(r.stderr.splitlines()) == 1, r.stderr
+    r = ttlib.run_tool("tcpconnect", "-q")
+    assert r.returncode != 0 and "--metrics" in r.stderr, r.stderr
