@@ -226,3 +226,90 @@ def test_bad_address_is_a_usage_error():
     assert r.returncode != 0 and len(r.stderr.splitlines()) == 1, r.stderr
     r = ttlib.run_tool("tcpconnect", "-q")
     assert r.returncode != 0 and "--metrics" in r.stderr, r.stderr
+
+
+class NodeExporter:
+    """prometheus-node-exporter with its textfile collector alone, on directory."""
+
+    def __init__(self, directory):
+        self.target = "127.0.0.1:%d" % free_port()
+        self.proc = subprocess.Popen(
+            ["prometheus-node-exporter", "--collector.disable-defaults",
+             "--collector.textfile", "--collector.textfile.directory=" + directory,
+             "--web.listen-address=" + self.target],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if http_get("http://%s/metrics" % self.target)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert self.proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def rewritten_after(path, moment):
+    """Waits for path to be replaced after moment (the file is rewritten every second)."""
+    deadline = time.monotonic() + SCRAPE_WAIT
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and os.stat(path).st_mtime > moment:
+            return
+        time.sleep(0.1)
+    raise AssertionError("%s not rewritten" % path)
+
+
+def test_textfile_through_node_exporter(isolated_netns):
+    """--metrics-file: no socket of the tracer's; node_exporter's textfile
+    collector serves the file, and Prometheus sees the same exact counts."""
+    n, m = 3, 2
+    ns = isolated_netns
+    directory = tempfile.mkdtemp(prefix="tt-textfile-")
+    path = os.path.join(directory, "tcptools.prom")
+    try:
+        with ttlib.Peer("tt-server", netns=ns) as server, \
+             ttlib.Peer("tt-client", netns=ns) as client, \
+             NodeExporter(directory) as node:
+            listener = server.listen("127.0.0.1", port=SERVICE_PORT)
+            with Tracer("tcpconnect", "--metrics-file", path, "--metrics-interval", "1", "-q",
+                        "-p", str(client.pid)) as tracer, \
+                 Prometheus({"node": node.target}) as prom:
+                tracer.wait_stderr("Tracing")
+                assert os.stat(path).st_mode & 0o777 == 0o644
+                for _ in range(n):
+                    assert client.connect("127.0.0.1", listener["lport"])["errno"] == 0
+                for _ in range(m):
+                    assert client.connect("127.0.0.1", SERVICE_PORT + 1)["errno"] != 0
+                done = time.time()
+                rewritten_after(path, done)
+                with open(path) as f:
+                    promtool_check(f.read())
+                prom.scraped_after("node", time.time())
+                value = prom.value
+                assert value('tcptools_connects_total{result="connected",family="ipv4"}') == n
+                assert value('tcptools_connects_total{result="refused",family="ipv4"}') == m
+                assert value("sum(tcptools_connects_total)") == n + m
+                assert value('up{job="node"}') == 1
+                assert value("node_textfile_scrape_error") == 0
+                assert value("tcptools_lost_events_total") == 0
+                # The tracer listens nowhere.
+                sockets = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True)
+                assert "pid=%d," % tracer.proc.pid not in sockets.stdout, sockets.stdout
+                assert tracer.stop() == 0, tracer.stderr
+        # Only the file: its temporary copies are renamed over it or removed.
+        assert os.listdir(directory) == ["tcptools.prom"]
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_metrics_file_unwritable():
+    r = ttlib.run_tool("tcpconnect", "--metrics-file", "/nonexistent-dir/x.prom", "-q")
+    assert r.returncode == 1, r
+    assert r.stderr.count("\n") == 1 and "/nonexistent-dir/x.prom" in r.stderr, r.stderr
