@@ -313,3 +313,64 @@ def test_metrics_file_unwritable():
     r = ttlib.run_tool("tcpconnect", "--metrics-file", "/nonexistent-dir/x.prom", "-q")
     assert r.returncode == 1, r
     assert r.stderr.count("\n") == 1 and "/nonexistent-dir/x.prom" in r.stderr, r.stderr
+
+
+def test_series_cap_folds_into_other(isolated_netns):
+    """--metrics-labels port with a cap of 100: connects to 1,000 distinct
+    ports show as at most 100 series and ~other, and sum to exactly 1,000;
+    a port in the ephemeral range is no series of its own."""
+    ns = isolated_netns
+    cap, ports, ephemeral = 100, range(20000, 21000), 5
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer("tt-client", netns=ns) as client:
+        listener = server.listen("127.0.0.1")  # a port the kernel chose: ephemeral
+        tracer, target = exporter("tcpconnect", "-p", str(client.pid), "--metrics-labels",
+                                  "port", "--metrics-max-series", str(cap))
+        with tracer, Prometheus({"tcptools": target}) as prom:
+            for _ in range(ephemeral):
+                assert client.connect("127.0.0.1", listener["lport"])["errno"] == 0
+            settled(tracer, prom, "tcptools", target)  # admitted before the flood
+            for i, port in enumerate(ports):
+                assert client.connect("127.0.0.1", port)["error"] == "ECONNREFUSED"
+                if i % 200 == 199:
+                    client.request("close")  # the peer keeps its sockets otherwise
+            text = settled(tracer, prom, "tcptools", target)
+            promtool_check(text)
+            series = {dict(labels)["port"]: value
+                      for labels, (_, value) in prom.query("tcptools_connects_total").items()}
+            assert series["ephemeral"] == ephemeral, series
+            assert "~other" in series and len(series) == cap + 1, series
+            assert set(series) - {"ephemeral", "~other"} <= {str(p) for p in ports}, series
+            assert all(v == 1 for p, v in series.items() if p not in ("ephemeral", "~other"))
+            assert prom.value("sum(tcptools_connects_total)") == len(ports) + ephemeral
+            assert prom.value("tcptools_metrics_folded_series") == len(ports) - (cap - 1)
+            assert prom.value('up{job="tcptools"}') == 1
+            assert prom.value("tcptools_lost_events_total") == 0
+            assert tracer.stop() == 0, tracer.stderr
+
+
+HOSTILE_COMM = b'ev"l\\\n\xff{x="1"}'
+
+
+def test_hostile_comm_and_peer_labels(isolated_netns):
+    """A process name with quotes, backslashes, a newline and a byte that is
+    no UTF-8 is one label value: the scrape stays valid and Prometheus reads
+    the value the exposition format's escaping gives."""
+    ns = isolated_netns
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer(HOSTILE_COMM, netns=ns) as client:
+        listener = server.listen("127.0.0.1", port=SERVICE_PORT)
+        tracer, target = exporter("tcpconnect", "-p", str(client.pid), "--metrics-labels",
+                                  "result,comm,peer")
+        with tracer, Prometheus({"tcptools": target}) as prom:
+            assert client.connect("127.0.0.1", listener["lport"])["errno"] == 0
+            text = settled(tracer, prom, "tcptools", target)
+            promtool_check(text)
+            found = [dict(labels) for labels in prom.query("tcptools_connects_total")]
+            assert len(found) == 1, found
+            # The kernel keeps 15 bytes; \xff is shown as text, the rest is itself.
+            shown = HOSTILE_COMM[:15].replace(b"\xff", b"\\xff").decode()
+            assert (found[0]["comm"], found[0]["peer"], found[0]["result"]) == (
+                shown, "127.0.0.1", "connected"), found
+            assert prom.value('up{job="tcptools"}') == 1
+            assert tracer.stop() == 0, tracer.stderr
