@@ -374,3 +374,126 @@ def test_hostile_comm_and_peer_labels(isolated_netns):
                 shown, "127.0.0.1", "connected"), found
             assert prom.value('up{job="tcptools"}') == 1
             assert tracer.stop() == 0, tracer.stderr
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
+
+
+def raw_request(target, payload, timeout=20):
+    """Sends payload (bytes) on a connection of its own; the first line of
+    the answer, or "" when the server closed it without one."""
+    host, port = target.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        try:
+            s.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused mid-request: what it answered, if anything, is below
+        answer = b""
+        try:
+            while b"\r\n" not in answer:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    return answer.split(b"\r\n")[0].decode("latin-1")
+
+
+def test_hostile_http_clients(isolated_netns):
+    """Slow clients holding connections, megabytes of headers, garbage,
+    other methods and paths, hundreds of connections at once: each is refused
+    cleanly or closed, the scrapes go on, the counts stay exact and the
+    tracer's memory stays bounded."""
+    ns = isolated_netns
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer("tt-client", netns=ns) as client:
+        listener = server.listen("127.0.0.1", port=SERVICE_PORT)
+        tracer, target = exporter("tcpconnect", "-p", str(client.pid))
+        host, port = target.rsplit(":", 1)
+        connects = 0
+        with tracer, Prometheus({"tcptools": target}) as prom:
+            prom.scraped_after("tcptools", time.time())
+            rss_before = rss_kib(tracer.proc.pid)
+
+            # Slow clients: half a request each, then nothing. The endpoint
+            # keeps serving meanwhile, and closes them once idle.
+            slow = [socket.create_connection((host, int(port))) for _ in range(8)]
+            for s in slow:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            assert http_get("http://%s/metrics" % target)[0] == 200
+            prom.scraped_after("tcptools", time.time())
+            for s in slow:
+                s.settimeout(SCRAPE_WAIT)
+                answer = b""
+                while True:  # until the server closes it (a timeout here fails)
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    answer += chunk
+                assert not answer.startswith(b"HTTP/1.1 200"), answer
+                s.close()
+
+            # Megabytes of headers: refused with a status, never served.
+            huge = b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * (4 << 20)
+            first = raw_request(target, huge + b"\r\n\r\n")
+            assert not first.startswith("HTTP/1.1 200"), first
+            assert first == "" or first.split()[1][0] == "4", first
+            many = b"GET /metrics HTTP/1.1\r\n" + b"X-A: b\r\n" * 100000 + b"\r\n"
+            first = raw_request(target, many)
+            assert first == "" or first.split()[1][0] == "4", first
+
+            # Garbage bytes.
+            first = raw_request(target, os.urandom(65536))
+            assert first == "" or first.split()[1][0] == "4", first
+            first = raw_request(target, b"\x00\xff\r\n\r\n")
+            assert first == "" or first.split()[1][0] == "4", first
+
+            # Other methods and paths; HEAD has no body.
+            for method in ("POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "BREW"):
+                first = raw_request(target, ("%s /metrics HTTP/1.1\r\nHost: x\r\n"
+                                             "Content-Length: 0\r\n\r\n" % method).encode())
+                assert first.split()[1] in ("405", "400", "501"), (method, first)
+            for path in ("/", "/metrics/", "/metricsx", "/../../etc/passwd", "/%00",
+                         "/metrics%20", "*"):
+                first = raw_request(target, ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
+                                             % path).encode())
+                assert first.split()[1] in ("404", "400"), (path, first)
+            head = raw_request(target, b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert head.split()[1] == "200", head
+
+            # Hundreds of connections at once, each asking: served or closed.
+            crowd = []
+            for _ in range(300):
+                s = socket.create_connection((host, int(port)))
+                s.settimeout(SCRAPE_WAIT)
+                crowd.append(s)
+            for s in crowd:
+                try:
+                    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+            answers = []
+            for s in crowd:
+                try:
+                    answers.append(s.recv(12))
+                except ConnectionResetError:
+                    answers.append(b"")
+                s.close()
+            assert set(answers) <= {b"", b"HTTP/1.1 200"}, set(answers)
+            assert b"HTTP/1.1 200" in answers
+
+            # Tracing went on meanwhile, and lost nothing; so did the scrapes.
+            for _ in range(5):
+                assert client.connect("127.0.0.1", listener["lport"])["errno"] == 0
+                connects += 1
+            settled(tracer, prom, "tcptools", target)
+            assert prom.value('tcptools_connects_total{result="connected",family="ipv4"}') \
+                == connects
+            assert prom.value('up{job="tcptools"}') == 1
+            assert prom.value("tcptools_lost_events_total") == 0
+            # Bounded: the connections' memory is the library's fixed pools.
+            assert rss_kib(tracer.proc.pid) - rss_before < 16 * 1024
+            assert tracer.stop() == 0, tracer.stderr
