@@ -497,3 +497,15 @@ def test_hostile_http_clients(isolated_netns):
             # Bounded: the connections' memory is the library's fixed pools.
             assert rss_kib(tracer.proc.pid) - rss_before < 16 * 1024
             assert tracer.stop() == 0, tracer.stderr
+
+
+def test_examples_pass_promtool():
+    """examples/: the scrape configuration and the rules file are valid, and
+    the rules do what they say on series of the tools' shape."""
+    examples = os.path.join(ttlib.REPO, "examples")
+    for args in (["check", "config", os.path.join(examples, "prometheus.yml")],
+                 ["check", "rules", os.path.join(examples, "tcptools.rules.yml")],
+                 ["test", "rules", os.path.join(ttlib.REPO, "tests", "live",
+                                                "metrics_rules_test.yml")]):
+        r = subprocess.run(["promtool", *args], capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
