@@ -347,8 +347,9 @@ static int fold(struct metrics *m, const struct tt_metrics_key *key,
 {
 	struct series_table *t = &m->series;
 	struct series probe = {.key = *key};
+	/* Not bsearch on no items: their pointer is NULL then. */
 	struct series *found =
-	    key->flags & TT_METRICS_KEY_OTHER
+	    key->flags & TT_METRICS_KEY_OTHER || t->count == 0
 		? NULL
 		: bsearch(&probe, t->items, t->count, sizeof(*t->items), key_order);
 	if (!found && !(key->flags & TT_METRICS_KEY_OTHER) && t->count < m->max_series) {
