@@ -61,6 +61,7 @@ static __always_inline void tt_metrics_count(const struct tt_event *event, u32 r
 #endif
 #if TT_METRICS_LABELS & TT_METRICS_LABEL_PEER
 	__builtin_memcpy(key.peer, event->flow.raddr, 16);
+	key.family = event->flow.family; /* how to read the address */
 #endif
 	struct tt_metrics_value *value = tt_metrics.lookup(&key);
 	if (!value) {

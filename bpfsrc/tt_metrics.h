@@ -27,6 +27,8 @@
 #define TT_METRICS_LABEL_COMM   0x08
 #define TT_METRICS_LABEL_CGROUP 0x10
 #define TT_METRICS_LABEL_PEER   0x20
+/* User space's own: the kernel counts by peer, user space folds peers into CIDRs. */
+#define TT_METRICS_LABEL_PEER_CIDR 0x40
 
 /* key.flags */
 #define TT_METRICS_KEY_OTHER     0x1 /* the table was full: every label folded */
@@ -41,7 +43,7 @@ struct tt_metrics_key {
 	__u16 family; /* AF_INET or AF_INET6 */
 	__u16 port;   /* tcpconnect: the remote port; tcpaccept: the listening port */
 	__u32 flags;  /* TT_METRICS_KEY_* */
-	__u32 reserved;
+	__u32 cidr;   /* 0 from the kernel; user space's number of the peer's CIDR */
 };
 
 /*

@@ -33,8 +33,19 @@
 #define DEFAULT_MAX_SERIES 1000 /* per metric: Prometheus' advice is to look hard past 100 */
 #define OTHER              "~other"
 #define CGROUP_LABEL_MAX   512 /* bytes of a cgroup path kept as a label value */
+#define MAX_CIDRS          64
+#define NO_CIDR            "other" /* peer_cidr of a peer in none of them */
 
-static const char *const label_names[] = {"result", "family", "port", "comm", "cgroup", "peer"};
+/* One of --metrics-cidrs: a prefix of an address of its family. */
+struct cidr {
+	int family;
+	unsigned bits;
+	unsigned char addr[16];
+	char text[64];
+};
+
+static const char *const label_names[] = {"result", "family", "port",     "comm",
+                                          "cgroup", "peer",   "peer_cidr"};
 #define LABEL_COUNT (sizeof(label_names) / sizeof(label_names[0]))
 
 /* One label set as user space shows it, and what the kernel counted for it. */
@@ -65,6 +76,8 @@ struct metrics {
 	bool ephemeral_given, ephemeral_off;
 	unsigned ephemeral_lo, ephemeral_hi;
 	bool other_option; /* a --metrics-* option, which needs --metrics or --metrics-file */
+	struct cidr cidrs[MAX_CIDRS];
+	size_t cidr_count;
 
 	/* The plan. */
 	bool connects; /* the tool's events carry an outcome: connects, else accepts */
@@ -133,7 +146,8 @@ static int parse_labels(struct metrics *m, const char *arg)
 		int i = tt_parse_choice(name, label_names, (int)LABEL_COUNT);
 		if (i < 0)
 			return tt_bad_value("--metrics-labels", arg,
-			                    "labels are result, family, port, comm, cgroup, peer");
+			                    "labels are result, family, port, comm, cgroup, peer, "
+			                    "peer_cidr");
 		labels |= 1u << i; /* TT_METRICS_LABEL_* in label_names' order */
 	}
 	if (labels == 0 || strchr(",", arg[0]) || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
@@ -165,6 +179,44 @@ static int parse_ephemeral(struct metrics *m, const char *arg)
 		return tt_bad_value("--metrics-ephemeral-ports", arg, why);
 	m->ephemeral_lo = (unsigned)low;
 	m->ephemeral_hi = (unsigned)high;
+	return 0;
+}
+
+static int parse_cidr(struct cidr *c, const char *text)
+{
+	char addr[64];
+	const char *slash = strchr(text, '/');
+	size_t len = slash ? (size_t)(slash - text) : strlen(text);
+	if (len >= sizeof(addr) || strlen(text) >= sizeof(c->text))
+		return -1;
+	memcpy(addr, text, len);
+	addr[len] = '\0';
+	memset(c, 0, sizeof(*c));
+	c->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(c->family, addr, c->addr) != 1)
+		return -1;
+	unsigned max = c->family == AF_INET ? 32 : 128;
+	uint64_t bits = max;
+	if (slash && tt_parse_uint(slash + 1, 0, max, &bits))
+		return -1;
+	c->bits = (unsigned)bits;
+	snprintf(c->text, sizeof(c->text), "%s", text);
+	return 0;
+}
+
+static int parse_cidrs(struct metrics *m, const char *arg)
+{
+	char list[4096];
+	if (snprintf(list, sizeof(list), "%s", arg) >= (int)sizeof(list) || !*arg)
+		return tt_bad_value("--metrics-cidrs", arg, "expected CIDR[,CIDR...]");
+	char *save = NULL;
+	for (char *one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save)) {
+		if (m->cidr_count == MAX_CIDRS)
+			return tt_bad_value("--metrics-cidrs", arg, "at most 64");
+		if (parse_cidr(&m->cidrs[m->cidr_count++], one) != 0)
+			return tt_bad_value("--metrics-cidrs", one,
+			                    "expected ADDR/BITS (10.0.0.0/8, fd00::/8)");
+	}
 	return 0;
 }
 
@@ -201,6 +253,9 @@ static int metrics_option(void *state, int key, const char *arg)
 	case TT_OPT_METRICS_EPHEMERAL:
 		m->other_option = true;
 		return parse_ephemeral(m, arg);
+	case TT_OPT_METRICS_CIDRS:
+		m->other_option = true;
+		return parse_cidrs(m, arg);
 	case 'q':
 		m->quiet = true;
 		return 0;
@@ -246,6 +301,10 @@ static int metrics_plan(void *state, struct tt_plan *plan)
 		tt_error("--metrics-labels: result is only for tools with outcomes (tcpconnect)");
 		return -1;
 	}
+	if (!(m->labels & TT_METRICS_LABEL_PEER_CIDR) != !m->cidr_count) {
+		tt_error("--metrics-cidrs and the peer_cidr label go together");
+		return -1;
+	}
 	if (!m->interval)
 		m->interval = DEFAULT_INTERVAL;
 	if (!m->max_series)
@@ -253,7 +312,11 @@ static int metrics_plan(void *state, struct tt_plan *plan)
 	if (!m->ephemeral_given)
 		default_ephemeral(m);
 	tt_plan_define(plan, "TT_METRICS 1");
-	tt_plan_define(plan, "TT_METRICS_LABELS 0x%x", m->labels);
+	/* What the kernel counts by: peer_cidr is made of the peer in user space. */
+	unsigned kernel_labels = m->labels & ~(unsigned)TT_METRICS_LABEL_PEER_CIDR;
+	if (m->labels & TT_METRICS_LABEL_PEER_CIDR)
+		kernel_labels |= TT_METRICS_LABEL_PEER;
+	tt_plan_define(plan, "TT_METRICS_LABELS 0x%x", kernel_labels);
 	tt_plan_define(plan, "TT_METRICS_PORT_MEMBER %s", m->connects ? "rport" : "lport");
 	if (m->ephemeral_off)
 		tt_plan_define(plan, "TT_METRICS_EPHEMERAL_LO 65536"); /* above every port */
@@ -341,12 +404,49 @@ static int seed(struct metrics *m)
 	return 0;
 }
 
+static bool in_prefix(const unsigned char *addr, const unsigned char *prefix, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	if (memcmp(addr, prefix, whole) != 0)
+		return false;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return rest == 0 || ((addr[whole] ^ prefix[whole]) & mask) == 0;
+}
+
+/* The number (from 1) of the first CIDR holding the peer; count + 1 for none. */
+static uint32_t cidr_of(const struct metrics *m, const struct tt_metrics_key *key)
+{
+	static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	for (size_t i = 0; i < m->cidr_count; i++) {
+		const struct cidr *c = &m->cidrs[i];
+		const unsigned char *addr = key->peer;
+		if (c->family == AF_INET && key->family == AF_INET6 &&
+		    memcmp(key->peer, v4_mapped, sizeof(v4_mapped)) == 0)
+			addr = key->peer + 12; /* an IPv4 peer of an IPv6 socket */
+		else if (c->family != key->family)
+			continue;
+		if (in_prefix(addr, c->addr, c->bits))
+			return (uint32_t)i + 1;
+	}
+	return (uint32_t)m->cidr_count + 1;
+}
+
 /* One entry of the kernel's table into the series it belongs to. */
-static int fold(struct metrics *m, const struct tt_metrics_key *key,
+static int fold(struct metrics *m, const struct tt_metrics_key *counted,
                 const struct tt_metrics_value *value)
 {
 	struct series_table *t = &m->series;
-	struct series probe = {.key = *key};
+	struct tt_metrics_key shown = *counted;
+	const struct tt_metrics_key *key = &shown;
+	if (m->labels & TT_METRICS_LABEL_PEER_CIDR && !(counted->flags & TT_METRICS_KEY_OTHER)) {
+		shown.cidr = cidr_of(m, counted);
+		if (!(m->labels & TT_METRICS_LABEL_PEER)) {
+			memset(shown.peer, 0, sizeof(shown.peer));
+			if (!(m->labels & TT_METRICS_LABEL_FAMILY))
+				shown.family = 0;
+		}
+	}
+	struct series probe = {.key = shown};
 	/* Not bsearch on no items: their pointer is NULL then. */
 	struct series *found =
 	    key->flags & TT_METRICS_KEY_OTHER || t->count == 0
@@ -459,6 +559,13 @@ static void label_text_of(struct metrics *m, const struct tt_metrics_key *key, b
 				snprintf(l->cgroup, sizeof(l->cgroup), "id:%llu",
 				         (unsigned long long)key->cgroup_id);
 			put(l, bit, l->cgroup, sizeof(l->cgroup));
+			break;
+		}
+		case TT_METRICS_LABEL_PEER_CIDR: {
+			const char *text = key->cidr >= 1 && key->cidr <= m->cidr_count
+			                       ? m->cidrs[key->cidr - 1].text
+			                       : NO_CIDR;
+			put(l, bit, text, strlen(text));
 			break;
 		}
 		case TT_METRICS_LABEL_PEER:
@@ -754,9 +861,12 @@ static const struct tt_option metrics_options[] = {
     {TT_OPT_METRICS_INTERVAL, "metrics-interval", "SECONDS",
      "rewrite --metrics-file this often (default 15)"},
     {TT_OPT_METRICS_LABELS, "metrics-labels", "LIST",
-     "result,family,port,comm,cgroup,peer (default result,family; tcpaccept family,port)"},
+     "of result,family,port,comm,cgroup,peer,peer_cidr (default result,family; "
+     "tcpaccept family,port)"},
     {TT_OPT_METRICS_MAX_SERIES, "metrics-max-series", "N",
      "series per metric at most, the rest counted as ~other (default 1000)"},
+    {TT_OPT_METRICS_CIDRS, "metrics-cidrs", "CIDR[,CIDR...]",
+     "with the peer_cidr label: the peer's first CIDR of these, else \"other\""},
     {TT_OPT_METRICS_EPHEMERAL, "metrics-ephemeral-ports", "LO-HI",
      "ports shown as port=\"ephemeral\" (default ip_local_port_range; none)"},
     {'q', "quiet", NULL, "with --metrics or --metrics-file: no line per event"},

@@ -20,6 +20,7 @@ enum {
 	TT_OPT_METRICS_LABELS,
 	TT_OPT_METRICS_MAX_SERIES,
 	TT_OPT_METRICS_EPHEMERAL,
+	TT_OPT_METRICS_CIDRS,
 };
 
 extern const struct tt_module tt_metrics_module;

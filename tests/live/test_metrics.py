@@ -509,3 +509,30 @@ def test_examples_pass_promtool():
                                                 "metrics_rules_test.yml")]):
         r = subprocess.run(["promtool", *args], capture_output=True, text=True)
         assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_peer_cidr_label(isolated_netns):
+    """--metrics-labels peer_cidr: each peer as the first of --metrics-cidrs
+    holding it (an IPv4 peer of an IPv6 socket too), else "other"."""
+    ns = isolated_netns
+    with ttlib.Peer("tt-client", netns=ns) as client:
+        tracer, target = exporter("tcpconnect", "-p", str(client.pid), "--metrics-labels",
+                                  "result,peer_cidr", "--metrics-cidrs",
+                                  "127.0.0.0/8,198.18.0.0/16")
+        with tracer, Prometheus({"tcptools": target}) as prom:
+            for addr, ip, times in (("127.0.0.1", 4, 2), ("::ffff:127.0.0.1", 6, 1),
+                                    ("198.18.0.1", 4, 3), ("::1", 6, 1)):
+                for _ in range(times):
+                    assert client.connect(addr, 9, ip=ip)["error"] == "ECONNREFUSED"
+            text = settled(tracer, prom, "tcptools", target)
+            promtool_check(text)
+            found = {(dict(labels)["result"], dict(labels)["peer_cidr"]): value
+                     for labels, (_, value) in prom.query("tcptools_connects_total").items()}
+            assert found == {("refused", "127.0.0.0/8"): 3, ("refused", "198.18.0.0/16"): 3,
+                             ("refused", "other"): 1}, found
+            assert tracer.stop() == 0, tracer.stderr
+    for bad in (["--metrics-labels", "peer_cidr"],
+                ["--metrics-cidrs", "10.0.0.0/8"],
+                ["--metrics-labels", "peer_cidr", "--metrics-cidrs", "10.0.0.0/33"]):
+        r = ttlib.run_tool("tcpconnect", "--metrics", "127.0.0.1:9", *bad)
+        assert r.returncode != 0 and len(r.stderr.splitlines()) == 1, (bad, r.stderr)

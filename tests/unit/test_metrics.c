@@ -63,7 +63,7 @@ static void test_edges(void)
 static void test_layout(void)
 {
 	CHECK(sizeof(struct tt_metrics_key) == 16 + 8 + TT_COMM_LEN + 4 + 2 + 2 + 4 + 4);
-	CHECK(offsetof(struct tt_metrics_key, reserved) + 4 == sizeof(struct tt_metrics_key));
+	CHECK(offsetof(struct tt_metrics_key, cidr) + 4 == sizeof(struct tt_metrics_key));
 	CHECK(sizeof(struct tt_metrics_value) == 8 * (2 + TT_METRICS_BUCKET_COUNT));
 }
 
