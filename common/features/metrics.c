@@ -98,14 +98,23 @@ struct metrics {
 
 /* ------------------------------------------------------------------------- options */
 
+/* The text of arg before at (a separator in it), into out; false when there is none or it does not
+ * fit. */
+static bool text_before(const char *arg, const char *at, char *out, size_t size)
+{
+	if (!at || (size_t)(at - arg) >= size)
+		return false;
+	memcpy(out, arg, (size_t)(at - arg));
+	out[at - arg] = '\0';
+	return true;
+}
+
 static int parse_address(struct metrics *m, const char *arg)
 {
 	char host[64];
 	const char *colon = strrchr(arg, ':');
-	if (!colon || (size_t)(colon - arg) >= sizeof(host))
+	if (!text_before(arg, colon, host, sizeof(host)))
 		return tt_bad_value("--metrics ADDR:PORT", arg, "expected ADDR:PORT");
-	memcpy(host, arg, (size_t)(colon - arg));
-	host[colon - arg] = '\0';
 	uint64_t port;
 	const char *why = tt_parse_uint(colon + 1, 1, 65535, &port);
 	if (why)
@@ -165,10 +174,8 @@ static int parse_ephemeral(struct metrics *m, const char *arg)
 	}
 	char lo[8];
 	const char *dash = strchr(arg, '-');
-	if (!dash || (size_t)(dash - arg) >= sizeof(lo))
+	if (!text_before(arg, dash, lo, sizeof(lo)))
 		return tt_bad_value("--metrics-ephemeral-ports", arg, "expected LO-HI or none");
-	memcpy(lo, arg, (size_t)(dash - arg));
-	lo[dash - arg] = '\0';
 	uint64_t low, high;
 	const char *why = tt_parse_uint(lo, 1, 65535, &low);
 	if (!why)
@@ -186,11 +193,9 @@ static int parse_cidr(struct cidr *c, const char *text)
 {
 	char addr[64];
 	const char *slash = strchr(text, '/');
-	size_t len = slash ? (size_t)(slash - text) : strlen(text);
-	if (len >= sizeof(addr) || strlen(text) >= sizeof(c->text))
+	if (!text_before(text, slash ? slash : text + strlen(text), addr, sizeof(addr)) ||
+	    strlen(text) >= sizeof(c->text))
 		return -1;
-	memcpy(addr, text, len);
-	addr[len] = '\0';
 	memset(c, 0, sizeof(*c));
 	c->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(c->family, addr, c->addr) != 1)

@@ -2,6 +2,7 @@
 a real node_exporter: a client of the test's own, in network namespaces of the
 test's own, makes connects whose outcomes it knows from its own errno, and a
 server accepts; Prometheus' HTTP API must then show exactly those counts."""
+import contextlib
 import json
 import os
 import shutil
@@ -122,12 +123,16 @@ class Prometheus:
         self.close()
 
 
-def exporter(tool, *args):
-    """The tool as an exporter on a free loopback port: (Tracer, host:port)."""
+@contextlib.contextmanager
+def scraped_exporter(tool, *args):
+    """The tool as an exporter on a free loopback port, and a Prometheus that
+    has scraped it once: (Tracer, host:port, Prometheus)."""
     target = "127.0.0.1:%d" % free_port()
-    tracer = Tracer(tool, "--metrics", target, "-q", *args)
-    tracer.wait_stderr("Tracing")
-    return tracer, target
+    with Tracer(tool, "--metrics", target, "-q", *args) as tracer:
+        tracer.wait_stderr("Tracing")
+        with Prometheus({"tcptools": target}) as prom:
+            prom.scraped_after("tcptools", time.time())
+            yield tracer, target, prom
 
 
 def settled(tracer, prometheus, job, target):
@@ -154,9 +159,7 @@ def test_connects_counted_exactly(isolated_netns):
     with ttlib.Peer("tt-server", netns=ns) as server, \
          ttlib.Peer("tt-client", netns=ns) as client:
         listener = server.listen("127.0.0.1", port=SERVICE_PORT)
-        tracer, target = exporter("tcpconnect", "-p", str(client.pid))
-        with tracer, Prometheus({"tcptools": target}) as prom:
-            prom.scraped_after("tcptools", time.time())
+        with scraped_exporter("tcpconnect", "-p", str(client.pid)) as (tracer, target, prom):
             before = prom.query("tcptools_connects_total")
             # Every result x family from the start, at 0: this client has made none.
             assert len(before) == 10 and all(v == 0 for _, v in before.values()), before
@@ -174,7 +177,8 @@ def test_connects_counted_exactly(isolated_netns):
 
             assert (connects("connected"), connects("refused"), connects("timeout")) == (n, m, k)
             assert prom.value("sum(tcptools_connects_total)") == n + m + k
-            bucket = 'tcptools_connect_duration_seconds_bucket{result="timeout",family="ipv4",le="%s"}'
+            bucket = ('tcptools_connect_duration_seconds_bucket'
+                      '{result="timeout",family="ipv4",le="%s"}')
             assert prom.value(bucket % "2") == 0
             assert prom.value(bucket % "4") == k
             assert prom.value(
@@ -198,9 +202,7 @@ def test_accepts_counted_exactly(isolated_netns):
     with ttlib.Peer("tt-server", netns=ns) as server, \
          ttlib.Peer("tt-client", netns=ns) as client:
         listener = server.listen("127.0.0.1", port=SERVICE_PORT)
-        tracer, target = exporter("tcpaccept", "-p", str(server.pid))
-        with tracer, Prometheus({"tcptools": target}) as prom:
-            prom.scraped_after("tcptools", time.time())
+        with scraped_exporter("tcpaccept", "-p", str(server.pid)) as (tracer, target, prom):
             for _ in range(accepts):
                 assert client.connect("127.0.0.1", SERVICE_PORT)["errno"] == 0
                 accepted = server.accept(listener)
@@ -324,9 +326,9 @@ def test_series_cap_folds_into_other(isolated_netns):
     with ttlib.Peer("tt-server", netns=ns) as server, \
          ttlib.Peer("tt-client", netns=ns) as client:
         listener = server.listen("127.0.0.1")  # a port the kernel chose: ephemeral
-        tracer, target = exporter("tcpconnect", "-p", str(client.pid), "--metrics-labels",
-                                  "port", "--metrics-max-series", str(cap))
-        with tracer, Prometheus({"tcptools": target}) as prom:
+        labels = ("--metrics-labels", "port", "--metrics-max-series", str(cap))
+        with scraped_exporter("tcpconnect", "-p", str(client.pid), *labels) as \
+                (tracer, target, prom):
             for _ in range(ephemeral):
                 assert client.connect("127.0.0.1", listener["lport"])["errno"] == 0
             settled(tracer, prom, "tcptools", target)  # admitted before the flood
@@ -360,9 +362,9 @@ def test_hostile_comm_and_peer_labels(isolated_netns):
     with ttlib.Peer("tt-server", netns=ns) as server, \
          ttlib.Peer(HOSTILE_COMM, netns=ns) as client:
         listener = server.listen("127.0.0.1", port=SERVICE_PORT)
-        tracer, target = exporter("tcpconnect", "-p", str(client.pid), "--metrics-labels",
-                                  "result,comm,peer")
-        with tracer, Prometheus({"tcptools": target}) as prom:
+        labels = ("--metrics-labels", "result,comm,peer")
+        with scraped_exporter("tcpconnect", "-p", str(client.pid), *labels) as \
+                (tracer, target, prom):
             assert client.connect("127.0.0.1", listener["lport"])["errno"] == 0
             text = settled(tracer, prom, "tcptools", target)
             promtool_check(text)
@@ -411,11 +413,9 @@ def test_hostile_http_clients(isolated_netns):
     with ttlib.Peer("tt-server", netns=ns) as server, \
          ttlib.Peer("tt-client", netns=ns) as client:
         listener = server.listen("127.0.0.1", port=SERVICE_PORT)
-        tracer, target = exporter("tcpconnect", "-p", str(client.pid))
-        host, port = target.rsplit(":", 1)
         connects = 0
-        with tracer, Prometheus({"tcptools": target}) as prom:
-            prom.scraped_after("tcptools", time.time())
+        with scraped_exporter("tcpconnect", "-p", str(client.pid)) as (tracer, target, prom):
+            host, port = target.rsplit(":", 1)
             rss_before = rss_kib(tracer.proc.pid)
 
             # Slow clients: half a request each, then nothing. The endpoint
@@ -516,10 +516,10 @@ def test_peer_cidr_label(isolated_netns):
     holding it (an IPv4 peer of an IPv6 socket too), else "other"."""
     ns = isolated_netns
     with ttlib.Peer("tt-client", netns=ns) as client:
-        tracer, target = exporter("tcpconnect", "-p", str(client.pid), "--metrics-labels",
-                                  "result,peer_cidr", "--metrics-cidrs",
-                                  "127.0.0.0/8,198.18.0.0/16")
-        with tracer, Prometheus({"tcptools": target}) as prom:
+        labels = ("--metrics-labels", "result,peer_cidr",
+                  "--metrics-cidrs", "127.0.0.0/8,198.18.0.0/16")
+        with scraped_exporter("tcpconnect", "-p", str(client.pid), *labels) as \
+                (tracer, target, prom):
             for addr, ip, times in (("127.0.0.1", 4, 2), ("::ffff:127.0.0.1", 6, 1),
                                     ("198.18.0.1", 4, 3), ("::1", 6, 1)):
                 for _ in range(times):
