@@ -277,13 +277,19 @@ static void default_ephemeral(struct metrics *m)
 	m->ephemeral_lo = 32768;
 	m->ephemeral_hi = 60999;
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-	unsigned lo, hi;
-	if (f && fscanf(f, "%u %u", &lo, &hi) == 2 && lo >= 1 && lo <= hi && hi <= 65535) {
-		m->ephemeral_lo = lo;
-		m->ephemeral_hi = hi;
+	char line[64] = "";
+	if (!f)
+		return;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	char *end;
+	unsigned long lo = strtoul(line, &end, 10);
+	unsigned long hi = end != line ? strtoul(end, &end, 10) : 0; /* "32768\t60999\n" */
+	if (lo >= 1 && lo <= hi && hi <= 65535) {
+		m->ephemeral_lo = (unsigned)lo;
+		m->ephemeral_hi = (unsigned)hi;
 	}
-	if (f)
-		fclose(f);
 }
 
 static int metrics_plan(void *state, struct tt_plan *plan)

@@ -32,8 +32,11 @@ struct tt_metrics_http {
 static enum MHD_Result reply_static(struct MHD_Connection *connection, unsigned status,
                                     const char *body, const char *allow)
 {
-	struct MHD_Response *response = MHD_create_response_from_buffer(
-	    strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+	/* PERSISTENT: the library never writes to it; its prototype just is not const. */
+	void *text;
+	memcpy(&text, &body, sizeof(text));
+	struct MHD_Response *response =
+	    MHD_create_response_from_buffer(strlen(body), text, MHD_RESPMEM_PERSISTENT);
 	if (!response)
 		return MHD_NO;
 	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,

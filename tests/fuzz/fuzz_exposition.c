@@ -36,14 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The value: escapes as the format has them, no bare quote or newline, UTF-8. */
 	const unsigned char *v = (const unsigned char *)text + plen;
 	size_t vlen = len - plen - slen;
-	char *unescaped = malloc(vlen + 1);
+	unsigned char *unescaped = malloc(vlen + 1);
 	size_t u = 0;
 	for (size_t i = 0; i < vlen;) {
 		if (v[i] == '\\') {
 			if (i + 1 >= vlen ||
 			    (v[i + 1] != '\\' && v[i + 1] != '"' && v[i + 1] != 'n'))
 				abort();
-			unescaped[u++] = v[i + 1] == 'n' ? '\n' : (char)v[i + 1];
+			unescaped[u++] = v[i + 1] == 'n' ? (unsigned char)'\n' : v[i + 1];
 			i += 2;
 		} else if (v[i] == '"' || v[i] == '\n') {
 			abort();

@@ -160,6 +160,10 @@ def test_connects_counted_exactly(isolated_netns):
          ttlib.Peer("tt-client", netns=ns) as client:
         listener = server.listen("127.0.0.1", port=SERVICE_PORT)
         with scraped_exporter("tcpconnect", "-p", str(client.pid)) as (tracer, target, prom):
+            # -q: the programs have no buffer to user space at all.
+            _, maps = ttlib.kernel_objects_of(tracer.proc.pid)
+            types = {m["type"] for m in ttlib.bpf_json("map", "show") if m["id"] in maps}
+            assert "hash" in types and not types & {"ringbuf", "perf_event_array"}, types
             before = prom.query("tcptools_connects_total")
             # Every result x family from the start, at 0: this client has made none.
             assert len(before) == 10 and all(v == 0 for _, v in before.values()), before

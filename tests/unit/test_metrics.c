@@ -64,7 +64,7 @@ static void test_layout(void)
 {
 	CHECK(sizeof(struct tt_metrics_key) == 16 + 8 + TT_COMM_LEN + 4 + 2 + 2 + 4 + 4);
 	CHECK(offsetof(struct tt_metrics_key, cidr) + 4 == sizeof(struct tt_metrics_key));
-	CHECK(sizeof(struct tt_metrics_value) == 8 * (2 + TT_METRICS_BUCKET_COUNT));
+	CHECK(sizeof(struct tt_metrics_value) == sizeof(__u64) * (2 + TT_METRICS_BUCKET_COUNT));
 }
 
 /* Every BPF text declares the table user space opens, with the shared layout. */
@@ -83,7 +83,10 @@ static void test_texts(void)
 			int space = *p == ' ' || *p == '\n' || *p == '\t';
 			if (space && n && copy[n - 1] == ' ')
 				continue;
-			copy[n++] = space ? ' ' : *p;
+			if (space)
+				copy[n++] = ' ';
+			else
+				copy[n++] = *p;
 		}
 		copy[n] = '\0';
 		CHECK(strstr(copy, declared) != NULL);
