@@ -540,3 +540,43 @@ def test_peer_cidr_label(isolated_netns):
                 ["--metrics-labels", "peer_cidr", "--metrics-cidrs", "10.0.0.0/33"]):
         r = ttlib.run_tool("tcpconnect", "--metrics", "127.0.0.1:9", *bad)
         assert r.returncode != 0 and len(r.stderr.splitlines()) == 1, (bad, r.stderr)
+
+
+def unit_setting(unit, key):
+    with open(os.path.join(ttlib.REPO, "packaging", unit + ".service.in")) as f:
+        values = [line.split("=", 1)[1].strip() for line in f if line.startswith(key + "=")]
+    assert len(values) == 1, (key, values)
+    return values[0]
+
+
+@pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
+def test_exporter_unit_command_line(tool, isolated_netns, tmp_path):
+    """The exporter unit's own ExecStart, as an unprivileged user holding just
+    its AmbientCapabilities (tracefs mounted, as systemd does at boot), on a
+    free port and filtered to the test's peers: Prometheus counts exactly."""
+    unit = tool + "-exporter"
+    command = unit_setting(unit, "ExecStart").split()
+    assert command[0] == "@TT_SBINDIR@/" + tool and "--metrics" in command, command
+    command[command.index("--metrics") + 1] = target = "127.0.0.1:%d" % free_port()
+    caps = [c.lower().removeprefix("cap_")
+            for c in unit_setting(unit, "AmbientCapabilities").split()]
+    unprivileged = ttlib.as_user_with(caps, tracefs=True)
+    copy = ttlib.reachable_copy(tool, str(tmp_path))
+    ns = isolated_netns
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer("tt-client", netns=ns) as client:
+        listener = server.listen("127.0.0.1", port=SERVICE_PORT)
+        watched = client if tool == "tcpconnect" else server
+        with Tracer(tool, *command[1:], "-p", str(watched.pid), path=copy,
+                    wrapper=unprivileged) as tracer, \
+             Prometheus({"tcptools": target}) as prom:
+            tracer.wait_stderr("Tracing")
+            for _ in range(3):
+                assert client.connect("127.0.0.1", SERVICE_PORT)["errno"] == 0
+                server.accept(listener)
+            settled(tracer, prom, "tcptools", target)
+            name = {"tcpconnect": 'tcptools_connects_total{result="connected",family="ipv4"}',
+                    "tcpaccept": 'tcptools_accepts_total{port="%d"}' % SERVICE_PORT}[tool]
+            assert prom.value(name) == 3
+            assert prom.value('up{job="tcptools"}') == 1
+            assert tracer.stop() == 0, tracer.stderr
