@@ -639,10 +639,16 @@ static void emit_histogram(struct strbuf *out, const struct label_text *l,
 		tt_expo_sample(out, name, "_bucket", l->labels, l->count, edges[i],
 		               tt_expo_u64(cumulative, n));
 	}
-	/* +Inf is the count: every latency lands in some bucket, +Inf's own included. */
-	tt_expo_sample(out, name, "_bucket", l->labels, l->count, "+Inf", tt_expo_u64(v->count, n));
+	/*
+	 * +Inf and the count from the buckets themselves, not the kernel's count:
+	 * a copy read while an event is being counted may hold its bucket but
+	 * not yet its count, and a histogram must never decrease along le.
+	 */
+	cumulative += v->buckets[TT_METRICS_EDGE_COUNT];
+	tt_expo_sample(out, name, "_bucket", l->labels, l->count, "+Inf",
+	               tt_expo_u64(cumulative, n));
 	tt_expo_sample(out, name, "_sum", l->labels, l->count, NULL, tt_expo_seconds(v->sum_ns, n));
-	tt_expo_sample(out, name, "_count", l->labels, l->count, NULL, tt_expo_u64(v->count, n));
+	tt_expo_sample(out, name, "_count", l->labels, l->count, NULL, tt_expo_u64(cumulative, n));
 }
 
 static int render(void *ctx, enum tt_expo_format format, struct strbuf *out)
