@@ -542,24 +542,17 @@ def test_peer_cidr_label(isolated_netns):
         assert r.returncode != 0 and len(r.stderr.splitlines()) == 1, (bad, r.stderr)
 
 
-def unit_setting(unit, key):
-    with open(os.path.join(ttlib.REPO, "packaging", unit + ".service.in")) as f:
-        values = [line.split("=", 1)[1].strip() for line in f if line.startswith(key + "=")]
-    assert len(values) == 1, (key, values)
-    return values[0]
-
-
 @pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
 def test_exporter_unit_command_line(tool, isolated_netns, tmp_path):
     """The exporter unit's own ExecStart, as an unprivileged user holding just
     its AmbientCapabilities (tracefs mounted, as systemd does at boot), on a
     free port and filtered to the test's peers: Prometheus counts exactly."""
     unit = tool + "-exporter"
-    command = unit_setting(unit, "ExecStart").split()
+    command = ttlib.unit_setting(unit, "ExecStart").split()
     assert command[0] == "@TT_SBINDIR@/" + tool and "--metrics" in command, command
     command[command.index("--metrics") + 1] = target = "127.0.0.1:%d" % free_port()
     caps = [c.lower().removeprefix("cap_")
-            for c in unit_setting(unit, "AmbientCapabilities").split()]
+            for c in ttlib.unit_setting(unit, "AmbientCapabilities").split()]
     unprivileged = ttlib.as_user_with(caps, tracefs=True)
     copy = ttlib.reachable_copy(tool, str(tmp_path))
     ns = isolated_netns
