@@ -11,7 +11,7 @@
  * #define that is not listed (common/DESIGN.md, "The contract").
  *
  * Shared layouts live in the headers both sides include (tt_event.h,
- * tt_outcome.h, tt_filter.h, tt_pending.h, tt_dns.h), checked by the same
+ * tt_outcome.h, tt_filter.h, tt_pending.h, tt_dns.h, tt_metrics.h), checked by the same
  * test where user space reads them by hand.
  */
 #ifndef TT_CONTRACT_H
@@ -26,13 +26,20 @@
 	X(TT_CGROUP_FILTER)        /* filters.c: --cgroup, tt_cgroup */                            \
 	X(TT_CGROUPMAP_PATH)       /* filters.c: --cgroupmap, the pinned map's path */             \
 	X(TT_MNTNSMAP_PATH)        /* filters.c: --mntnsmap, the pinned map's path */              \
-	X(TT_EVENT_CGROUP)         /* print_cgroup.c: -G, the head's cgroup id */                  \
+	X(TT_EVENT_CGROUP)         /* print_cgroup.c: -G, the head's cgroup id; metrics.c too */   \
 	X(TT_COUNT)                /* count.c: -c, counts instead of events */                     \
 	X(TT_COUNT_LOCAL_PORT)     /* count.c: -s, the key keeps the source port */                \
 	X(TT_OUTCOME)              /* outcome.c: -o */                                             \
 	X(TT_OUTCOME_FAILED)       /* outcome.c: --failed */                                       \
 	X(TT_OUTCOME_PROBE)        /* outcome.c: -o on kprobes, tt_outcome_state_change */         \
 	X(TT_DNS)                  /* dns.c: -d */                                                 \
+	X(TT_METRICS)              /* metrics.c: --metrics, counted by labels (tt_metrics.h) */    \
+	X(TT_METRICS_LABELS)       /* metrics.c: the labels counted by, TT_METRICS_LABEL_* */      \
+	X(TT_METRICS_PORT_MEMBER)  /* metrics.c: the flow's port the port label shows */           \
+	X(TT_METRICS_EPHEMERAL_LO) /* metrics.c: ports from here... */                             \
+	X(TT_METRICS_EPHEMERAL_HI) /* metrics.c: ...to here count as "ephemeral" */                \
+	X(TT_METRICS_HISTOGRAM)    /* metrics.c: the latency histogram (tcpconnect) */             \
+	X(TT_METRICS_QUIET)        /* metrics.c: -q, nothing streamed */                           \
 	X(TT_SYSCALL_REGS)         /* accept_syscalls.c: exits read the call's registers */        \
 	X(TT_ACCEPT_ENTER)         /* accept_syscalls.c: the enter tracepoints */                  \
 	X(TT_URING_ACCEPT)         /* uring_accept.c */                                            \
@@ -56,7 +63,8 @@
 	X(tt_port_bits)        /* tt_helpers.bpf.h: -P */                                          \
 	X(tt_cgroup)           /* tt_helpers.bpf.h: --cgroup */                                    \
 	X(tt_dns_events)       /* tt_dns.bpf.h: -d's answers */                                    \
-	X(tt_dns_lost)         /* tt_dns.bpf.h: answers the buffer had no room for */
+	X(tt_dns_lost)         /* tt_dns.bpf.h: answers the buffer had no room for */            \
+	X(tt_metrics)          /* tt_metrics.bpf.h: --metrics' counts (tt_metrics.h) */
 
 /* Programs a module attaches by name (function names, as BCC makes them). */
 #define TT_CONTRACT_PROGRAMS(X)                                                                    \

@@ -49,7 +49,7 @@ static __always_inline void tt_outcome_fill(struct sock *sk, int newstate, u64 s
 /* --failed (TT_OUTCOME_FAILED): only attempts that did not connect are shown. */
 static __always_inline bool tt_outcome_wanted(const struct tt_outcome *outcome)
 {
-#ifdef TT_OUTCOME_FAILED
+#if defined(TT_OUTCOME_FAILED) && !defined(TT_METRICS) /* metrics count all (tt_submit.bpf.h) */
 	return outcome->result != TT_RESULT_CONNECTED;
 #else
 	return true;

@@ -2,12 +2,19 @@
 /*
  * Where a finished event goes: streamed to user space (tt_output.bpf.h), or
  * with -c (TT_COUNT) counted per flow in the kernel, in the counts map that
- * user space reads once tracing stops (common/features/count.c).
+ * user space reads once tracing stops (common/features/count.c). With
+ * --metrics (TT_METRICS) it is first counted by its labels
+ * (tt_metrics.bpf.h); with -q too (TT_METRICS_QUIET) it goes nowhere else.
  */
 #ifndef TT_SUBMIT_BPF_H
 #define TT_SUBMIT_BPF_H
 
 #include "tt_event.h"
+
+/* A tool whose events carry a result (-o) defines where it is, before this header. */
+#ifndef TT_COUNT_RESULT
+#define TT_COUNT_RESULT(event) 0
+#endif
 
 #ifdef TT_COUNT
 #include "tt_count.h"
@@ -28,15 +35,37 @@ static __always_inline void tt_count_event(const struct tt_event *event, u32 res
 	counts.increment(key);
 }
 
-/* A tool whose events carry a result (-o) defines where it is, before this header. */
-#ifndef TT_COUNT_RESULT
-#define TT_COUNT_RESULT(event) 0
-#endif
-#define tt_submit_event(ctx, event) tt_count_event(&(event)->base, TT_COUNT_RESULT(event))
+#define tt_deliver_event(ctx, event) tt_count_event(&(event)->base, TT_COUNT_RESULT(event))
+#elif defined(TT_METRICS_QUIET)
+#define tt_deliver_event(ctx, event) ((void)(ctx))
 #else
 #include "tt_output.bpf.h"
 
-#define tt_submit_event(ctx, event) tt_submit(ctx, event, sizeof(*(event)))
+#define tt_deliver_event(ctx, event) tt_submit(ctx, event, sizeof(*(event)))
+#endif
+
+#ifdef TT_METRICS
+#include "tt_metrics.bpf.h"
+
+/* And its latency (-o), for the histogram. */
+#ifndef TT_EVENT_LATENCY_NS
+#define TT_EVENT_LATENCY_NS(event) 0
+#endif
+/* --failed shows the failures only; the metrics count every attempt. */
+#ifdef TT_OUTCOME_FAILED
+#define tt_metrics_shown(event) (TT_COUNT_RESULT(event) != TT_RESULT_CONNECTED)
+#else
+#define tt_metrics_shown(event) 1
+#endif
+#define tt_submit_event(ctx, event)                                                                \
+	do {                                                                                       \
+		tt_metrics_count(&(event)->base, TT_COUNT_RESULT(event),                           \
+		                 TT_EVENT_LATENCY_NS(event));                                      \
+		if (tt_metrics_shown(event))                                                       \
+			tt_deliver_event(ctx, event);                                              \
+	} while (0)
+#else
+#define tt_submit_event(ctx, event) tt_deliver_event(ctx, event)
 #endif
 
 #endif

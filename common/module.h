@@ -40,6 +40,16 @@ struct tt_plan_input {
 	const struct tt_flow_names *flow_names;
 	size_t event_size;  /* of the tool's events */
 	size_t part_offset; /* of this module's part in them (tt_module_use); 0: none */
+	/*
+	 * Some module's needs hook asked for each attempt's outcome decided in
+	 * the kernel (outcome.c's kernel side), with or without -o's columns.
+	 */
+	bool outcomes;
+};
+
+/* What a module needs of the others' kernel sides: asked before any plan hook runs. */
+struct tt_module_needs {
+	bool outcomes; /* each attempt's outcome and latency (tt_outcome.h), decided in the kernel */
 };
 
 /* What a module's plan hook offers the run, beyond what it adds to the plan. */
@@ -70,6 +80,11 @@ struct tt_module {
 	 * that the tool does not handle (-P is worded by each tool).
 	 */
 	int (*option)(void *state, int key, const char *arg);
+	/*
+	 * Every option is parsed, no plan hook has run: sets what the module
+	 * needs of the others (every plan hook then sees it in its input).
+	 */
+	void (*needs)(void *state, struct tt_module_needs *needs);
 	/*
 	 * Every option is parsed: checks what they name, adds to the plan what
 	 * the module needs and fills offer (nothing when its options were not

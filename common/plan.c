@@ -77,6 +77,15 @@ void tt_plan_add_probe(struct tt_plan *plan, const struct tt_probe *probe)
 	plan->probes[plan->probe_count++] = *probe;
 }
 
+void tt_plan_add_loss_counter(struct tt_plan *plan, const char *table)
+{
+	if (plan->loss_counter_count == TT_MAX_LOSS_COUNTERS) {
+		plan->out_of_memory = true;
+		return;
+	}
+	plan->loss_counters[plan->loss_counter_count++] = table;
+}
+
 static int insert_output(struct tt_plan *plan, size_t at, const struct tt_plan_output *output)
 {
 	if (plan->output_count == TT_MAX_OUTPUTS) {

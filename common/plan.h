@@ -18,7 +18,8 @@
 
 enum tt_backend { TT_BACKEND_AUTO, TT_BACKEND_KPROBE, TT_BACKEND_TRACEPOINT };
 
-#define TT_MAX_OUTPUTS 4
+#define TT_MAX_OUTPUTS       4
+#define TT_MAX_LOSS_COUNTERS 4
 
 /* One events table of the BPF text, and who handles its events. */
 struct tt_plan_output {
@@ -44,6 +45,12 @@ struct tt_plan {
 	struct tt_plan_output outputs[TT_MAX_OUTPUTS];
 	size_t output_count;
 	/*
+	 * Per-CPU counters (tables) of events the program lost beyond a full
+	 * buffer's (tt_lost): attempts a module's table had no room for.
+	 */
+	const char *loss_counters[TT_MAX_LOSS_COUNTERS];
+	size_t loss_counter_count;
+	/*
 	 * The text opens maps pinned by others (BCC's --cgroupmap): its loaded
 	 * form holds their fds, so it is compiled every time (compile_cache.h).
 	 */
@@ -61,6 +68,11 @@ void tt_plan_add_structs(struct tt_plan *plan, const struct tt_kernel_struct *st
                          const char *headers);
 /* A probe on the plan's backend; probe must outlive the run (a static). */
 void tt_plan_add_probe(struct tt_plan *plan, const struct tt_probe *probe);
+/*
+ * A per-CPU u64 counter of lost events (table: TT_TABLE(...)), for whoever
+ * reports them (tt_tracer_loss_fds); more than TT_MAX_LOSS_COUNTERS is a bug.
+ */
+void tt_plan_add_loss_counter(struct tt_plan *plan, const char *table);
 /* Adds an event table, last, or first (the one waited on). 0, or -1 after an error: at most
  * TT_MAX_OUTPUTS. */
 int tt_plan_add_output(struct tt_plan *plan, const struct tt_plan_output *output);

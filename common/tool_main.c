@@ -268,11 +268,18 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		tt_plan_add_probe(plan, &run->program->probes[i]);
 	tt_plan_add_structs(plan, tool->kernel_types->structs, tool->kernel_types->struct_count,
 	                    tool->kernel_types->headers);
+	/* Every module's needs before any plan hook: the list's order does not matter. */
+	struct tt_module_needs needs = {0};
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
-		const struct tt_plan_input input = {plan->backend, run->common.json,
+		if (m->module->needs)
+			m->module->needs(m->state, &needs);
+	}
+	for (size_t i = 0; i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		const struct tt_plan_input input = {plan->backend,    run->common.json,
 		                                    tool->flow_names, tool->event_size,
-		                                    m->part_offset};
+		                                    m->part_offset,   needs.outcomes};
 		if (m->module->plan && m->module->plan(m->state, &input, plan, &m->offer) != 0)
 			return -1;
 		if (m->offer.live_note)

@@ -72,6 +72,19 @@ int main(void)
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-o");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "--failed -c");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_outcome);
+		/* --metrics: the default labels, quiet; every label; beside -o and -c. */
+		const char *const metrics[] = {
+		    "--metrics 127.0.0.1:1 -q",
+		    "--metrics 127.0.0.1:1 --metrics-labels family,port,comm,cgroup,peer",
+		    "--metrics-file /x.prom -q --metrics-ephemeral-ports none --metrics-labels "
+		    "port",
+		};
+		for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+			verify("tcpconnect", &tcpconnect_tool, backends[b], metrics[i]);
+			verify("tcpaccept", &tcpaccept_tool, backends[b], metrics[i]);
+		}
+		verify("tcpconnect", &tcpconnect_tool, backends[b],
+		       "--metrics 127.0.0.1:1 --metrics-labels result,comm,peer --failed -c -G");
 	}
 	return check_done("verify_bpf");
 }

@@ -5,6 +5,7 @@
 #include "accept_syscalls.h"
 #include "array.h"
 #include "filters.h"
+#include "metrics.h"
 #include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpaccept.h"
@@ -76,6 +77,7 @@ static const struct tt_module_use modules[] = {
     {&tt_uid_column_module, 0},
     {&tt_uring_accept_module, 0},
     {&tt_print_cgroup_module, 0},
+    {&tt_metrics_module, 0}, /* no outcome: it counts accepts */
 };
 // clang-format on
 
@@ -89,7 +91,8 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
 		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
-		"  tcpaccept -j                # JSON lines\n",
+		"  tcpaccept -j                # JSON lines\n"
+		"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
     .options = options,
     .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,

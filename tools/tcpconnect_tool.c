@@ -8,6 +8,7 @@
 #include "count.h"
 #include "dns.h"
 #include "filters.h"
+#include "metrics.h"
 #include "print_cgroup.h"
 #include "outcome.h"
 #include "socket_types.h"
@@ -69,6 +70,7 @@ static const struct tt_module_use modules[] = {
     {&tt_filters_module, 0},
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
+    {&tt_metrics_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_outcome_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_count_module, 0},
     {&tt_print_cgroup_module, 0},
@@ -90,6 +92,7 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -G               # with the cgroup (service, container) of each\n"
 		"  tcpconnect -o               # each attempt at its outcome, with its latency\n"
 		"  tcpconnect --failed         # only the attempts that did not connect\n"
+		"  tcpconnect --metrics 127.0.0.1:9435 -q  # a Prometheus exporter, no lines\n"
 		"  tcpconnect -j               # JSON lines\n"
 		"  tcpconnect -d               # with the DNS name asked for each DADDR\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",

@@ -16,11 +16,10 @@
 #include "tt_pending.h"
 #include "tt_contract.h"
 
-/* Longest result word: "unreachable", or an errno's name. */
-#define RESULT_NAME_LEN 32
 
 struct outcome {
 	bool wanted; /* -o, or --failed */
+	bool needed; /* -o, or another module's need (input->outcomes): no columns then */
 	bool failed; /* --failed */
 	size_t event_size, part_offset;
 };
@@ -47,7 +46,8 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
                         struct tt_module_offer *offer)
 {
 	struct outcome *o = state;
-	if (!o->wanted)
+	o->needed = o->wanted || input->outcomes;
+	if (!o->needed)
 		return 0;
 	if (input->part_offset == 0) {
 		tt_error("-o: this tool's events have no outcome");
@@ -64,11 +64,12 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_PROBE), "1");
 		tt_plan_add_probe(plan, &state_change_probe);
 	}
-	offer->columns = true;
+	tt_plan_add_loss_counter(plan, TT_TABLE(tt_pending_overflow));
+	offer->columns = o->wanted; /* not when only another module needs the outcomes */
 	return 0;
 }
 
-static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
+static const char *result_name(uint32_t result, char buf[TT_RESULT_NAME_LEN])
 {
 	static const char *const words[] = {
 	    [TT_RESULT_NONE] = "-",
@@ -86,15 +87,20 @@ static const char *result_name(uint32_t result, char buf[RESULT_NAME_LEN])
 	    result > TT_RESULT_ERRNO ? strerrorname_np((int)(result - TT_RESULT_ERRNO)) : NULL;
 	if (name)
 		return name;
-	snprintf(buf, RESULT_NAME_LEN, "error%u", result);
+	snprintf(buf, TT_RESULT_NAME_LEN, "error%u", result);
 	return buf;
+}
+
+const char *tt_outcome_result_name(__u32 result, char buf[TT_RESULT_NAME_LEN])
+{
+	return result_name(result, buf);
 }
 
 /* The event's outcome part (not necessarily aligned) as milliseconds and a word. */
 struct shown_outcome {
 	uint64_t latency_ns;
 	const char *result;
-	char buf[RESULT_NAME_LEN];
+	char buf[TT_RESULT_NAME_LEN];
 };
 
 static void show(const void *part, struct shown_outcome *shown)
@@ -145,14 +151,14 @@ static void outcome_count_header(void *state, struct tt_output *out)
 static void outcome_count_text(void *state, struct tt_output *out, const struct tt_count_key *key)
 {
 	(void)state;
-	char buf[RESULT_NAME_LEN];
+	char buf[TT_RESULT_NAME_LEN];
 	fprintf(out->out, " %-11s", result_name(key->result, buf));
 }
 
 static void outcome_count_json(void *state, struct tt_output *out, const struct tt_count_key *key)
 {
 	(void)state;
-	char buf[RESULT_NAME_LEN];
+	char buf[TT_RESULT_NAME_LEN];
 	tt_json_word(out->out, "result", result_name(key->result, buf));
 }
 

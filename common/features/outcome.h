@@ -16,4 +16,11 @@ enum { TT_OPT_FAILED = 320 };
 
 extern const struct tt_module tt_outcome_module;
 
+/*
+ * A module that needs the outcomes without -o's columns (its needs hook:
+ * --metrics) shows them in -o's words, these.
+ */
+#define TT_RESULT_NAME_LEN 32
+const char *tt_outcome_result_name(__u32 result, char buf[TT_RESULT_NAME_LEN]);
+
 #endif

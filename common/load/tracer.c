@@ -22,6 +22,7 @@ struct tt_tracer {
 	int lost_fd; /* the program's tt_lost per-CPU counter */
 	int possible_cpus;
 	uint64_t *percpu_values; /* one per possible CPU, for reading a counter */
+	const struct tt_plan *plan;
 	uint64_t reported_lost;
 	time_t last_lost_check;
 };
@@ -87,6 +88,7 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 	}
 	tracer->lost_fd = -1;
 	const struct tt_plan *plan = spec->plan;
+	tracer->plan = plan;
 	if (tt_compile_child_load(spec, opts, true, &tracer->loaded) != 0 ||
 	    tt_stop_requested() /* interrupted while compiling: attach nothing */ ||
 	    (spec->after_load && spec->after_load(spec->cookie, tracer) != 0) ||
@@ -102,6 +104,20 @@ struct tt_tracer *tt_tracer_start(const struct tt_tracer_spec *spec,
 int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table)
 {
 	return tt_loaded_table_fd(&tracer->loaded, table);
+}
+
+size_t tt_tracer_loss_fds(struct tt_tracer *tracer, int *fds, size_t cap)
+{
+	size_t count = 0;
+	int fd = tt_loaded_table_fd(&tracer->loaded, TT_TABLE(tt_lost));
+	if (fd >= 0 && count < cap)
+		fds[count++] = fd;
+	for (size_t i = 0; i < tracer->plan->loss_counter_count && count < cap; i++) {
+		fd = tt_loaded_table_fd(&tracer->loaded, tracer->plan->loss_counters[i]);
+		if (fd >= 0)
+			fds[count++] = fd;
+	}
+	return count;
 }
 
 static uint64_t sum_counter(struct tt_tracer *tracer, int fd)

@@ -68,6 +68,12 @@ int tt_tracer_table_fd(struct tt_tracer *tracer, const char *table);
  */
 uint64_t tt_tracer_counter(struct tt_tracer *tracer, const char *table);
 /*
+ * The fds of the program's per-CPU counters of lost events: the buffer's
+ * (tt_lost, where the text has it) and the plan's loss counters; at most cap.
+ * For a reader on another thread, which sums them with its own buffer.
+ */
+size_t tt_tracer_loss_fds(struct tt_tracer *tracer, int *fds, size_t cap);
+/*
  * Waits up to timeout_ms for the first output's events, then reads what
  * every output holds (the others after it, so that what they say is known
  * before the batch is printed). With drain, reads what is left without

@@ -59,22 +59,15 @@ def test_soak_flat_memory_no_loss(tool):
          lambda pid: harness.column_is(1, pid))
 
 
-def unit_setting(tool, key):
-    with open(os.path.join(ttlib.REPO, "packaging", tool + ".service.in")) as f:
-        values = [line.split("=", 1)[1].strip() for line in f if line.startswith(key + "=")]
-    assert len(values) == 1, (key, values)
-    return values[0]
-
-
 @pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
 def test_soak_service_command_line(tool, tmp_path):
     """The always-on unit's own ExecStart, as its unprivileged user with just
     its AmbientCapabilities, read from the unit file; tracefs mounted, as
     systemd mounts it at boot (sys-kernel-tracing.mount)."""
-    command = unit_setting(tool, "ExecStart").split()
+    command = ttlib.unit_setting(tool, "ExecStart").split()
     assert command[0] == "@TT_SBINDIR@/" + tool, command
     caps = [c.lower().removeprefix("cap_")
-            for c in unit_setting(tool, "AmbientCapabilities").split()]
+            for c in ttlib.unit_setting(tool, "AmbientCapabilities").split()]
     argv = [*ttlib.as_user_with(caps, tracefs=True),
             ttlib.reachable_copy(tool, str(tmp_path)), *command[1:]]
     soak(argv, free_port(), lambda pid: harness.pid_is(pid, json_lines=True))

@@ -295,6 +295,14 @@ def as_user_with(caps, tracefs=None):
             script + 'exec "$@"', "sh", *drop]
 
 
+def unit_setting(unit, key):
+    """The one value of key= in packaging/<unit>.service.in."""
+    with open(os.path.join(REPO, "packaging", unit + ".service.in")) as f:
+        values = [line.split("=", 1)[1].strip() for line in f if line.startswith(key + "=")]
+    assert len(values) == 1, (key, values)
+    return values[0]
+
+
 def reachable_copy(name, directory):
     """The tool copied into directory (made 0755): a user other than root may
     not reach the build tree (a 0700 CI clone). The tools need no other file."""

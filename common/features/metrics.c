@@ -1,0 +1,933 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "metrics.h"
+
+#include <arpa/inet.h>
+#include <bcc/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "backend.h"
+#include "cgroup_paths.h"
+#include "cpus.h"
+#include "exposition.h"
+#include "format.h"
+#include "log.h"
+#include "metrics_http.h"
+#include "outcome.h"
+#include "parse.h"
+#include "tracer.h"
+#include "tt_contract.h"
+#include "tt_metrics.h"
+#include "tt_outcome.h"
+
+#define DEFAULT_INTERVAL   15   /* seconds between rewrites of --metrics-file */
+#define DEFAULT_MAX_SERIES 1000 /* per metric: Prometheus' advice is to look hard past 100 */
+#define OTHER              "~other"
+#define CGROUP_LABEL_MAX   512 /* bytes of a cgroup path kept as a label value */
+#define MAX_CIDRS          64
+#define NO_CIDR            "other" /* peer_cidr of a peer in none of them */
+
+/* One of --metrics-cidrs: a prefix of an address of its family. */
+struct cidr {
+	int family;
+	unsigned bits;
+	unsigned char addr[16];
+	char text[64];
+};
+
+static const char *const label_names[] = {"result", "family", "port",     "comm",
+                                          "cgroup", "peer",   "peer_cidr"};
+#define LABEL_COUNT (sizeof(label_names) / sizeof(label_names[0]))
+
+/* One label set as user space shows it, and what the kernel counted for it. */
+struct series {
+	struct tt_metrics_key key;
+	struct tt_metrics_value value;
+};
+
+/* The series shown: once admitted, a label set stays (its counter never goes back). */
+struct series_table {
+	struct series *items; /* sorted by key */
+	size_t count, cap;
+	struct tt_metrics_value other; /* what the cap folded into ~other */
+	size_t other_sets;             /* label sets folded, at the last reading */
+	bool other_seen;
+};
+
+struct metrics {
+	/* Options. */
+	bool serve, quiet;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char addr_text[64];
+	const char *file;
+	unsigned interval;
+	unsigned labels; /* TT_METRICS_LABEL_*; 0: the tool's default */
+	uint64_t max_series;
+	bool ephemeral_given, ephemeral_off;
+	unsigned ephemeral_lo, ephemeral_hi;
+	bool other_option; /* a --metrics-* option, which needs --metrics or --metrics-file */
+	struct cidr cidrs[MAX_CIDRS];
+	size_t cidr_count;
+
+	/* The plan. */
+	bool connects; /* the tool's events carry an outcome: connects, else accepts */
+	enum tt_backend backend;
+
+	/* The run. */
+	int table_fd;
+	int loss_fds[TT_MAX_LOSS_COUNTERS + 1]; /* the buffer's and the plan's (tracer.h) */
+	size_t loss_fd_count;
+	int cpus;
+	struct tt_cgroup_paths *cgroup_paths;
+	pthread_mutex_t lock; /* the series and the cgroup paths: scrapes and rewrites */
+	bool lock_ready;
+	struct series_table series;
+	struct tt_metrics_http *http;
+	pthread_t writer;
+	bool writer_running, writer_stop, writer_failing;
+	pthread_cond_t writer_wake;
+};
+
+/* ------------------------------------------------------------------------- options */
+
+/* The text of arg before at (a separator in it), into out; false when there is none or it does not
+ * fit. */
+static bool text_before(const char *arg, const char *at, char *out, size_t size)
+{
+	if (!at || (size_t)(at - arg) >= size)
+		return false;
+	memcpy(out, arg, (size_t)(at - arg));
+	out[at - arg] = '\0';
+	return true;
+}
+
+static int parse_address(struct metrics *m, const char *arg)
+{
+	char host[64];
+	const char *colon = strrchr(arg, ':');
+	if (!text_before(arg, colon, host, sizeof(host)))
+		return tt_bad_value("--metrics ADDR:PORT", arg, "expected ADDR:PORT");
+	uint64_t port;
+	const char *why = tt_parse_uint(colon + 1, 1, 65535, &port);
+	if (why)
+		return tt_bad_value("--metrics port", arg, why);
+	memset(&m->addr, 0, sizeof(m->addr));
+	size_t len = strlen(host);
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host[len - 1] = '\0';
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&m->addr;
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return tt_bad_value("--metrics address", arg, "not an IPv6 address");
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		m->addr_len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&m->addr;
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return tt_bad_value("--metrics address", arg,
+			                    "not an IPv4 address or a [bracketed] IPv6 one");
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		m->addr_len = sizeof(*a4);
+	}
+	snprintf(m->addr_text, sizeof(m->addr_text), "%s", arg);
+	m->serve = true;
+	return 0;
+}
+
+static int parse_labels(struct metrics *m, const char *arg)
+{
+	char list[256];
+	if (snprintf(list, sizeof(list), "%s", arg) >= (int)sizeof(list) || !*arg)
+		return tt_bad_value("--metrics-labels", arg,
+		                    "expected a list such as result,family");
+	unsigned labels = 0;
+	char *save = NULL;
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		int i = tt_parse_choice(name, label_names, (int)LABEL_COUNT);
+		if (i < 0)
+			return tt_bad_value("--metrics-labels", arg,
+			                    "labels are result, family, port, comm, cgroup, peer, "
+			                    "peer_cidr");
+		labels |= 1u << i; /* TT_METRICS_LABEL_* in label_names' order */
+	}
+	if (labels == 0 || strchr(",", arg[0]) || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		return tt_bad_value("--metrics-labels", arg, "an empty label name");
+	m->labels = labels;
+	return 0;
+}
+
+static int parse_ephemeral(struct metrics *m, const char *arg)
+{
+	m->ephemeral_given = true;
+	if (strcmp(arg, "none") == 0) {
+		m->ephemeral_off = true;
+		return 0;
+	}
+	char lo[8];
+	const char *dash = strchr(arg, '-');
+	if (!text_before(arg, dash, lo, sizeof(lo)))
+		return tt_bad_value("--metrics-ephemeral-ports", arg, "expected LO-HI or none");
+	uint64_t low, high;
+	const char *why = tt_parse_uint(lo, 1, 65535, &low);
+	if (!why)
+		why = tt_parse_uint(dash + 1, 1, 65535, &high);
+	if (!why && low > high)
+		why = "LO is above HI";
+	if (why)
+		return tt_bad_value("--metrics-ephemeral-ports", arg, why);
+	m->ephemeral_lo = (unsigned)low;
+	m->ephemeral_hi = (unsigned)high;
+	return 0;
+}
+
+static int parse_cidr(struct cidr *c, const char *text)
+{
+	char addr[64];
+	const char *slash = strchr(text, '/');
+	if (!text_before(text, slash ? slash : text + strlen(text), addr, sizeof(addr)) ||
+	    strlen(text) >= sizeof(c->text))
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(c->family, addr, c->addr) != 1)
+		return -1;
+	unsigned max = c->family == AF_INET ? 32 : 128;
+	uint64_t bits = max;
+	if (slash && tt_parse_uint(slash + 1, 0, max, &bits))
+		return -1;
+	c->bits = (unsigned)bits;
+	snprintf(c->text, sizeof(c->text), "%s", text);
+	return 0;
+}
+
+static int parse_cidrs(struct metrics *m, const char *arg)
+{
+	char list[4096];
+	if (snprintf(list, sizeof(list), "%s", arg) >= (int)sizeof(list) || !*arg)
+		return tt_bad_value("--metrics-cidrs", arg, "expected CIDR[,CIDR...]");
+	char *save = NULL;
+	for (char *one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save)) {
+		if (m->cidr_count == MAX_CIDRS)
+			return tt_bad_value("--metrics-cidrs", arg, "at most 64");
+		if (parse_cidr(&m->cidrs[m->cidr_count++], one) != 0)
+			return tt_bad_value("--metrics-cidrs", one,
+			                    "expected ADDR/BITS (10.0.0.0/8, fd00::/8)");
+	}
+	return 0;
+}
+
+static int metrics_option(void *state, int key, const char *arg)
+{
+	struct metrics *m = state;
+	uint64_t value;
+	const char *why;
+	switch (key) {
+	case TT_OPT_METRICS:
+		return parse_address(m, arg);
+	case TT_OPT_METRICS_FILE:
+		if (!*arg)
+			return tt_bad_value("--metrics-file", arg, "an empty path");
+		m->file = arg;
+		return 0;
+	case TT_OPT_METRICS_INTERVAL:
+		why = tt_parse_uint(arg, 1, 86400, &value);
+		if (why)
+			return tt_bad_value("--metrics-interval", arg, why);
+		m->interval = (unsigned)value;
+		m->other_option = true;
+		return 0;
+	case TT_OPT_METRICS_LABELS:
+		m->other_option = true;
+		return parse_labels(m, arg);
+	case TT_OPT_METRICS_MAX_SERIES:
+		why = tt_parse_uint(arg, 1, TT_METRICS_MAX_KEYS, &value);
+		if (why)
+			return tt_bad_value("--metrics-max-series", arg, why);
+		m->max_series = value;
+		m->other_option = true;
+		return 0;
+	case TT_OPT_METRICS_EPHEMERAL:
+		m->other_option = true;
+		return parse_ephemeral(m, arg);
+	case TT_OPT_METRICS_CIDRS:
+		m->other_option = true;
+		return parse_cidrs(m, arg);
+	case 'q':
+		m->quiet = true;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* ------------------------------------------------------------------------- the plan */
+
+/* The kernel's ephemeral range (ip_local_port_range), else Linux' default. */
+static void default_ephemeral(struct metrics *m)
+{
+	m->ephemeral_lo = 32768;
+	m->ephemeral_hi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	char line[64] = "";
+	if (!f)
+		return;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	char *end;
+	unsigned long lo = strtoul(line, &end, 10);
+	unsigned long hi = end != line ? strtoul(end, &end, 10) : 0; /* "32768\t60999\n" */
+	if (lo >= 1 && lo <= hi && hi <= 65535) {
+		m->ephemeral_lo = (unsigned)lo;
+		m->ephemeral_hi = (unsigned)hi;
+	}
+}
+
+/* The counts are kept by each attempt's outcome, decided in the kernel (outcome.c's side). */
+static void metrics_needs(void *state, struct tt_module_needs *needs)
+{
+	const struct metrics *m = state;
+	if (m->serve || m->file)
+		needs->outcomes = true;
+}
+
+static int metrics_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                        struct tt_module_offer *offer)
+{
+	struct metrics *m = state;
+	if (!m->serve && !m->file) {
+		if (m->quiet || m->other_option) {
+			tt_error("%s: only with --metrics or --metrics-file",
+			         m->quiet ? "-q" : "--metrics-*");
+			return -1;
+		}
+		return 0;
+	}
+	m->connects = input->part_offset != 0;
+	m->backend = input->backend;
+	if (!m->labels)
+		m->labels = m->connects ? TT_METRICS_LABEL_RESULT | TT_METRICS_LABEL_FAMILY
+		                        : TT_METRICS_LABEL_FAMILY | TT_METRICS_LABEL_PORT;
+	if (!m->connects && (m->labels & TT_METRICS_LABEL_RESULT)) {
+		tt_error("--metrics-labels: result is only for tools with outcomes (tcpconnect)");
+		return -1;
+	}
+	if (!(m->labels & TT_METRICS_LABEL_PEER_CIDR) != !m->cidr_count) {
+		tt_error("--metrics-cidrs and the peer_cidr label go together");
+		return -1;
+	}
+	if (!m->interval)
+		m->interval = DEFAULT_INTERVAL;
+	if (!m->max_series)
+		m->max_series = DEFAULT_MAX_SERIES;
+	if (!m->ephemeral_given)
+		default_ephemeral(m);
+	tt_plan_define(plan, TT_DEFINE(TT_METRICS), "1");
+	/* What the kernel counts by: peer_cidr is made of the peer in user space. */
+	unsigned kernel_labels = m->labels & ~(unsigned)TT_METRICS_LABEL_PEER_CIDR;
+	if (m->labels & TT_METRICS_LABEL_PEER_CIDR)
+		kernel_labels |= TT_METRICS_LABEL_PEER;
+	tt_plan_define(plan, TT_DEFINE(TT_METRICS_LABELS), "0x%x", kernel_labels);
+	tt_plan_define(plan, TT_DEFINE(TT_METRICS_PORT_MEMBER), "%s", m->connects ? "rport" : "lport");
+	if (m->ephemeral_off)
+		tt_plan_define(plan, TT_DEFINE(TT_METRICS_EPHEMERAL_LO), "65536"); /* above every port */
+	else
+		tt_plan_define(plan, TT_DEFINE(TT_METRICS_EPHEMERAL_LO), "%u", m->ephemeral_lo);
+	tt_plan_define(plan, TT_DEFINE(TT_METRICS_EPHEMERAL_HI), "%u",
+	               m->ephemeral_off ? 0 : m->ephemeral_hi);
+	if (m->labels & TT_METRICS_LABEL_CGROUP) {
+		tt_plan_define(plan, TT_DEFINE(TT_EVENT_CGROUP), "1"); /* the head's cgroup id */
+		m->cgroup_paths = tt_cgroup_paths_open();
+		if (!m->cgroup_paths)
+			return -1;
+	}
+	if (m->connects) {
+		/* Of each attempt's latency, which outcome.c's side decides (metrics_needs). */
+		tt_plan_define(plan, TT_DEFINE(TT_METRICS_HISTOGRAM), "1");
+	}
+	if (m->quiet) {
+		tt_plan_define(plan, TT_DEFINE(TT_METRICS_QUIET), "1");
+		/* Nothing streamed: counted in the kernel (no count_event: a pending attempt is not). */
+		offer->counts = true;
+		offer->live_note = m->serve ? "serving /metrics until Ctrl-C"
+		                            : "writing --metrics-file until Ctrl-C";
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------------- the series */
+
+static int key_order(const void *a, const void *b)
+{
+	return memcmp(&((const struct series *)a)->key, &((const struct series *)b)->key,
+	              sizeof(struct tt_metrics_key));
+}
+
+static void add_value(struct tt_metrics_value *to, const struct tt_metrics_value *from)
+{
+	to->count += from->count;
+	to->sum_ns += from->sum_ns;
+	for (size_t i = 0; i < TT_METRICS_BUCKET_COUNT; i++)
+		to->buckets[i] += from->buckets[i];
+}
+
+/* Admits key (the table has room: count < cap); the new series, zeroed, or NULL. */
+static struct series *admit(struct series_table *t, const struct tt_metrics_key *key)
+{
+	if (t->count == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct series *more = realloc(t->items, cap * sizeof(*more));
+		if (!more)
+			return NULL;
+		t->items = more;
+		t->cap = cap;
+	}
+	size_t at = 0;
+	while (at < t->count && memcmp(&t->items[at].key, key, sizeof(*key)) < 0)
+		at++;
+	memmove(t->items + at + 1, t->items + at, (t->count - at) * sizeof(*t->items));
+	memset(&t->items[at], 0, sizeof(t->items[at]));
+	t->items[at].key = *key;
+	t->count++;
+	return &t->items[at];
+}
+
+/* Every result x family (those labelled) from the start, at 0: the series a user knows exist. */
+static int seed(struct metrics *m)
+{
+	const unsigned seeded = TT_METRICS_LABEL_RESULT | TT_METRICS_LABEL_FAMILY;
+	if (m->labels & ~seeded)
+		return 0;
+	static const uint32_t results[] = {TT_RESULT_CONNECTED, TT_RESULT_REFUSED,
+	                                   TT_RESULT_TIMEOUT, TT_RESULT_UNREACHABLE,
+	                                   TT_RESULT_ABORTED};
+	static const uint16_t families[] = {AF_INET, AF_INET6};
+	size_t result_count = m->labels & TT_METRICS_LABEL_RESULT ? 5 : 1;
+	size_t family_count = m->labels & TT_METRICS_LABEL_FAMILY ? 2 : 1;
+	for (size_t r = 0; r < result_count; r++)
+		for (size_t f = 0; f < family_count; f++) {
+			struct tt_metrics_key key = {0};
+			if (m->labels & TT_METRICS_LABEL_RESULT)
+				key.result = results[r];
+			if (m->labels & TT_METRICS_LABEL_FAMILY)
+				key.family = families[f];
+			if (!admit(&m->series, &key))
+				return -1;
+		}
+	return 0;
+}
+
+static bool in_prefix(const unsigned char *addr, const unsigned char *prefix, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	if (memcmp(addr, prefix, whole) != 0)
+		return false;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return rest == 0 || ((addr[whole] ^ prefix[whole]) & mask) == 0;
+}
+
+/* The number (from 1) of the first CIDR holding the peer; count + 1 for none. */
+static uint32_t cidr_of(const struct metrics *m, const struct tt_metrics_key *key)
+{
+	static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	for (size_t i = 0; i < m->cidr_count; i++) {
+		const struct cidr *c = &m->cidrs[i];
+		const unsigned char *addr = key->peer;
+		if (c->family == AF_INET && key->family == AF_INET6 &&
+		    memcmp(key->peer, v4_mapped, sizeof(v4_mapped)) == 0)
+			addr = key->peer + 12; /* an IPv4 peer of an IPv6 socket */
+		else if (c->family != key->family)
+			continue;
+		if (in_prefix(addr, c->addr, c->bits))
+			return (uint32_t)i + 1;
+	}
+	return (uint32_t)m->cidr_count + 1;
+}
+
+/* One entry of the kernel's table into the series it belongs to. */
+static int fold(struct metrics *m, const struct tt_metrics_key *counted,
+                const struct tt_metrics_value *value)
+{
+	struct series_table *t = &m->series;
+	struct tt_metrics_key shown = *counted;
+	const struct tt_metrics_key *key = &shown;
+	if (m->labels & TT_METRICS_LABEL_PEER_CIDR && !(counted->flags & TT_METRICS_KEY_OTHER)) {
+		shown.cidr = cidr_of(m, counted);
+		if (!(m->labels & TT_METRICS_LABEL_PEER)) {
+			memset(shown.peer, 0, sizeof(shown.peer));
+			if (!(m->labels & TT_METRICS_LABEL_FAMILY))
+				shown.family = 0;
+		}
+	}
+	struct series probe = {.key = shown};
+	/* Not bsearch on no items: their pointer is NULL then. */
+	struct series *found =
+	    key->flags & TT_METRICS_KEY_OTHER || t->count == 0
+		? NULL
+		: bsearch(&probe, t->items, t->count, sizeof(*t->items), key_order);
+	if (!found && !(key->flags & TT_METRICS_KEY_OTHER) && t->count < m->max_series) {
+		found = admit(t, key);
+		if (!found)
+			return -1;
+	}
+	if (found) {
+		add_value(&found->value, value);
+		return 0;
+	}
+	add_value(&t->other, value);
+	t->other_seen = true;
+	if (!(key->flags & TT_METRICS_KEY_OTHER))
+		t->other_sets++;
+	return 0;
+}
+
+/* Reads the kernel's table into the series, from zero: the kernel's counts are the truth. */
+static int read_table(struct metrics *m)
+{
+	struct series_table *t = &m->series;
+	for (size_t i = 0; i < t->count; i++)
+		memset(&t->items[i].value, 0, sizeof(t->items[i].value));
+	memset(&t->other, 0, sizeof(t->other));
+	t->other_sets = 0;
+	struct tt_metrics_key key, next;
+	struct tt_metrics_value value;
+	void *prev = NULL;
+	while (bpf_get_next_key(m->table_fd, prev, &next) == 0) {
+		if (bpf_lookup_elem(m->table_fd, &next, &value) == 0 && fold(m, &next, &value) != 0)
+			return -1;
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+/* A per-CPU u64 counter of the program, summed; 0 when it has none. */
+static uint64_t per_cpu_sum(const struct metrics *m, int fd)
+{
+	if (fd < 0 || m->cpus <= 0)
+		return 0;
+	uint64_t *values = calloc((size_t)m->cpus, sizeof(*values));
+	uint64_t total = 0;
+	int zero = 0;
+	if (values && bpf_lookup_elem(fd, &zero, values) == 0)
+		for (int cpu = 0; cpu < m->cpus; cpu++)
+			total += values[cpu];
+	free(values);
+	return total;
+}
+
+/* Events lost: every loss counter the tracer names (a full buffer, a full pending table). */
+static uint64_t lost_events(const struct metrics *m)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < m->loss_fd_count; i++)
+		total += per_cpu_sum(m, m->loss_fds[i]);
+	return total;
+}
+
+/* ----------------------------------------------------------------- the exposition */
+
+/* A series' label values, as text, in label_names' order. */
+struct label_text {
+	struct tt_expo_label labels[LABEL_COUNT];
+	size_t count;
+	char result[TT_RESULT_NAME_LEN], port[16], peer[TT_ADDR_STRLEN], cgroup[CGROUP_LABEL_MAX];
+};
+
+static void put(struct label_text *l, unsigned bit, const char *value, size_t len)
+{
+	for (size_t i = 0; i < LABEL_COUNT; i++)
+		if (bit == 1u << i)
+			l->labels[l->count++] = (struct tt_expo_label){label_names[i], value, len};
+}
+
+static void label_text_of(struct metrics *m, const struct tt_metrics_key *key, bool other,
+                          struct label_text *l)
+{
+	l->count = 0;
+	for (unsigned i = 0; i < LABEL_COUNT; i++) {
+		unsigned bit = 1u << i;
+		if (!(m->labels & bit))
+			continue;
+		if (other) {
+			put(l, bit, OTHER, sizeof(OTHER));
+			continue;
+		}
+		switch (bit) {
+		case TT_METRICS_LABEL_RESULT:
+			put(l, bit, tt_outcome_result_name(key->result, l->result),
+			    sizeof(l->result));
+			break;
+		case TT_METRICS_LABEL_FAMILY:
+			put(l, bit, key->family == AF_INET6 ? "ipv6" : "ipv4", 5);
+			break;
+		case TT_METRICS_LABEL_PORT:
+			if (key->flags & TT_METRICS_KEY_EPHEMERAL)
+				snprintf(l->port, sizeof(l->port), "ephemeral");
+			else
+				snprintf(l->port, sizeof(l->port), "%u", key->port);
+			put(l, bit, l->port, sizeof(l->port));
+			break;
+		case TT_METRICS_LABEL_COMM:
+			put(l, bit, key->comm, sizeof(key->comm));
+			break;
+		case TT_METRICS_LABEL_CGROUP: {
+			const char *path = m->cgroup_paths ? tt_cgroup_paths_lookup(m->cgroup_paths,
+			                                                            key->cgroup_id)
+			                                   : NULL;
+			if (path)
+				snprintf(l->cgroup, sizeof(l->cgroup), "%s", path);
+			else
+				snprintf(l->cgroup, sizeof(l->cgroup), "id:%llu",
+				         (unsigned long long)key->cgroup_id);
+			put(l, bit, l->cgroup, sizeof(l->cgroup));
+			break;
+		}
+		case TT_METRICS_LABEL_PEER_CIDR: {
+			const char *text = key->cidr >= 1 && key->cidr <= m->cidr_count
+			                       ? m->cidrs[key->cidr - 1].text
+			                       : NO_CIDR;
+			put(l, bit, text, strlen(text));
+			break;
+		}
+		case TT_METRICS_LABEL_PEER:
+			tt_format_addr(key->family == AF_INET6 ? AF_INET6 : AF_INET, key->peer,
+			               l->peer);
+			put(l, bit, l->peer, sizeof(l->peer));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* The series, then ~other when anything was folded, as (labels, value) to emit. */
+typedef void (*series_fn)(struct strbuf *out, const struct label_text *labels,
+                          const struct tt_metrics_value *value);
+
+static void each_series(struct metrics *m, struct strbuf *out, series_fn emit)
+{
+	struct label_text l;
+	for (size_t i = 0; i < m->series.count; i++) {
+		label_text_of(m, &m->series.items[i].key, false, &l);
+		emit(out, &l, &m->series.items[i].value);
+	}
+	if (m->series.other_seen) {
+		label_text_of(m, NULL, true, &l);
+		emit(out, &l, &m->series.other);
+	}
+}
+
+static void emit_connects(struct strbuf *out, const struct label_text *l,
+                          const struct tt_metrics_value *v)
+{
+	char n[TT_EXPO_NUMBER_LEN];
+	tt_expo_sample(out, "tcptools_connects", "_total", l->labels, l->count, NULL,
+	               tt_expo_u64(v->count, n));
+}
+
+static void emit_accepts(struct strbuf *out, const struct label_text *l,
+                         const struct tt_metrics_value *v)
+{
+	char n[TT_EXPO_NUMBER_LEN];
+	tt_expo_sample(out, "tcptools_accepts", "_total", l->labels, l->count, NULL,
+	               tt_expo_u64(v->count, n));
+}
+
+static void emit_histogram(struct strbuf *out, const struct label_text *l,
+                           const struct tt_metrics_value *v)
+{
+	static const char *const edges[] = {
+#define TT_METRICS_LE(ns, le) le,
+	    TT_METRICS_EDGES(TT_METRICS_LE)
+#undef TT_METRICS_LE
+	};
+	const char *name = "tcptools_connect_duration_seconds";
+	char n[TT_EXPO_NUMBER_LEN];
+	uint64_t cumulative = 0;
+	for (size_t i = 0; i < TT_METRICS_EDGE_COUNT; i++) {
+		cumulative += v->buckets[i];
+		tt_expo_sample(out, name, "_bucket", l->labels, l->count, edges[i],
+		               tt_expo_u64(cumulative, n));
+	}
+	/*
+	 * +Inf and the count from the buckets themselves, not the kernel's count:
+	 * a copy read while an event is being counted may hold its bucket but
+	 * not yet its count, and a histogram must never decrease along le.
+	 */
+	cumulative += v->buckets[TT_METRICS_EDGE_COUNT];
+	tt_expo_sample(out, name, "_bucket", l->labels, l->count, "+Inf",
+	               tt_expo_u64(cumulative, n));
+	tt_expo_sample(out, name, "_sum", l->labels, l->count, NULL, tt_expo_seconds(v->sum_ns, n));
+	tt_expo_sample(out, name, "_count", l->labels, l->count, NULL, tt_expo_u64(cumulative, n));
+}
+
+static int render(void *ctx, enum tt_expo_format format, struct strbuf *out)
+{
+	struct metrics *m = ctx;
+	char n[TT_EXPO_NUMBER_LEN];
+	pthread_mutex_lock(&m->lock);
+	int rc = read_table(m);
+	if (rc == 0 && m->connects) {
+		tt_expo_family(
+		    out, format, "tcptools_connects", "counter",
+		    "TCP connection attempts by outcome (tcpconnect -o's RESULT words).");
+		each_series(m, out, emit_connects);
+		tt_expo_family(out, format, "tcptools_connect_duration_seconds", "histogram",
+		               "Time from the first SYN to the outcome of a connection attempt.");
+		each_series(m, out, emit_histogram);
+	} else if (rc == 0) {
+		tt_expo_family(out, format, "tcptools_accepts", "counter",
+		               "TCP connections accepted (port: the listening port).");
+		each_series(m, out, emit_accepts);
+	}
+	size_t folded = m->series.other_sets;
+	pthread_mutex_unlock(&m->lock);
+	if (rc != 0)
+		return -1;
+	tt_expo_family(out, format, "tcptools_metrics_folded_series", "gauge",
+	               "Label sets beyond --metrics-max-series, counted in the ~other series.");
+	tt_expo_sample(out, "tcptools_metrics_folded_series", "", NULL, 0, NULL,
+	               tt_expo_u64(folded, n));
+	tt_expo_family(out, format, "tcptools_lost_events", "counter",
+	               "Events lost: buffers full, or attempts the pending table had no room for.");
+	tt_expo_sample(out, "tcptools_lost_events", "_total", NULL, 0, NULL,
+	               tt_expo_u64(lost_events(m), n));
+	tt_expo_family(out, format, "tcptools_build_info", "gauge",
+	               "The tool's version and BPF backend; always 1.");
+	const struct tt_expo_label info[] = {
+	    {"version", TT_VERSION, sizeof(TT_VERSION)},
+	    {"backend", tt_backend_names[m->backend], strlen(tt_backend_names[m->backend])},
+	};
+	tt_expo_sample(out, "tcptools_build_info", "", info, 2, NULL, "1");
+	tt_expo_end(out, format);
+	return out->failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ --metrics-file */
+
+/* The text into a temporary file beside the path, then renamed over it: readers see all or none. */
+static int write_file(struct metrics *m)
+{
+	struct strbuf text;
+	strbuf_init(&text);
+	char tmp[4096];
+	const char *slash = strrchr(m->file, '/');
+	int dir_len = slash ? (int)(slash - m->file + 1) : 0;
+	/* Hidden and not *.prom: node_exporter's textfile collector skips it. */
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.%d.tmp", dir_len, m->file, m->file + dir_len,
+	             (int)getpid()) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (render(m, TT_EXPO_TEXT, &text) != 0) {
+		strbuf_free(&text);
+		errno = ENOMEM;
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int rc = fd < 0 ? -1 : 0;
+	for (size_t done = 0; rc == 0 && done < text.len;) {
+		ssize_t n = write(fd, text.data + done, text.len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = -1;
+		else
+			done += (size_t)n;
+	}
+	int saved = errno;
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = -1, saved = errno;
+	if (rc == 0 && rename(tmp, m->file) != 0)
+		rc = -1, saved = errno;
+	if (rc != 0 && fd >= 0)
+		unlink(tmp);
+	strbuf_free(&text);
+	errno = saved;
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct metrics *m = arg;
+	pthread_mutex_lock(&m->lock);
+	while (!m->writer_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += m->interval;
+		while (!m->writer_stop &&
+		       pthread_cond_timedwait(&m->writer_wake, &m->lock, &until) != ETIMEDOUT)
+			;
+		if (m->writer_stop)
+			break;
+		pthread_mutex_unlock(&m->lock);
+		int rc = write_file(m);
+		int saved = errno;
+		pthread_mutex_lock(&m->lock);
+		if (rc != 0 && !m->writer_failing)
+			tt_warn("--metrics-file %s: %s", m->file, strerror(saved));
+		m->writer_failing = rc != 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------- the run */
+
+/* The table the text declared, with the layout this build was compiled with. */
+static int open_table(struct metrics *m, struct tt_tracer *tracer)
+{
+	m->table_fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_metrics));
+	struct bpf_map_info info;
+	memset(&info, 0, sizeof(info));
+	uint32_t len = sizeof(info);
+	if (m->table_fd < 0 || bpf_obj_get_info_by_fd(m->table_fd, &info, &len) != 0 ||
+	    info.key_size != sizeof(struct tt_metrics_key) ||
+	    info.value_size != sizeof(struct tt_metrics_value)) {
+		tt_error("--metrics: the program's %s table is not this build's",
+		         TT_TABLE(tt_metrics));
+		return -1;
+	}
+	return 0;
+}
+
+static int metrics_after_load(void *state, struct tt_tracer *tracer)
+{
+	struct metrics *m = state;
+	if (!m->serve && !m->file)
+		return 0;
+	if (open_table(m, tracer) != 0)
+		return -1;
+	m->loss_fd_count = tt_tracer_loss_fds(tracer, m->loss_fds, TT_ARRAY_SIZE(m->loss_fds));
+	m->cpus = tt_possible_cpus();
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (pthread_mutex_init(&m->lock, NULL) != 0 ||
+	    pthread_cond_init(&m->writer_wake, &attr) != 0) {
+		tt_error("--metrics: cannot make a lock");
+		return -1;
+	}
+	m->lock_ready = true;
+	if (seed(m) != 0) {
+		tt_error("out of memory");
+		return -1;
+	}
+	if (m->file) {
+		/* Once now: a path that cannot be written is an error before tracing begins. */
+		if (write_file(m) != 0) {
+			tt_error("--metrics-file %s: %s", m->file, strerror(errno));
+			return -1;
+		}
+		sigset_t all, saved;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &saved);
+		int rc = pthread_create(&m->writer, NULL, writer_main, m);
+		pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		if (rc != 0) {
+			tt_error("--metrics-file: cannot start its thread");
+			return -1;
+		}
+		m->writer_running = true;
+	}
+	if (m->serve) {
+		m->http = tt_metrics_http_start((const struct sockaddr *)&m->addr, m->addr_len,
+		                                render, m);
+		if (!m->http)
+			return -1;
+		tt_info("serving http://%s/metrics", m->addr_text);
+	}
+	return 0;
+}
+
+/* Stops serving and writing; the file gets the final counts. */
+static void stop(struct metrics *m, bool final_write)
+{
+	tt_metrics_http_stop(m->http);
+	m->http = NULL;
+	if (m->writer_running) {
+		pthread_mutex_lock(&m->lock);
+		m->writer_stop = true;
+		pthread_cond_signal(&m->writer_wake);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->writer, NULL);
+		m->writer_running = false;
+		if (final_write && write_file(m) != 0)
+			tt_warn("--metrics-file %s: %s", m->file, strerror(errno));
+	}
+}
+
+static int metrics_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
+                             const struct tt_columns *columns)
+{
+	(void)tracer;
+	(void)out;
+	(void)columns;
+	stop(state, true);
+	return 0;
+}
+
+static void metrics_close(void *state)
+{
+	struct metrics *m = state;
+	stop(m, false);
+	if (m->lock_ready) {
+		pthread_mutex_destroy(&m->lock);
+		pthread_cond_destroy(&m->writer_wake);
+	}
+	free(m->series.items);
+	tt_cgroup_paths_close(m->cgroup_paths);
+}
+
+static const struct tt_option metrics_options[] = {
+    {TT_OPT_METRICS, "metrics", "ADDR:PORT",
+     "serve Prometheus metrics at http://ADDR:PORT/metrics",
+     TT_HELP_MODES},
+    {TT_OPT_METRICS_FILE, "metrics-file", "PATH",
+     "write them to PATH (atomically) for node_exporter's textfile collector",
+     TT_HELP_MODES},
+    {TT_OPT_METRICS_INTERVAL, "metrics-interval", "SECONDS",
+     "rewrite --metrics-file this often (default 15)",
+     TT_HELP_MODES},
+    {TT_OPT_METRICS_LABELS, "metrics-labels", "LIST",
+     "of result,family,port,comm,cgroup,peer,peer_cidr (default result,family; "
+     "tcpaccept family,port)",
+     TT_HELP_MODES},
+    {TT_OPT_METRICS_MAX_SERIES, "metrics-max-series", "N",
+     "series per metric at most, the rest counted as ~other (default 1000)",
+     TT_HELP_MODES},
+    {TT_OPT_METRICS_CIDRS, "metrics-cidrs", "CIDR[,CIDR...]",
+     "with the peer_cidr label: the peer's first CIDR of these, else \"other\"",
+     TT_HELP_MODES},
+    {TT_OPT_METRICS_EPHEMERAL, "metrics-ephemeral-ports", "LO-HI",
+     "ports shown as port=\"ephemeral\" (default ip_local_port_range; none)",
+     TT_HELP_MODES},
+    {'q', "quiet", NULL, "with --metrics or --metrics-file: no line per event",
+     TT_HELP_MODES},
+};
+
+const struct tt_module tt_metrics_module = {
+    .options = metrics_options,
+    .option_count = TT_ARRAY_SIZE(metrics_options),
+    .state_size = sizeof(struct metrics),
+    .option = metrics_option,
+    .needs = metrics_needs,
+    .plan = metrics_plan,
+    .after_load = metrics_after_load,
+    .after_run = metrics_after_run,
+    .close = metrics_close,
+};
