@@ -63,7 +63,7 @@
 	X(tt_port_bits)        /* tt_helpers.bpf.h: -P */                                          \
 	X(tt_cgroup)           /* tt_helpers.bpf.h: --cgroup */                                    \
 	X(tt_dns_events)       /* tt_dns.bpf.h: -d's answers */                                    \
-	X(tt_dns_lost)         /* tt_dns.bpf.h: answers the buffer had no room for */            \
+	X(tt_dns_lost)         /* tt_dns.bpf.h: answers the buffer had no room for */              \
 	X(tt_metrics)          /* tt_metrics.bpf.h: --metrics' counts (tt_metrics.h) */
 
 /* Programs a module attaches by name (function names, as BCC makes them). */

@@ -369,9 +369,9 @@ static int trace(struct tool_run *run)
 	tt_output_init(&run->output, stdout, run->common.json);
 	run->output.cells_follow = trailing_cells(run);
 	/* Tracing is live: probes attached, buffers open. Say so. */
-	const char *note = run->live_note ? run->live_note
-	                   : run->output.json  ? "JSON lines on stdout until Ctrl-C"
-	                                       : NULL;
+	const char *note = run->live_note     ? run->live_note
+	                   : run->output.json ? "JSON lines on stdout until Ctrl-C"
+	                                      : NULL;
 	if (note && run->common.duration_seconds)
 		fprintf(stderr, "Tracing; %s, at most %u s.\n", note, run->common.duration_seconds);
 	else if (note)

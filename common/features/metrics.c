@@ -87,9 +87,9 @@ struct metrics {
 
 	/* The run. */
 	int table_fd;
-	int loss_fds[TT_MAX_LOSS_COUNTERS + 1]; /* the buffer's and the plan's (tracer.h) */
-	size_t loss_fd_count;
 	int cpus;
+	int loss_fds[TT_MAX_LOSS_COUNTERS + 1]; /* the buffer's and the plan's (tracer.h) */
+	unsigned loss_fd_count;
 	struct tt_cgroup_paths *cgroup_paths;
 	pthread_mutex_t lock; /* the series and the cgroup paths: scrapes and rewrites */
 	bool lock_ready;
@@ -341,9 +341,11 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 	if (m->labels & TT_METRICS_LABEL_PEER_CIDR)
 		kernel_labels |= TT_METRICS_LABEL_PEER;
 	tt_plan_define(plan, TT_DEFINE(TT_METRICS_LABELS), "0x%x", kernel_labels);
-	tt_plan_define(plan, TT_DEFINE(TT_METRICS_PORT_MEMBER), "%s", m->connects ? "rport" : "lport");
+	tt_plan_define(plan, TT_DEFINE(TT_METRICS_PORT_MEMBER), "%s",
+	               m->connects ? "rport" : "lport");
 	if (m->ephemeral_off)
-		tt_plan_define(plan, TT_DEFINE(TT_METRICS_EPHEMERAL_LO), "65536"); /* above every port */
+		tt_plan_define(plan, TT_DEFINE(TT_METRICS_EPHEMERAL_LO),
+		               "65536"); /* above every port */
 	else
 		tt_plan_define(plan, TT_DEFINE(TT_METRICS_EPHEMERAL_LO), "%u", m->ephemeral_lo);
 	tt_plan_define(plan, TT_DEFINE(TT_METRICS_EPHEMERAL_HI), "%u",
@@ -360,7 +362,8 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 	}
 	if (m->quiet) {
 		tt_plan_define(plan, TT_DEFINE(TT_METRICS_QUIET), "1");
-		/* Nothing streamed: counted in the kernel (no count_event: a pending attempt is not). */
+		/* Nothing streamed: counted in the kernel (no count_event: a pending attempt is
+		 * not). */
 		offer->counts = true;
 		offer->live_note = m->serve ? "serving /metrics until Ctrl-C"
 		                            : "writing --metrics-file until Ctrl-C";
@@ -533,7 +536,7 @@ static uint64_t per_cpu_sum(const struct metrics *m, int fd)
 static uint64_t lost_events(const struct metrics *m)
 {
 	uint64_t total = 0;
-	for (size_t i = 0; i < m->loss_fd_count; i++)
+	for (unsigned i = 0; i < m->loss_fd_count; i++)
 		total += per_cpu_sum(m, m->loss_fds[i]);
 	return total;
 }
@@ -812,7 +815,8 @@ static int metrics_after_load(void *state, struct tt_tracer *tracer)
 		return 0;
 	if (open_table(m, tracer) != 0)
 		return -1;
-	m->loss_fd_count = tt_tracer_loss_fds(tracer, m->loss_fds, TT_ARRAY_SIZE(m->loss_fds));
+	m->loss_fd_count =
+	    (unsigned)tt_tracer_loss_fds(tracer, m->loss_fds, TT_ARRAY_SIZE(m->loss_fds));
 	m->cpus = tt_possible_cpus();
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -894,30 +898,23 @@ static void metrics_close(void *state)
 }
 
 static const struct tt_option metrics_options[] = {
-    {TT_OPT_METRICS, "metrics", "ADDR:PORT",
-     "serve Prometheus metrics at http://ADDR:PORT/metrics",
+    {TT_OPT_METRICS, "metrics", "ADDR:PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics",
      TT_HELP_MODES},
     {TT_OPT_METRICS_FILE, "metrics-file", "PATH",
-     "write them to PATH (atomically) for node_exporter's textfile collector",
-     TT_HELP_MODES},
+     "write them to PATH (atomically) for node_exporter's textfile collector", TT_HELP_MODES},
     {TT_OPT_METRICS_INTERVAL, "metrics-interval", "SECONDS",
-     "rewrite --metrics-file this often (default 15)",
-     TT_HELP_MODES},
+     "rewrite --metrics-file this often (default 15)", TT_HELP_MODES},
     {TT_OPT_METRICS_LABELS, "metrics-labels", "LIST",
      "of result,family,port,comm,cgroup,peer,peer_cidr (default result,family; "
      "tcpaccept family,port)",
      TT_HELP_MODES},
     {TT_OPT_METRICS_MAX_SERIES, "metrics-max-series", "N",
-     "series per metric at most, the rest counted as ~other (default 1000)",
-     TT_HELP_MODES},
+     "series per metric at most, the rest counted as ~other (default 1000)", TT_HELP_MODES},
     {TT_OPT_METRICS_CIDRS, "metrics-cidrs", "CIDR[,CIDR...]",
-     "with the peer_cidr label: the peer's first CIDR of these, else \"other\"",
-     TT_HELP_MODES},
+     "with the peer_cidr label: the peer's first CIDR of these, else \"other\"", TT_HELP_MODES},
     {TT_OPT_METRICS_EPHEMERAL, "metrics-ephemeral-ports", "LO-HI",
-     "ports shown as port=\"ephemeral\" (default ip_local_port_range; none)",
-     TT_HELP_MODES},
-    {'q', "quiet", NULL, "with --metrics or --metrics-file: no line per event",
-     TT_HELP_MODES},
+     "ports shown as port=\"ephemeral\" (default ip_local_port_range; none)", TT_HELP_MODES},
+    {'q', "quiet", NULL, "with --metrics or --metrics-file: no line per event", TT_HELP_MODES},
 };
 
 const struct tt_module tt_metrics_module = {

@@ -16,7 +16,6 @@
 #include "tt_pending.h"
 #include "tt_contract.h"
 
-
 struct outcome {
 	bool wanted; /* -o, or --failed */
 	bool needed; /* -o, or another module's need (input->outcomes): no columns then */
