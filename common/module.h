@@ -49,8 +49,7 @@ struct tt_plan_input {
 
 /* What a module needs of the others' kernel sides: asked before any plan hook runs. */
 struct tt_module_needs {
-	bool
-	    outcomes; /* each attempt's outcome and latency (tt_outcome.h), decided in the kernel */
+	bool outcomes; /* each attempt's outcome and latency (tt_outcome.h), from the kernel */
 };
 
 /* What a module's plan hook offers the run, beyond what it adds to the plan. */
