@@ -8,7 +8,7 @@
 
 #include "array.h"
 #include "backend.h"
-#include "format.h"
+#include "safe_text.h"
 #include "log.h"
 #include "parse.h"
 

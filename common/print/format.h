@@ -7,20 +7,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "safe_text.h"
+
 /* Longest inet_ntop result, IPv6 with an embedded IPv4 address, plus NUL. */
 #define TT_ADDR_STRLEN 46
 
 /* family is AF_INET (addr holds 4 bytes) or AF_INET6 (16 bytes). */
 void tt_format_addr(int family, const void *addr, char buf[TT_ADDR_STRLEN]);
 
-/*
- * Text from outside (a task's name, a DNS name, a path: len bytes, not always
- * NUL-terminated) made safe for a terminal: control characters (C0, DEL and
- * C1, escape sequences' ESC and CSI included) and every byte that is not part
- * of valid UTF-8 become '?'; valid UTF-8 passes. out gets at most out_size - 1
- * bytes, never part of a character.
- */
-void tt_format_safe(const char *text, size_t len, char *out, size_t out_size);
 /* The same for a task's name (TT_COMM_LEN bytes). */
 #define TT_COMM_TEXT_LEN 17
 void tt_format_comm(const char *comm, size_t len, char out[TT_COMM_TEXT_LEN]);
