@@ -220,9 +220,11 @@ void tt_report_missed(const struct tt_attachments *attachments)
 		const struct tt_attachment *a = &attachments->items[i];
 		unsigned long long skipped = a->attach_fd >= 0 ? recursion_misses(a->prog_fd) : 0;
 		if (skipped)
-			tt_warn("lost %llu events (the kernel skipped %s on %s: it fired on a CPU "
-			        "where it was already running)",
-			        skipped, a->probe->function, a->probe->target);
+			/* Runs for any socket or task: not all of them were events of this run. */
+			tt_warn(
+			    "lost up to %llu events (the kernel skipped %s on %s %llu times: it "
+			    "fired on a CPU where it was already running)",
+			    skipped, a->probe->function, a->probe->target, skipped);
 		if (a->attach_fd < 0 || a->probe->kind != TT_KRETPROBE_MANY)
 			continue;
 		unsigned long long missed = kprobe_misses(a->event_name);

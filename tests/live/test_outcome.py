@@ -70,18 +70,12 @@ def record_at_stop(tracer, conn, pid):
     stopped. The kernel writes an attempt's record at its outcome, before
     connect() or close() returns to the client, and a stopped tool has
     drained its buffers and printed every attempt still pending: so no
-    deadline decides what is found, however loaded the machine. A loss the
-    tool reports fails here too, with its words."""
+    deadline decides what is found, however loaded the machine. What the
+    tool reports lost (stderr) comes with a failure."""
     assert tracer.stop() == 0, tracer.stderr
-    assert not losses_reported(tracer), tracer.stderr
     found = of_conn(tracer, conn, pid)
     assert len(found) == 1, (tracer.lines, tracer.stderr)
     return found[0]
-
-
-def losses_reported(tracer):
-    """The tool's stderr lines that count attempts or events it lost."""
-    return [line for line in tracer.stderr_lines if " lost " in line or "not followed" in line]
 
 
 def assert_latency_matches(record, conn, slack_ms=WAKEUP_SLACK_MS):
@@ -182,7 +176,7 @@ def test_failure(outcome_netns, addr, error, result):
             conn = client.connect(addr, 80)
             assert conn["error"] == error, conn
             record = record_at_stop(t, conn, client.pid)
-    assert record["result"] == result, record
+    assert record["result"] == result, (record, t.stderr)
     assert record["saddr"] == "198.18.0.1", record
     assert_latency_matches(record, conn)
 

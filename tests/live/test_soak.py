@@ -39,8 +39,11 @@ def soak(argv, port, storms_line):
         assert status == 0, tracer.stderr
         scan = harness.scan_output(out, err, storms_line(result["pid"]))
     made = result["connections"]
-    assert "lost" not in tracer.stderr, tracer.stderr
-    assert scan["matched"] == made, (scan, made)
+    # A full buffer is a loss. The kernel's skipped runs of a program may
+    # concern any socket of the machine: the lines below are the judge.
+    assert not [line for line in tracer.stderr.splitlines()
+                if "lost" in line and "kernel skipped" not in line], tracer.stderr
+    assert scan["matched"] == made, (scan, made, tracer.stderr)
     # Flat: the last third's peak is within 1 MiB of the first third's.
     third = max(len(samples) // 3, 1)
     growth = max(samples[-third:]) - max(samples[:third])
