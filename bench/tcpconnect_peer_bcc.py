@@ -124,8 +124,6 @@ def main():
         if tree:
             shutil.rmtree(tree)
     out = sys.stdout
-    print("%-8s %-7s %-16s %-15s %-5s %-15s %-5s" %
-          ("TIME", "PID", "COMM", "SADDR", "SPORT", "DADDR", "DPORT"), flush=True)
 
     def on_event(ctx, data, size):
         e = ctypes.cast(data, ctypes.POINTER(Event)).contents
@@ -137,7 +135,12 @@ def main():
             socket.inet_ntop(fam, bytes(e.daddr[:n])), e.dport))
 
     b["events"].open_ring_buffer(on_event)
+    # The header says the peer is live (the harness stops it with SIGINT any
+    # time after): printed once it reads, and inside the try that takes the
+    # signal.
     try:
+        print("%-8s %-7s %-16s %-15s %-5s %-15s %-5s" %
+              ("TIME", "PID", "COMM", "SADDR", "SPORT", "DADDR", "DPORT"), flush=True)
         while True:
             b.ring_buffer_poll(100)
             out.flush()
