@@ -146,10 +146,8 @@ def test_connects_on_retransmission(outcome_netns):
             waiting.start()
             # Once the kernel has dropped the SYN, however long the client
             # took to send it, the queue frees: the next SYN is answered.
-            deadline = time.monotonic() + 30
-            while listen_overflows(outcome_netns) == drops_before:
-                assert time.monotonic() < deadline, "the SYN was not dropped"
-                time.sleep(0.05)
+            kernel_reaches(lambda: listen_overflows(outcome_netns) > drops_before,
+                           lambda: "the SYN was not dropped")
             server.accept(listener)
             waiting.join(timeout=30)
             assert answer.get("errno") == 0, answer
@@ -181,22 +179,30 @@ def test_failure(outcome_netns, addr, error, result):
     assert_latency_matches(record, conn)
 
 
+def kernel_reaches(state, why_not, bound=120):
+    """Polls until state() holds: a state of the kernel's that it reaches
+    later on a loaded machine. The bound only ends a test whose kernel never
+    gets there; why_not() says what is missing then."""
+    deadline = time.monotonic() + bound
+    while not state():
+        assert time.monotonic() < deadline, why_not()
+        time.sleep(0.1)
+
+
+def first_syns_only(ns):
+    """The sockets of ns whose SYN went once only, as ss shows them:
+    "timer:(on,460ms,1)", the last number counts the retransmissions."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-H", "-tn", "-o", "state",
+                          "syn-sent"], capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in out.splitlines() if line.rstrip().endswith(",0)"))
+
+
 def wait_until_retransmitted(ns):
-    """Until the kernel has sent each unanswered SYN of ns a second time, as
-    ss shows it per socket: the tracepoint backend reads an attempt's source
-    port at that first retransmission. It comes a second after the SYN, and
-    later on a loaded machine; the bound only ends a test whose kernel never
-    gets there."""
-    deadline = time.monotonic() + 120
-    while True:
-        out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-H", "-tn", "-o", "state",
-                              "syn-sent"], capture_output=True, text=True, check=True).stdout
-        # "timer:(on,460ms,1)": the last number counts the SYN's retransmissions.
-        first_syn_only = sum(1 for line in out.splitlines() if line.rstrip().endswith(",0)"))
-        if first_syn_only == 0:
-            return
-        assert time.monotonic() < deadline, "%d SYNs never sent again" % first_syn_only
-        time.sleep(0.2)
+    """Until the kernel has sent each unanswered SYN of ns a second time: the
+    tracepoint backend reads an attempt's source port at that first
+    retransmission, a second after the SYN and later on a loaded machine."""
+    kernel_reaches(lambda: first_syns_only(ns) == 0,
+                   lambda: "%d SYNs never sent again" % first_syns_only(ns))
 
 
 def attempt_in_progress(client):
