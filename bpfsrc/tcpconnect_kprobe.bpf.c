@@ -68,10 +68,15 @@ static __always_inline int trace_connect_return(struct pt_regs *ctx, u16 family)
 		return 0; /* the inner tcp_v4_connect of an IPv4-mapped connect */
 	connecting.delete(&tid);
 	if (PT_REGS_RC(ctx) != 0 || !tt_family_wanted(event.base.flow.family) ||
-	    !TT_PORT_MATCH(event.base.flow.rport))
+	    !TT_PORT_MATCH(event.base.flow.rport) ||
+	    !TT_PEER_MATCH(event.base.flow.family, event.base.flow.raddr))
+		return 0;
+	u32 netns = tt_sock_netns(sk);
+	if (!TT_NETNS_MATCH(netns))
 		return 0;
 
 	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+	TT_EVENT_NETNS_SET(&event.base.head, netns);
 #ifdef TT_OUTCOME
 	tt_pending_add((u64)sk, &event);
 #else

@@ -83,9 +83,16 @@ static __always_inline void record_attempt(struct sock *sk)
 	u16 dport = tt_ntohs(common.skc_dport);
 	if (!tt_family_wanted(common.skc_family) || !TT_PORT_MATCH(dport))
 		return;
+	/* The peer is set before SYN_SENT, in tcp_v4_connect and tcp_v6_connect. */
+	if (!tt_sock_peer_wanted(sk, common.skc_family))
+		return;
+	u32 netns = tt_sock_netns(sk);
+	if (!TT_NETNS_MATCH(netns))
+		return;
 
 	struct tcpconnect_event event = {};
 	tt_event_head_fill(&event.base.head, pid_tgid);
+	TT_EVENT_NETNS_SET(&event.base.head, netns);
 	event.base.flow.family = common.skc_family;
 	event.base.flow.rport = dport;
 #ifdef TT_OUTCOME

@@ -40,10 +40,15 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	struct tt_flow *flow = &event.base.flow;
 	tt_read_sock_flow(newsk, flow);
 	if ((flow->family != TT_AF_INET && flow->family != TT_AF_INET6) ||
-	    !tt_family_wanted(flow->family) || !TT_PORT_MATCH(flow->lport))
+	    !tt_family_wanted(flow->family) || !TT_PORT_MATCH(flow->lport) ||
+	    !TT_PEER_MATCH(flow->family, flow->raddr))
+		return;
+	u32 netns = tt_sock_netns(newsk);
+	if (!TT_NETNS_MATCH(netns))
 		return;
 
 	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+	TT_EVENT_NETNS_SET(&event.base.head, netns);
 	/*
 	 * An MPTCP listener's queue is its first subflow's, a socket private to
 	 * net/mptcp: its own counts are not the backlog, so it is unknown.

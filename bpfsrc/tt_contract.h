@@ -23,10 +23,14 @@
 	X(TT_UID_FILTER)           /* filters.c: -u, tt_task_filter's uid */                       \
 	X(TT_TARGET_FAMILY)        /* filters.c: -4 or -6, the family's value */                   \
 	X(TT_PORT_FILTER)          /* filters.c: -P, tt_port_bits */                               \
+	X(TT_COMM_FILTER)          /* filters.c: --comm, tt_task_filter's comm */                  \
+	X(TT_NETNS_FILTER)         /* filters.c: -N, tt_task_filter's netns */                     \
+	X(TT_PEER_FILTER)          /* filters.c: --daddr/--raddr, tt_peer_trie */                  \
 	X(TT_CGROUP_FILTER)        /* filters.c: --cgroup, tt_cgroup */                            \
 	X(TT_CGROUPMAP_PATH)       /* filters.c: --cgroupmap, the pinned map's path */             \
 	X(TT_MNTNSMAP_PATH)        /* filters.c: --mntnsmap, the pinned map's path */              \
 	X(TT_EVENT_CGROUP)         /* print_cgroup.c: -G, the head's cgroup id; metrics.c too */   \
+	X(TT_EVENT_NETNS)          /* netns_column.c: --print-netns, the head's netns */           \
 	X(TT_COUNT)                /* count.c: -c, counts instead of events */                     \
 	X(TT_COUNT_LOCAL_PORT)     /* count.c: -s, the key keeps the source port */                \
 	X(TT_OUTCOME)              /* outcome.c: -o */                                             \
@@ -61,6 +65,7 @@
 	X(tt_pending_overflow) /* tt_pending.bpf.h: -o, attempts refused by both */                \
 	X(tt_task_filter)      /* tt_helpers.bpf.h: -p -u (tt_filter.h) */                         \
 	X(tt_port_bits)        /* tt_helpers.bpf.h: -P */                                          \
+	X(tt_peer_trie)        /* tt_helpers.bpf.h: --daddr/--raddr (tt_filter.h) */               \
 	X(tt_cgroup)           /* tt_helpers.bpf.h: --cgroup */                                    \
 	X(tt_dns_events)       /* tt_dns.bpf.h: -d's answers */                                    \
 	X(tt_dns_lost)         /* tt_dns.bpf.h: answers the buffer had no room for */              \

@@ -20,6 +20,8 @@ struct tt_event_head {
 	__u32 pid;       /* the task's process (thread group) id */
 	__u32 uid;
 	char comm[TT_COMM_LEN];
+	__u32 netns; /* the socket's network namespace inode, with --print-netns (TT_EVENT_NETNS) */
+	__u32 reserved;
 };
 
 /* A TCP connection from this host's point of view. */

@@ -11,13 +11,37 @@
 #include <linux/types.h>
 #endif
 
-/* -p and -u: the one entry of tt_task_filter. */
+#include "tt_event.h" /* TT_COMM_LEN */
+
+/*
+ * -p, -u, --comm and --netns: the one entry of tt_task_filter. netns is the
+ * socket's network namespace (its inode number), not the task's.
+ */
 struct tt_task_filter {
 	__u32 pid;
 	__u32 uid;
+	__u32 netns;
+	__u32 reserved;
+	char comm[TT_COMM_LEN]; /* NUL-padded, as bpf_get_current_comm() writes it */
 };
 
 /* -P: tt_port_bits has a bit per port, 64 to a word. */
 #define TT_PORT_WORDS 1024
+
+/*
+ * --daddr/--raddr: tt_peer_trie, an LPM trie of prefixes of the peer's
+ * address. IPv4 is looked up as its IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d, prefix 96 + bits), so an IPv4 prefix also matches an
+ * IPv6 socket talking to a mapped address. Its value is TT_PEER_WANTED or
+ * TT_PEER_EXCLUDED ('!'): the longest prefix holding the peer decides, and
+ * user space always writes ::/0 (unless given), wanted when no prefix is.
+ */
+struct tt_peer_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+#define TT_PEER_EXCLUDED 0
+#define TT_PEER_WANTED   1
+#define TT_PEER_ENTRIES  65 /* 64 prefixes (parse.h's TT_MAX_CIDRS) and ::/0 */
 
 #endif

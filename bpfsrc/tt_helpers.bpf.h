@@ -81,7 +81,8 @@ static __always_inline u64 tt_read_bits(const void *base, u32 bit_offset, u32 bi
  * before attaching: the text, and so the compile cache's entry, is the same
  * for `-p 41` and `-p 42`.
  */
-#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER)
+#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER) || defined(TT_COMM_FILTER) ||                 \
+    defined(TT_NETNS_FILTER)
 BPF_ARRAY(tt_task_filter, struct tt_task_filter, 1);
 #endif
 
@@ -138,10 +139,10 @@ static __always_inline u64 tt_current_mntns_id(void)
 }
 #endif
 
-/* Whether the current task passes -p, -u, --cgroup, --cgroupmap and --mntnsmap. */
+/* Whether the current task passes -p, -u, --comm, --cgroup, --cgroupmap and --mntnsmap. */
 static __always_inline bool tt_task_wanted(u64 pid_tgid)
 {
-#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER)
+#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER) || defined(TT_COMM_FILTER)
 	u32 zero = 0;
 	struct tt_task_filter *wanted = tt_task_filter.lookup(&zero);
 	if (!wanted)
@@ -152,6 +153,15 @@ static __always_inline bool tt_task_wanted(u64 pid_tgid)
 #endif
 #ifdef TT_UID_FILTER
 	if ((u32)bpf_get_current_uid_gid() != wanted->uid)
+		return false;
+#endif
+#ifdef TT_COMM_FILTER
+	/* Both NUL-padded to 16 bytes: two words compared, no loop. */
+	u64 comm[TT_COMM_LEN / 8] = {};
+	u64 wanted_comm[TT_COMM_LEN / 8] = {};
+	bpf_get_current_comm(comm, sizeof(comm));
+	__builtin_memcpy(wanted_comm, wanted->comm, sizeof(wanted_comm));
+	if (comm[0] != wanted_comm[0] || comm[1] != wanted_comm[1])
 		return false;
 #endif
 #endif
@@ -171,6 +181,42 @@ static __always_inline bool tt_task_wanted(u64 pid_tgid)
 #endif
 	return true;
 }
+
+#ifdef TT_NETNS_FILTER
+/* --netns: the socket's network namespace, its inode number. */
+static __always_inline bool tt_netns_wanted(u32 netns)
+{
+	u32 zero = 0;
+	struct tt_task_filter *wanted = tt_task_filter.lookup(&zero);
+	return wanted && netns == wanted->netns;
+}
+#define TT_NETNS_MATCH(netns) tt_netns_wanted(netns)
+#else
+#define TT_NETNS_MATCH(netns) 1
+#endif
+
+#ifdef TT_PEER_FILTER
+/* --daddr/--raddr: prefixes of the peer's address (tt_filter.h). */
+BPF_LPM_TRIE(tt_peer_trie, struct tt_peer_key, u32, TT_PEER_ENTRIES);
+
+/* raddr: 4 bytes (AF_INET) or 16, in network byte order. */
+static __always_inline bool tt_peer_wanted(u16 family, const void *raddr)
+{
+	struct tt_peer_key key = {.prefixlen = 128};
+	if (family == TT_AF_INET) {
+		key.addr[10] = 0xff;
+		key.addr[11] = 0xff;
+		__builtin_memcpy(&key.addr[12], raddr, 4);
+	} else {
+		__builtin_memcpy(key.addr, raddr, 16);
+	}
+	u32 *verdict = tt_peer_trie.lookup(&key);
+	return verdict && *verdict == TT_PEER_WANTED;
+}
+#define TT_PEER_MATCH(family, raddr) tt_peer_wanted(family, raddr)
+#else
+#define TT_PEER_MATCH(family, raddr) 1
+#endif
 
 /* -4 or -6. */
 static __always_inline bool tt_family_wanted(u16 family)

@@ -39,4 +39,44 @@ static __always_inline void tt_read_sock_flow(struct sock *sk, struct tt_flow *f
 	}
 }
 
+/*
+ * The socket's network namespace as its inode number (what /proc/PID/ns/net
+ * names), for --netns and the NETNS column; 0 when neither asked for it.
+ * skc_net is a possible_net_t: one pointer where namespaces are built in.
+ */
+#if defined(TT_NETNS_FILTER) || defined(TT_EVENT_NETNS)
+static __always_inline u32 tt_sock_netns(struct sock *sk)
+{
+	struct net *net = NULL;
+	unsigned int inum = 0;
+	bpf_probe_read_kernel(&net, sizeof(net), &sk->__sk_common.skc_net);
+	if (net)
+		TT_READ(inum, net->ns.inum);
+	return inum;
+}
+#else
+#define tt_sock_netns(sk) 0
+#endif
+
+/* --daddr/--raddr on a socket whose flow is not read yet: its peer's address alone. */
+#ifdef TT_PEER_FILTER
+static __always_inline bool tt_sock_peer_wanted(struct sock *sk, u16 family)
+{
+	u8 raddr[16] = {};
+	if (family == TT_AF_INET)
+		TT_READ(*(u32 *)raddr, sk->__sk_common.skc_daddr);
+	else
+		bpf_probe_read_kernel(raddr, sizeof(raddr), &sk->__sk_common.skc_v6_daddr);
+	return tt_peer_wanted(family, raddr);
+}
+#else
+#define tt_sock_peer_wanted(sk, family) 1
+#endif
+
+#ifdef TT_EVENT_NETNS
+#define TT_EVENT_NETNS_SET(head, netns) ((head)->netns = (netns))
+#else
+#define TT_EVENT_NETNS_SET(head, netns) ((void)(netns))
+#endif
+
 #endif

@@ -49,14 +49,26 @@ int main(void)
 	else
 		printf("no cgroup v2 mount: --cgroup not verified\n");
 	char all[256];
-	snprintf(all, sizeof(all), "-p 4242 -u 1000 -6 -P 80,443,8080 -G %s", cgroup);
+	snprintf(all, sizeof(all),
+	         "-p 4242 -u 1000 -6 -P 80,443,8080 -G --comm curl -N 4026531840 --print-netns %s",
+	         cgroup);
 	char all_counted[300];
 	snprintf(all_counted, sizeof(all_counted), "%s -c -d", all);
 	char all_outcome[300];
-	snprintf(all_outcome, sizeof(all_outcome), "%s --failed", all);
+	snprintf(all_outcome, sizeof(all_outcome), "%s --failed --daddr 10.0.0.0/8,!10.1.0.0/16",
+	         all);
 	/* Each option alone, then all at once (-4 and -6 exclude each other: -6 there). */
-	const char *const shared[] = {"",   "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
-	                              "-G", cgroup,    all};
+	const char *const shared[] = {"",
+	                              "-p 4242",
+	                              "-u 1000",
+	                              "-4",
+	                              "-P 80,443,8080",
+	                              "-G",
+	                              "--comm curl",
+	                              "-N 4026531840",
+	                              "--print-netns",
+	                              cgroup,
+	                              all};
 	const char *const backends[] = {"kprobe", "tracepoint"};
 	for (size_t b = 0; b < 2; b++) {
 		for (size_t i = 0; i < TT_ARRAY_SIZE(shared); i++) {
@@ -65,6 +77,10 @@ int main(void)
 			verify("tcpconnect", &tcpconnect_tool, backends[b], shared[i]);
 			verify("tcpaccept", &tcpaccept_tool, backends[b], shared[i]);
 		}
+		verify("tcpconnect", &tcpconnect_tool, backends[b],
+		       "--daddr 10.0.0.0/8,!::1,fd00::/8");
+		verify("tcpaccept", &tcpaccept_tool, backends[b],
+		       "--raddr 10.0.0.0/8,!::1,fd00::/8");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-d");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -s -G");

@@ -6,6 +6,7 @@
 #include "array.h"
 #include "filters.h"
 #include "metrics.h"
+#include "netns_column.h"
 #include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpaccept.h"
@@ -60,6 +61,8 @@ static const struct tt_kernel_types_spec kernel_types = {
 static const struct tt_option options[] = {
     {'T', "time", NULL, "show TIME as HH:MM:SS (accepted for BCC; the default)", TT_HELP_COLUMNS},
     {'P', "port", "PORT[,PORT...]", "trace these local (listening) ports only", TT_HELP_FILTERS},
+    {TT_OPT_PEER, "raddr", "CIDR[,CIDR...]",
+     "trace connections from these addresses only; !CIDR excludes", TT_HELP_FILTERS},
 };
 
 static int handle_option(int key, const char *arg)
@@ -76,6 +79,7 @@ static const struct tt_module_use modules[] = {
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
     {&tt_uring_accept_module, 0},
+    {&tt_netns_column_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_metrics_module, 0}, /* no outcome: it counts accepts */
 };

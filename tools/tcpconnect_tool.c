@@ -9,6 +9,7 @@
 #include "dns.h"
 #include "filters.h"
 #include "metrics.h"
+#include "netns_column.h"
 #include "print_cgroup.h"
 #include "outcome.h"
 #include "socket_types.h"
@@ -54,6 +55,8 @@ static const struct tt_kernel_types_spec kernel_types = {
 
 static const struct tt_option options[] = {
     {'P', "port", "PORT[,PORT...]", "trace these destination ports only", TT_HELP_FILTERS},
+    {TT_OPT_PEER, "daddr", "CIDR[,CIDR...]",
+     "trace connections to these addresses only; !CIDR excludes", TT_HELP_FILTERS},
     {'L', "lport", NULL, "show the local port (accepted for BCC; SPORT is always shown)",
      TT_HELP_COLUMNS},
 };
@@ -73,6 +76,7 @@ static const struct tt_module_use modules[] = {
     {&tt_metrics_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_outcome_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_count_module, 0},
+    {&tt_netns_column_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_dns_module, 0},
 };

@@ -15,6 +15,7 @@
 
 #include "array.h"
 #include "log.h"
+#include "socket_types.h"
 #include "tracer.h"
 #include "tt_filter.h"
 #include "tt_contract.h"
@@ -44,6 +45,22 @@ int tt_filters_option(struct tt_filters *filters, int key, const char *arg)
 	case 'P':
 		why = tt_parse_port_list(arg, &filters->ports);
 		return why ? tt_bad_value("port list", arg, why) : 0;
+	case TT_OPT_PEER:
+		why = tt_parse_cidr_list(arg, &filters->peers);
+		return why ? tt_bad_value("CIDR list", arg, why) : 0;
+	case TT_OPT_COMM:
+		if (!*arg)
+			return tt_bad_value("command name", arg, "empty");
+		/* The kernel keeps 15 bytes of a name (TASK_COMM_LEN - 1): so do we. */
+		memset(filters->comm, 0, sizeof(filters->comm));
+		strncpy(filters->comm, arg, sizeof(filters->comm) - 1);
+		return 0;
+	case TT_OPT_NETNS: {
+		uint64_t inode;
+		why = tt_parse_ranged(arg, 1, UINT32_MAX, &inode, "out of range (1 to 4294967295)");
+		filters->netns = (uint32_t)inode;
+		return why ? tt_bad_value("network namespace inode", arg, why) : 0;
+	}
 	case '4':
 	case '6':
 		if (filters->family && filters->family != (key == '4' ? AF_INET : AF_INET6)) {
@@ -151,7 +168,7 @@ static int check_filters(struct tt_filters *filters)
 
 static void filters_defines(const struct tt_filters *filters, struct tt_plan *plan)
 {
-	/* -p, -u and -P values go into maps after loading (filters_after_load). */
+	/* The values of -p -u --comm -N -P and the prefixes go into maps after loading. */
 	if (filters->pid)
 		tt_plan_define(plan, TT_DEFINE(TT_PID_FILTER), "1");
 	if (filters->has_uid)
@@ -161,6 +178,12 @@ static void filters_defines(const struct tt_filters *filters, struct tt_plan *pl
 		               filters->family == AF_INET ? 2 : 10);
 	if (filters->ports.count)
 		tt_plan_define(plan, TT_DEFINE(TT_PORT_FILTER), "1");
+	if (filters->comm[0])
+		tt_plan_define(plan, TT_DEFINE(TT_COMM_FILTER), "1");
+	if (filters->netns)
+		tt_plan_define(plan, TT_DEFINE(TT_NETNS_FILTER), "1");
+	if (filters->peers.count)
+		tt_plan_define(plan, TT_DEFINE(TT_PEER_FILTER), "1");
 	if (filters->cgroup_dir)
 		tt_plan_define(plan, TT_DEFINE(TT_CGROUP_FILTER), "1");
 	if (filters->cgroupmap)
@@ -198,6 +221,8 @@ static int filters_plan(void *state, const struct tt_plan_input *input, struct t
 	filters_defines(filters, plan);
 	if (filters->mntnsmap)
 		tt_plan_add_structs(plan, mntns_structs, TT_ARRAY_SIZE(mntns_structs), NULL);
+	if (filters->netns)
+		tt_plan_add_structs(plan, tt_netns_structs, TT_NETNS_STRUCT_COUNT, NULL);
 	return 0;
 }
 
@@ -207,14 +232,59 @@ static int set_values_failed(const char *what)
 	return -1;
 }
 
-/* -p and -u: their values, where the BPF text reads them. */
+/* -p, -u, --comm and -N: their values, where the BPF text reads them. */
 static int set_task_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
 {
-	const struct tt_task_filter wanted = {filters->pid, filters->uid};
+	struct tt_task_filter wanted = {
+	    .pid = filters->pid, .uid = filters->uid, .netns = filters->netns};
+	memcpy(wanted.comm, filters->comm, sizeof(wanted.comm));
 	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_task_filter));
 	int index = 0;
-	if (fd < 0 || bpf_update_elem(fd, &index, (void *)&wanted, 0) != 0)
-		return set_values_failed(filters->pid ? "PID" : "UID");
+	if (fd < 0 || bpf_update_elem(fd, &index, &wanted, 0) != 0)
+		return set_values_failed(filters->pid       ? "PID"
+		                         : filters->has_uid ? "UID"
+		                         : filters->comm[0] ? "command name"
+		                                            : "network namespace");
+	return 0;
+}
+
+/* One prefix as tt_peer_trie keys it: IPv4 as ::ffff:a.b.c.d (tt_filter.h). */
+static struct tt_peer_key peer_key(const struct tt_cidr *cidr)
+{
+	struct tt_peer_key key = {.prefixlen = cidr->bits};
+	if (cidr->ipv6) {
+		memcpy(key.addr, cidr->addr, 16);
+	} else {
+		key.prefixlen += 96;
+		key.addr[10] = key.addr[11] = 0xff;
+		memcpy(key.addr + 12, cidr->addr, 4);
+	}
+	return key;
+}
+
+/*
+ * --daddr/--raddr: each prefix with its verdict, and ::/0 (unless given)
+ * for a peer in none of them: wanted when every prefix given excludes.
+ */
+static int set_peer_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
+{
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_peer_trie));
+	if (fd < 0)
+		return set_values_failed("address");
+	bool any_wanted = false, has_default = false;
+	for (size_t i = 0; i < filters->peers.count; i++) {
+		const struct tt_cidr *cidr = &filters->peers.items[i];
+		struct tt_peer_key key = peer_key(cidr);
+		__u32 verdict = cidr->excluded ? TT_PEER_EXCLUDED : TT_PEER_WANTED;
+		any_wanted = any_wanted || !cidr->excluded;
+		has_default = has_default || key.prefixlen == 0;
+		if (bpf_update_elem(fd, &key, &verdict, 0) != 0)
+			return set_values_failed("address");
+	}
+	struct tt_peer_key everything = {.prefixlen = 0};
+	__u32 verdict = any_wanted ? TT_PEER_EXCLUDED : TT_PEER_WANTED;
+	if (!has_default && bpf_update_elem(fd, &everything, &verdict, 0) != 0)
+		return set_values_failed("address");
 	return 0;
 }
 
@@ -234,15 +304,19 @@ static int set_port_filter(const struct tt_filters *filters, struct tt_tracer *t
 }
 
 /*
- * Before attaching: the values of -p, -u and -P, and --cgroup's directory fd
+ * Before attaching: the values of -p, -u, --comm, -N, -P and the peer's
+ * prefixes, and --cgroup's directory fd
  * into the program's cgroup array.
  */
 static int filters_after_load(void *state, struct tt_tracer *tracer)
 {
 	const struct tt_filters *filters = state;
-	if ((filters->pid || filters->has_uid) && set_task_filter(filters, tracer) != 0)
+	if ((filters->pid || filters->has_uid || filters->comm[0] || filters->netns) &&
+	    set_task_filter(filters, tracer) != 0)
 		return -1;
 	if (filters->ports.count && set_port_filter(filters, tracer) != 0)
+		return -1;
+	if (filters->peers.count && set_peer_filter(filters, tracer) != 0)
 		return -1;
 	if (!filters->cgroup_dir)
 		return 0;
@@ -266,6 +340,10 @@ static void filters_close(void *state)
 static const struct tt_option filter_options[] = {
     {'p', "pid", "PID", "trace this process only", TT_HELP_FILTERS},
     {'u', "uid", "UID", "trace this user only", TT_HELP_FILTERS},
+    {TT_OPT_COMM, "comm", "NAME",
+     "trace tasks with this command name only (exact; its first 15 bytes)", TT_HELP_FILTERS},
+    {TT_OPT_NETNS, "netns", "INODE", "trace sockets in this network namespace only",
+     TT_HELP_FILTERS},
     {'4', "ipv4", NULL, "trace IPv4 only", TT_HELP_FILTERS},
     {'6', "ipv6", NULL, "trace IPv6 only", TT_HELP_FILTERS},
     {TT_OPT_CGROUP, "cgroup", "DIR", "trace processes in this cgroup v2 directory (and below)",

@@ -24,6 +24,9 @@ enum {
 	TT_OPT_CGROUP = 300,
 	TT_OPT_CGROUPMAP = 'C',
 	TT_OPT_MNTNSMAP = 'M',
+	TT_OPT_NETNS = 'N', /* BCC tcptracer's -N */
+	TT_OPT_COMM = 380,
+	TT_OPT_PEER = 381, /* in each tool's table: tcpconnect's --daddr, tcpaccept's --raddr */
 };
 
 struct tt_filters {
@@ -32,16 +35,20 @@ struct tt_filters {
 	uint32_t uid;
 	int family; /* 0: any; AF_INET or AF_INET6 */
 	struct tt_port_list ports;
-	const char *cgroup_dir; /* --cgroup: a cgroup v2 directory, descendants included */
-	const char *cgroupmap;  /* --cgroupmap: pinned hash of cgroup ids (BCC's) */
-	const char *mntnsmap;   /* --mntnsmap: pinned hash of mount namespace ids (BCC's) */
-	int cgroup_fd;          /* --cgroup's directory, open from the plan on; else -1 */
+	char comm[TT_COMM_LEN];    /* --comm: its first 15 bytes, NUL-padded; "": any */
+	uint32_t netns;            /* --netns: a network namespace's inode number; 0: any */
+	struct tt_cidr_list peers; /* --daddr/--raddr: prefixes of the peer's address */
+	const char *cgroup_dir;    /* --cgroup: a cgroup v2 directory, descendants included */
+	const char *cgroupmap;     /* --cgroupmap: pinned hash of cgroup ids (BCC's) */
+	const char *mntnsmap;      /* --mntnsmap: pinned hash of mount namespace ids (BCC's) */
+	int cgroup_fd;             /* --cgroup's directory, open from the plan on; else -1 */
 };
 
 /*
- * The filters as a module: -p, -u, -4, -6, --cgroup, --cgroupmap and
- * --mntnsmap from its table, and -P from the tool's (whose port it is, is the
- * tool's BPF text's business). Its state is a struct tt_filters.
+ * The filters as a module: -p, -u, --comm, -N, -4, -6, --cgroup, --cgroupmap
+ * and --mntnsmap from its table, and -P and the peer's prefixes
+ * (TT_OPT_PEER) from the tool's (whose port it is, and what the peer is
+ * called, is the tool's business). Its state is a struct tt_filters.
  */
 extern const struct tt_module tt_filters_module;
 

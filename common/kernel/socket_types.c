@@ -13,3 +13,12 @@ const char *const tt_files_struct_members[] = {"fdt", NULL};
 const char *const tt_fdtable_members[] = {"max_fds", "fd", NULL};
 const char *const tt_file_members[] = {"private_data", NULL};
 const char *const tt_socket_members[] = {"sk", NULL};
+
+static const char *const sock_common_net_members[] = {"skc_net", NULL};
+static const char *const net_members[] = {"ns", NULL};
+static const char *const ns_common_members[] = {"inum", NULL};
+const struct tt_kernel_struct tt_netns_structs[TT_NETNS_STRUCT_COUNT] = {
+    {"sock_common", sock_common_net_members},
+    {"net", net_members},
+    {"ns_common", ns_common_members},
+};

@@ -34,6 +34,14 @@ extern const char *const tt_socket_members[];
 	"#include <linux/sched.h>\n#include <linux/fdtable.h>\n#include <linux/fs.h>\n"            \
 	"#include <linux/net.h>\n"
 
+/*
+ * What tt_sock_netns() (bpfsrc/tt_sock.bpf.h) reads, from a socket to its
+ * network namespace's inode number: for a module to add to its plan. The
+ * headers are TT_SOCKET_HEADERS' (net/sock.h has struct net).
+ */
+#define TT_NETNS_STRUCT_COUNT 3
+extern const struct tt_kernel_struct tt_netns_structs[TT_NETNS_STRUCT_COUNT];
+
 #define TT_SOCKET_HEADERS "#include <uapi/linux/ptrace.h>\n#include <net/sock.h>\n"
 
 #endif

@@ -7,10 +7,12 @@
 #ifndef TT_PARSE_H
 #define TT_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define TT_MAX_PORTS 64
+#define TT_MAX_CIDRS 64
 
 struct tt_port_list {
 	uint16_t ports[TT_MAX_PORTS];
@@ -27,6 +29,27 @@ const char *tt_parse_pid(const char *text, uint32_t *pid);
 const char *tt_parse_uid(const char *text, uint32_t *uid);
 /* PORT[,PORT...], each 1 to 65535; appended to list. */
 const char *tt_parse_port_list(const char *text, struct tt_port_list *list);
+
+/* One prefix of a CIDR list: ADDR or ADDR/BITS, '!' before it to exclude it. */
+struct tt_cidr {
+	uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+	uint8_t bits;     /* the prefix length: 0 to 32 (IPv4) or 128 (IPv6) */
+	bool ipv6;
+	bool excluded; /* written with a leading '!' */
+};
+
+struct tt_cidr_list {
+	struct tt_cidr items[TT_MAX_CIDRS];
+	size_t count;
+};
+
+/*
+ * CIDR[,CIDR...]: each an IPv4 or IPv6 address, with /BITS or alone (/32,
+ * /128), no bits set past the prefix, '!' before it to exclude it; the same
+ * prefix twice is refused. Appended to list. The reason may name the item
+ * (escaped): it is valid until the next call.
+ */
+const char *tt_parse_cidr_list(const char *text, struct tt_cidr_list *list);
 
 /* The index of text in names[0..count), or -1. */
 int tt_parse_choice(const char *text, const char *const *names, int count);

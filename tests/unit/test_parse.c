@@ -59,6 +59,65 @@ static void test_ports(void)
 	CHECK(tt_parse_port_list(many, &list) != NULL);
 }
 
+static void test_cidrs(void)
+{
+	struct tt_cidr_list list = {0};
+	CHECK(tt_parse_cidr_list("10.0.0.0/8", &list) == NULL && list.count == 1);
+	CHECK(!list.items[0].ipv6 && list.items[0].bits == 8 && !list.items[0].excluded);
+	CHECK(list.items[0].addr[0] == 10 && list.items[0].addr[1] == 0);
+	list.count = 0;
+	CHECK(tt_parse_cidr_list("192.0.2.7,!fd00::/8,::/0,0.0.0.0/0,2001:db8::1", &list) == NULL);
+	CHECK(list.count == 5 && list.items[0].bits == 32 && !list.items[0].ipv6);
+	CHECK(list.items[1].ipv6 && list.items[1].excluded && list.items[1].bits == 8 &&
+	      list.items[1].addr[0] == 0xfd);
+	CHECK(list.items[2].ipv6 && list.items[2].bits == 0);
+	CHECK(!list.items[3].ipv6 && list.items[3].bits == 0);
+	CHECK(list.items[4].ipv6 && list.items[4].bits == 128 && list.items[4].addr[15] == 1);
+	list.count = 0;
+	CHECK(tt_parse_cidr_list("::ffff:10.0.0.0/104", &list) == NULL && list.items[0].ipv6);
+
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+	    {"", "empty"},
+	    {"10.0.0.0/8,", "empty item in list"},
+	    {",10.0.0.0/8", "empty item in list"},
+	    {"1.1.1.1,,2.2.2.2", "empty item in list"},
+	    {"!", "empty prefix after '!'"},
+	    {"!!1.2.3.4", "not an IPv4 or IPv6 address"},
+	    {"10.0.0.1/8", "bits set past the prefix length"},
+	    {"fd00::1/8", "bits set past the prefix length"},
+	    {"10.0.0.0/33", "prefix length out of range (0 to 32)"},
+	    {"::/129", "prefix length out of range (0 to 128)"},
+	    {"10.0.0.0/", "prefix length out of range (0 to 32)"},
+	    {"10.0.0.0/-1", "prefix length out of range (0 to 32)"},
+	    {"10.0.0.0/8/8", "prefix length out of range (0 to 32)"},
+	    {"10.0.0", "not an IPv4 or IPv6 address"},
+	    {"010.0.0.1", "not an IPv4 or IPv6 address"},
+	    {"10.0.0.0 ", "not an IPv4 or IPv6 address"},
+	    {"fe80::1%eth0", "not an IPv4 or IPv6 address"},
+	    {"example.com", "not an IPv4 or IPv6 address"},
+	    {"1.2.3.4,x", "'x': not an IPv4 or IPv6 address"},
+	    {"1.2.3.4,\x1b[2J", "'?[2J': not an IPv4 or IPv6 address"},
+	    {"1.2.3.4,1.2.3.4/32", "'1.2.3.4/32': the same prefix as an earlier one"},
+	    {"10.0.0.0/8,!10.0.0.0/8", "'!10.0.0.0/8': the same prefix as an earlier one"},
+	    {"10.0.0.0/8,::ffff:10.0.0.0/104",
+	     "'::ffff:10.0.0.0/104': the same prefix as an earlier one"},
+	};
+	for (size_t i = 0; i < TT_ARRAY_SIZE(bad); i++) {
+		list.count = 0;
+		const char *why = tt_parse_cidr_list(bad[i].text, &list);
+		CHECK_STR(why, bad[i].why);
+		if (!why || strcmp(why, bad[i].why) != 0)
+			fprintf(stderr, "  for '%s'\n", bad[i].text);
+	}
+	list.count = 0;
+	char many[2048] = "10.0.0.0";
+	for (int i = 1; i <= TT_MAX_CIDRS; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), ",10.0.%d.0", i);
+	CHECK_STR(tt_parse_cidr_list(many, &list), "too many prefixes (at most 64)");
+}
+
 static void test_cpus(void)
 {
 	unsigned char online[16] = {0};
@@ -170,13 +229,34 @@ static void test_usage_errors(void)
 		check_usage_error(t, ARGS("\x1b[2J"), "unexpected argument '?[2J' (see --help)");
 		check_usage_error(t, ARGS("--cgroupmap", ""), "invalid map path '': empty");
 		check_usage_error(t, ARGS("-4", "-6"), "-4 and -6 exclude each other");
+		check_usage_error(t, ARGS("--comm", ""), "invalid command name '': empty");
+		check_usage_error(t, ARGS("-N", "0"),
+		                  "invalid network namespace inode '0': out of range (1 to "
+		                  "4294967295)");
+		check_usage_error(t, ARGS("--netns", "4294967296"),
+		                  "invalid network namespace inode '4294967296': out of range (1 "
+		                  "to 4294967295)");
+		check_usage_error(t, ARGS("--netns", "net:[4026531840]"),
+		                  "invalid network namespace inode 'net:[4026531840]': not a "
+		                  "decimal number");
+		check_usage_error(t, ARGS("--print-netns=1"),
+		                  "option '--print-netns' takes no value (see --help)");
 		check_usage_error(t, ARGS("--backend", "\xff"),
 		                  "invalid backend '?': expected auto, kprobe or tracepoint");
 	}
-	check_usage_error(&tcpconnect_tool, ARGS("--c"),
-	                  "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)");
+	check_usage_error(
+	    &tcpconnect_tool, ARGS("--c"),
+	    "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)");
 	check_usage_error(&tcpaccept_tool, ARGS("--c"),
-	                  "option '--c' is ambiguous: --cgroup, --cgroupmap (see --help)");
+	                  "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap (see --help)");
+	check_usage_error(&tcpconnect_tool, ARGS("--daddr", "10.0.0.1/8"),
+	                  "invalid CIDR list '10.0.0.1/8': bits set past the prefix length");
+	check_usage_error(&tcpaccept_tool, ARGS("--raddr", "1.2.3.4,\x1b[2J"),
+	                  "invalid CIDR list '1.2.3.4,?[2J': '?[2J': not an IPv4 or IPv6 address");
+	check_usage_error(&tcpaccept_tool, ARGS("--daddr", "1.2.3.4"),
+	                  "unknown option '--daddr' (see --help)");
+	check_usage_error(&tcpconnect_tool, ARGS("--raddr", "1.2.3.4"),
+	                  "unknown option '--raddr' (see --help)");
 	check_usage_error(&tcpconnect_tool, ARGS("--cgroupm", "a\"b"),
 	                  "invalid map path 'a\"b': has a quote, backslash or control character");
 }
@@ -224,6 +304,7 @@ int main(void)
 	test_pid();
 	test_uid();
 	test_ports();
+	test_cidrs();
 	test_cpus();
 	test_usage_errors();
 	test_help(&tcpconnect_tool);
