@@ -15,8 +15,9 @@ traced, ... so that machine noise shows up as spread):
     live), median of several starts,
   * peak RSS of the tracer (max of VmHWM sampled just before SIGINT and
     ru_maxrss from wait4()), and the tracer's CPU time,
-  * the "filter that matches nothing" cases: -p <other pid> and
-    -P <unused port>,
+  * the "filter that matches nothing" cases: -p <other pid>,
+    -P <unused port>, --comm <a name no task has> and --daddr/--raddr
+    192.0.2.0/24 (issue 36 wants their ratio >= 0.99),
   * tcpconnect -d, whose DNS program meets every packet the storm receives,
   * where bpftrace is installed, a bpftrace peer of tcpconnect
     (bench/tcpconnect_peer.bt) as an extra row.
@@ -169,6 +170,10 @@ def backend_args(backend):
     return [] if backend == "default" else ["--backend", backend]
 
 
+NO_SUCH_COMM = "tt-bench-nobody"  # no task is called that: --comm rejects every event
+NO_STORM_PREFIX = "192.0.2.0/24"  # TEST-NET-1: --daddr/--raddr reject every storm event
+
+
 def build_cases(args, tool_paths, other_pid, unused_port):
     cases = []
     for tool in args.tools:
@@ -181,8 +186,14 @@ def build_cases(args, tool_paths, other_pid, unused_port):
             bl = "" if be == "default" else f" --backend {be}"
             cases.append(Case(f"{tool}{bl}", tool, be, base, col, match, None))
             if args.filter_cases:
+                # Issue 36's: a name no task has, a prefix no storm address is in
+                # (TEST-NET-1; the storm is on loopback), both rejected in the kernel.
+                peer = "--daddr" if tool == "tcpconnect" else "--raddr"
                 for filt, extra, label in (("pid", ["-p", str(other_pid)], "-p OTHER"),
-                                           ("port", ["-P", str(unused_port)], f"-P {unused_port}")):
+                                           ("port", ["-P", str(unused_port)], f"-P {unused_port}"),
+                                           ("comm", ["--comm", NO_SUCH_COMM], "--comm OTHER"),
+                                           ("cidr", [peer, NO_STORM_PREFIX],
+                                            f"{peer} {NO_STORM_PREFIX}")):
                     fc = Case(f"{tool}{bl} {label}", tool, be, base + extra, col, match, filt)
                     fc.base = f"{tool}{bl}"
                     cases.append(fc)

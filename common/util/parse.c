@@ -160,8 +160,8 @@ static const char *parse_cidr(const char *item, size_t len, struct tt_cidr *cidr
 	if (inet_pton(cidr->ipv6 ? AF_INET6 : AF_INET, text, cidr->addr) != 1)
 		return cidr_problem(text, strlen(text), "not an IPv4 or IPv6 address");
 	unsigned size = cidr->ipv6 ? 16 : 4;
-	uint64_t bits = size * 8;
-	if (slash && tt_parse_uint(slash + 1, 0, size * 8, &bits) != NULL)
+	uint64_t max_bits = cidr->ipv6 ? 128 : 32, bits = max_bits;
+	if (slash && tt_parse_uint(slash + 1, 0, max_bits, &bits) != NULL)
 		return cidr_problem(item, len,
 		                    cidr->ipv6 ? "prefix length out of range (0 to 128)"
 		                               : "prefix length out of range (0 to 32)");

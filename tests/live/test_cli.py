@@ -40,7 +40,41 @@ USAGE_ERRORS = [
     # U+009B (CSI) is C2 9B in UTF-8: a C1 control, both bytes shown as '?'.
     (["--backend", "\x9b2J"], "invalid backend '??2J': expected auto, kprobe or tracepoint"),
     (["-4", "-6"], "-4 and -6 exclude each other"),
+    (["--comm", ""], "invalid command name '': empty"),
+    (["--comm"], "option '--comm' needs an argument (see --help)"),
+    (["-N", "0"], "invalid network namespace inode '0': out of range (1 to 4294967295)"),
+    (["--netns", "4294967296"],
+     "invalid network namespace inode '4294967296': out of range (1 to 4294967295)"),
+    (["--netns", "net:[4026531840]"],
+     "invalid network namespace inode 'net:[4026531840]': not a decimal number"),
+    (["--print-netns=1"], "option '--print-netns' takes no value (see --help)"),
 ]
+
+# The peer's prefixes: tcpconnect's --daddr, tcpaccept's --raddr; (value, reason).
+CIDR_ERRORS = [
+    ("", "empty"),
+    ("10.0.0.1/8", "bits set past the prefix length"),
+    ("10.0.0.0/33", "prefix length out of range (0 to 32)"),
+    ("fd00::/129", "prefix length out of range (0 to 128)"),
+    ("10.0.0.0/x", "prefix length out of range (0 to 32)"),
+    ("10.0.0", "not an IPv4 or IPv6 address"),
+    ("fe80::1%eth0", "not an IPv4 or IPv6 address"),
+    ("example.com", "not an IPv4 or IPv6 address"),
+    ("!", "empty prefix after '!'"),
+    ("10.0.0.0/8,", "empty item in list"),
+    ("1.2.3.4,\x1b[2J", "'?[2J': not an IPv4 or IPv6 address"),
+    ("10.0.0.0/8,!10.0.0.0/8", "'!10.0.0.0/8': the same prefix as an earlier one"),
+    ("127.0.0.1,::ffff:127.0.0.1", "'::ffff:127.0.0.1': the same prefix as an earlier one"),
+    (",".join("10.0.%d.0/24" % i for i in range(65)), "too many prefixes (at most 64)"),
+]
+
+
+@pytest.mark.parametrize("tool,option", [("tcpconnect", "--daddr"), ("tcpaccept", "--raddr")])
+@pytest.mark.parametrize("value,why", CIDR_ERRORS)
+def test_cidr_usage_error(tool, option, value, why):
+    shown = value.replace("\x1b", "?")
+    check_one_line(ttlib.run_tool(tool, option, value), tool, 2,
+                   "invalid CIDR list '%s': %s" % (shown, why))
 
 
 def check_one_line(r, tool, status, message):
@@ -57,8 +91,11 @@ def test_usage_error(tool, args, message):
 
 @pytest.mark.parametrize("tool,args,message", [
     ("tcpconnect", ["--c"],
-     "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)"),
-    ("tcpaccept", ["--c"], "option '--c' is ambiguous: --cgroup, --cgroupmap (see --help)"),
+     "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)"),
+    ("tcpaccept", ["--c"],
+     "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap (see --help)"),
+    ("tcpconnect", ["--raddr", "10.0.0.0/8"], "unknown option '--raddr' (see --help)"),
+    ("tcpaccept", ["--daddr", "10.0.0.0/8"], "unknown option '--daddr' (see --help)"),
     ("tcpconnect", ["--cg=x"], "option '--cg' is ambiguous: --cgroup, --cgroupmap (see --help)"),
     ("tcpaccept", ["-c"], "unknown option '-c' (see --help)"),
 ])
@@ -100,7 +137,10 @@ def test_help_grouped(tool):
             assert option not in seen, option
             seen[option] = section
     assert seen["--pid"] == seen["--port"] == seen["--cgroup"] == HEADINGS[0]
+    assert seen["--comm"] == seen["--netns"] == HEADINGS[0]
+    assert seen["--daddr" if tool == "tcpconnect" else "--raddr"] == HEADINGS[0]
     assert seen["--timestamp"] == seen["--print-uid"] == seen["--print-cgroup"] == HEADINGS[1]
+    assert seen["--print-netns"] == HEADINGS[1]
     assert seen["--duration"] == HEADINGS[2]
     assert seen["--json"] == seen["--verbose"] == HEADINGS[3]
     assert seen["--backend"] == seen["--buffer-pages"] == HEADINGS[4]
