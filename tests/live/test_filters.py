@@ -117,7 +117,8 @@ PEER_FILTERS = [
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-@pytest.mark.parametrize("prefixes,expected", PEER_FILTERS)
+@pytest.mark.parametrize("prefixes,expected", PEER_FILTERS,
+                         ids=["include", "exclude-within", "exclude-only", "v6-and-mapped"])
 def test_peer_filter(tool, prefixes, expected, make_netns):
     ns = make_netns(["addr", "add", "fd00::2/128", "dev", "lo", "nodad"])
     with Peer("tt-server", netns=ns) as server, Peer("tt-client", netns=ns) as client:

@@ -45,6 +45,10 @@ pair="$live/test_tcpconnect.py::test_ipv4_connect $live/test_tcpaccept.py::test_
 # The guest has tracefs mounted; a fresh machine with kprobes has not. One
 # tool is enough: both attach kprobes through the same common code.
 no_tracefs="'$live/test_system_states.py::test_tracefs[none-tcpconnect]'"
+# tcpconnect's kprobe return checks --daddr and -N itself (tcpaccept's
+# filters are the syscall path's, the same on both backends): one case each.
+filters="'$live/test_filters.py::test_peer_filter[include-tcpconnect]'"
+filters="$filters '$live/test_filters.py::test_netns_filter_and_column[tcpconnect]'"
 
 # The parts each kernel runs, one per line: name|environment|pytest arguments.
 # A tool compiles its BPF program at start, which takes a minute or more
@@ -55,7 +59,7 @@ parts_for() { # suite
 	bookworm)
 		# Debian 12, this machine's own release: also tracefs not mounted.
 		# Every -d case on kprobes (issue 12).
-		echo "kprobe (default backend)|$wait|$core $live/test_dns.py $accepts $no_tracefs"
+		echo "kprobe (default backend)|$wait|$core $live/test_dns.py $accepts $no_tracefs $filters"
 		echo "tracepoint|$wait $tp|$core $dns $accepts -k 'not default_backend'"
 		# -o on kprobes: the attempt from its kprobe, the outcome from the
 		# state-change tracepoint beside it. Not the 22,000-attempt overflow
