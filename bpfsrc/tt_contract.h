@@ -28,7 +28,9 @@
 	X(TT_MNTNSMAP_PATH)        /* filters.c: --mntnsmap, the pinned map's path */              \
 	X(TT_EVENT_CGROUP)         /* print_cgroup.c: -G, the head's cgroup id; metrics.c too */   \
 	X(TT_COUNT)                /* count.c: -c, counts instead of events */                     \
-	X(TT_COUNT_LOCAL_PORT)     /* count.c: -s, the key keeps the source port */                \
+	X(TT_COUNT_CLIENT_PORT)    /* count.c: -s, the key keeps the client's port */              \
+	X(TT_COUNT_LOCAL_LISTENS)  /* count.c: tcpaccept, the client's port is the remote one */   \
+	X(TT_COUNT_INTERVAL)       /* count.c: -i, two tables counted in by turns */               \
 	X(TT_OUTCOME)              /* outcome.c: -o */                                             \
 	X(TT_OUTCOME_FAILED)       /* outcome.c: --failed */                                       \
 	X(TT_OUTCOME_PROBE)        /* outcome.c: -o on kprobes, tt_outcome_state_change */         \
@@ -56,6 +58,8 @@
 	X(events)              /* tt_output.bpf.h: the tool's events */                            \
 	X(tt_lost)             /* tt_output.bpf.h: events the buffer had no room for */            \
 	X(counts)              /* tt_submit.bpf.h: -c */                                           \
+	X(counts_other)        /* tt_submit.bpf.h: -c -i, counted in by turns with counts */       \
+	X(count_epoch)         /* tt_submit.bpf.h: -c -i, which of the two (0: counts) */          \
 	X(pending)             /* tt_pending.bpf.h: claimed slots (tt_pending.h) */                \
 	X(attempts)            /* tt_pending.bpf.h: attempts without a slot */                     \
 	X(tt_pending_overflow) /* tt_pending.bpf.h: -o, attempts refused by both */                \

@@ -21,17 +21,41 @@
 
 BPF_HASH(counts, struct tt_count_key, u64, 65536);
 
-#ifdef TT_COUNT_LOCAL_PORT
-#define TT_COUNT_BY_LOCAL_PORT true /* -s */
+#ifdef TT_COUNT_INTERVAL
+/*
+ * -i: two tables, and which one is counted in (count_epoch, set by user
+ * space): at each interval user space turns the counting to the other,
+ * empty one, and reads the one it left; what an increment begun before
+ * the turn adds to it is read at the next interval, before it is emptied.
+ */
+BPF_HASH(counts_other, struct tt_count_key, u64, 65536);
+BPF_ARRAY(count_epoch, u32, 1);
+#endif
+
+#ifdef TT_COUNT_CLIENT_PORT
+#define TT_COUNT_BY_CLIENT_PORT true /* -s */
 #else
-#define TT_COUNT_BY_LOCAL_PORT false
+#define TT_COUNT_BY_CLIENT_PORT false
+#endif
+#ifdef TT_COUNT_LOCAL_LISTENS
+#define TT_COUNT_PASSIVE true /* tcpaccept: the local port is the server's */
+#else
+#define TT_COUNT_PASSIVE false
 #endif
 
 /* event: a tool's event, starting with struct tt_event; result: its outcome, or 0. */
 static __always_inline void tt_count_event(const struct tt_event *event, u32 result)
 {
 	struct tt_count_key key;
-	tt_count_key_fill(&key, event, result, TT_COUNT_BY_LOCAL_PORT);
+	tt_count_key_fill(&key, event, result, TT_COUNT_BY_CLIENT_PORT, TT_COUNT_PASSIVE);
+#ifdef TT_COUNT_INTERVAL
+	int zero = 0;
+	u32 *epoch = count_epoch.lookup(&zero);
+	if (epoch && *epoch) {
+		counts_other.increment(key);
+		return;
+	}
+#endif
 	counts.increment(key);
 }
 

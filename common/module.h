@@ -45,6 +45,7 @@ struct tt_plan_input {
 	 * the kernel (outcome.c's kernel side), with or without -o's columns.
 	 */
 	bool outcomes;
+	bool intervals; /* -i: what is gathered is printed at each interval */
 };
 
 /* What a module needs of the others' kernel sides: asked before any plan hook runs. */
@@ -60,6 +61,9 @@ struct tt_module_offer {
 	 * are not streamed, and events handed to a sink go to its count_event.
 	 */
 	bool counts;
+	/* It prints what it gathered at each -i interval (its interval hook), not only at the end.
+	 */
+	bool intervals;
 	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
 };
 
@@ -108,8 +112,17 @@ struct tt_module {
 	int (*count_event)(void *state, struct tt_tracer *tracer, const struct tt_event *event,
 	                   __u32 result);
 	/*
-	 * After every drain: prints what was gathered; columns gives the other
-	 * modules' cells for -c's rows. 0, or -1.
+	 * With -i, where offer->intervals: prints what was gathered since the
+	 * last interval and starts the next, losing nothing the kernel counts
+	 * meanwhile; out->interval numbers it and the run has printed its time
+	 * line. The last interval is after_run's, after every drain. 0, or -1.
+	 */
+	int (*interval)(void *state, struct tt_tracer *tracer, struct tt_output *out,
+	                const struct tt_columns *columns);
+	/*
+	 * After every drain: prints what was gathered (with -i, the last
+	 * interval's); columns gives the other modules' cells for -c's rows.
+	 * 0, or -1.
 	 */
 	int (*after_run)(void *state, struct tt_tracer *tracer, struct tt_output *out,
 	                 const struct tt_columns *columns);

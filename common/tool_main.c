@@ -251,6 +251,7 @@ static void on_event(void *cookie, const void *data, int size)
 
 /* -------------------------------------------------------------------------- the plan */
 
+/* 0; -1 after a one-line error; -2 after a usage error (options that do not go together). */
 static int build_plan(struct tool_run *run, bool must_attach)
 {
 	const struct tt_tool *tool = run->tool;
@@ -270,6 +271,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	                    tool->kernel_types->headers);
 	/* Every module's needs before any plan hook: the list's order does not matter. */
 	struct tt_module_needs needs = {0};
+	bool intervals = false; /* some module prints at -i's intervals */
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		if (m->module->needs)
@@ -277,9 +279,13 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	}
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
-		const struct tt_plan_input input = {plan->backend,    run->common.json,
-		                                    tool->flow_names, tool->event_size,
-		                                    m->part_offset,   needs.outcomes};
+		const struct tt_plan_input input = {plan->backend,
+		                                    run->common.json,
+		                                    tool->flow_names,
+		                                    tool->event_size,
+		                                    m->part_offset,
+		                                    needs.outcomes,
+		                                    run->common.interval_seconds != 0};
 		if (m->module->plan && m->module->plan(m->state, &input, plan, &m->offer) != 0)
 			return -1;
 		if (m->offer.live_note)
@@ -290,6 +296,11 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		}
 		if (m->offer.counts)
 			run->counter = m;
+		intervals = intervals || m->offer.intervals;
+	}
+	if (run->common.interval_seconds && !intervals) {
+		tt_error("-i/--interval needs -c");
+		return -2;
 	}
 	/* The tool's events come first: the one output waited on. */
 	const struct tt_plan_output events = {TT_TABLE(events), tool->event_size, on_event, run};
@@ -327,13 +338,39 @@ static int64_t monotonic_ms(void)
 	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* How long to wait for events: the poll interval, or less where -D's end comes first. */
-static int wait_ms(int64_t end_ms)
+/* How long to wait for events: the poll interval, or less where a deadline comes first. */
+static int wait_ms(int64_t end_ms, int64_t next_ms)
 {
-	if (end_ms == 0)
+	int64_t deadline = next_ms && (end_ms == 0 || next_ms < end_ms) ? next_ms : end_ms;
+	if (deadline == 0)
 		return POLL_TIMEOUT_MS;
-	int64_t left = end_ms - monotonic_ms();
+	int64_t left = deadline - monotonic_ms();
 	return left <= 0 ? 0 : left < POLL_TIMEOUT_MS ? (int)left : POLL_TIMEOUT_MS;
+}
+
+/* -i: the next interval's number and end, and its time line in the table. */
+static void start_interval_block(struct tool_run *run)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now); /* the kernel's clock (bpf_ktime_get_ns) */
+	run->output.interval++;
+	run->output.interval_end_ns = (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
+	if (!run->output.json)
+		tt_output_interval_line(&run->output);
+}
+
+/* -i: one interval's block, from every module that prints at intervals. 0, or -1. */
+static int print_interval(struct tool_run *run, struct tt_tracer *tracer)
+{
+	print_batch(run);
+	start_interval_block(run);
+	for (size_t i = 0; i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (m->offer.intervals && m->module->interval &&
+		    m->module->interval(m->state, tracer, &run->output, &run->columns) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -344,12 +381,30 @@ static int wait_ms(int64_t end_ms)
 static int read_until_stopped(struct tool_run *run, struct tt_tracer *tracer)
 {
 	unsigned duration = run->common.duration_seconds;
-	int64_t end_ms = duration ? monotonic_ms() + (int64_t)duration * 1000 : 0;
+	int64_t start_ms = monotonic_ms();
+	int64_t end_ms = duration ? start_ms + (int64_t)duration * 1000 : 0;
+	int64_t interval_ms = (int64_t)run->common.interval_seconds * 1000;
+	int64_t next_ms = interval_ms ? start_ms + interval_ms : 0;
 	int output = 0;
 	while (!tt_stop_requested() && output == 0 && (end_ms == 0 || monotonic_ms() < end_ms)) {
-		tt_tracer_read(tracer, wait_ms(end_ms), false);
+		tt_tracer_read(tracer, wait_ms(end_ms, next_ms), false);
 		print_batch(run);
-		output = tt_output_flush(&run->output);
+		/* Every interval that ends before -D's end has its block; the end has the last. */
+		while (output == 0 && next_ms && monotonic_ms() >= next_ms &&
+		       (end_ms == 0 || next_ms < end_ms)) {
+			output = print_interval(run, tracer);
+			next_ms += interval_ms;
+		}
+		if (output == 0)
+			output = tt_output_flush(&run->output);
+	}
+	/*
+	 * -D's end: the intervals a loaded machine left no time to print before
+	 * it are printed now, so that -D/-i blocks are printed, however late.
+	 */
+	while (output == 0 && !tt_stop_requested() && next_ms && end_ms && next_ms < end_ms) {
+		output = print_interval(run, tracer);
+		next_ms += interval_ms;
 	}
 	if (output == 0) {
 		tt_tracer_read(tracer, 0, true);
@@ -386,6 +441,8 @@ static int trace(struct tool_run *run)
 		if (m->module->drain && m->module->drain(m->state, tracer, &sink) != 0)
 			status = 1;
 	}
+	if (status == 0 && run->common.interval_seconds)
+		start_interval_block(run); /* the last interval's */
 	for (size_t i = 0; status == 0 && i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		if (m->module->after_run &&
@@ -427,8 +484,9 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	struct tool_run run = {.tool = tool};
 	int status = parse(&run, argc, argv);
 	if (status == 0) {
-		if (build_plan(&run, !run.common.print_ebpf) != 0) {
-			status = TT_EXIT_FAILURE;
+		int planned = build_plan(&run, !run.common.print_ebpf);
+		if (planned != 0) {
+			status = planned == -2 ? TT_EXIT_USAGE : TT_EXIT_FAILURE;
 		} else if (run.common.print_ebpf) {
 			const struct tt_tracer_spec spec = tracer_spec(&run);
 			status = tt_tracer_print_text(&spec, &run.common.tracer, stdout) == 0

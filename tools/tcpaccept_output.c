@@ -11,7 +11,7 @@
 /* BL when other cells follow: room for "4096/4096" (somaxconn's default). */
 #define BL_WIDTH 9
 
-const struct tt_flow_names tcpaccept_flow_names = {"laddr", "lport", "raddr", "rport", true};
+const struct tt_flow_names tcpaccept_flow_names = {"laddr", "lport", "raddr", "rport", true, true};
 
 /* Unknown when the accept() began before tracing did: "-", or null in JSON. */
 static bool backlog_known(const struct tcpaccept_event *e)

@@ -4,6 +4,7 @@
 
 #include "accept_syscalls.h"
 #include "array.h"
+#include "count.h"
 #include "filters.h"
 #include "metrics.h"
 #include "print_cgroup.h"
@@ -76,6 +77,7 @@ static const struct tt_module_use modules[] = {
     {&tt_timestamp_module, 0},
     {&tt_uid_column_module, 0},
     {&tt_uring_accept_module, 0},
+    {&tt_count_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_metrics_module, 0}, /* no outcome: it counts accepts */
 };
@@ -90,6 +92,8 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
 		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
 		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
+		"  tcpaccept -c                # count accepts per port and client until Ctrl-C\n"
+		"  tcpaccept -c -i 5           # ... printed and reset every 5 seconds\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n"
 		"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",

@@ -89,6 +89,7 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
 		"  tcpconnect -c -s            # ... and per source port (libbpf-tools)\n"
 		"  tcpconnect -c -D 60         # count attempts per flow for a minute\n"
+		"  tcpconnect -c -i 10         # ... printed and reset every 10 seconds\n"
 		"  tcpconnect -G               # with the cgroup (service, container) of each\n"
 		"  tcpconnect -o               # each attempt at its outcome, with its latency\n"
 		"  tcpconnect --failed         # only the attempts that did not connect\n"

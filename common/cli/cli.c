@@ -25,6 +25,9 @@ enum {
 
 static const struct tt_option common_options[] = {
     {'D', "duration", "SECONDS", "stop after this many seconds, as Ctrl-C would", TT_HELP_MODES},
+    {'i', "interval", "SECONDS",
+     "with -c: print the counts every SECONDS, each interval's own, with a time line",
+     TT_HELP_MODES},
     {'j', "json", NULL, "one JSON object per line, no header", TT_HELP_OUTPUT},
     {'v', "verbose", NULL,
      "on stderr: the backend, kernel types and compile cache used, and the messages of "
@@ -192,6 +195,18 @@ static int handle_choice(int key, const char *arg, struct tt_common_args *common
 	return 1;
 }
 
+/* -D's and -i's SECONDS: 0, or -1 after the one-line error. */
+static int parse_seconds(const char *what, const char *arg, unsigned *seconds)
+{
+	uint64_t value;
+	const char *why =
+	    tt_parse_ranged(arg, 1, MAX_DURATION, &value, "out of range (1 to 2147483647)");
+	if (why)
+		return tt_bad_value(what, arg, why);
+	*seconds = (unsigned)value;
+	return 0;
+}
+
 static int handle_common(int key, const char *arg, struct tt_common_args *common)
 {
 	uint64_t value;
@@ -211,12 +226,9 @@ static int handle_common(int key, const char *arg, struct tt_common_args *common
 		common->tracer.buffer_pages = (unsigned)value;
 		return 0;
 	case 'D':
-		why =
-		    tt_parse_ranged(arg, 1, MAX_DURATION, &value, "out of range (1 to 2147483647)");
-		if (why)
-			return tt_bad_value("duration", arg, why);
-		common->duration_seconds = (unsigned)value;
-		return 0;
+		return parse_seconds("duration", arg, &common->duration_seconds);
+	case 'i':
+		return parse_seconds("interval", arg, &common->interval_seconds);
 	case OPT_EBPF:
 		common->print_ebpf = true;
 		return 0;

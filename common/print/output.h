@@ -24,6 +24,9 @@ struct tt_output {
 	 * last column to its header's width, so theirs line up.
 	 */
 	bool cells_follow;
+	/* -i: the interval being printed, from 1 (0 without -i), and when it ended. */
+	unsigned interval;
+	__u64 interval_end_ns; /* the kernel's clock, as event heads' ts_ns */
 };
 
 void tt_output_init(struct tt_output *o, FILE *out, bool json);
@@ -33,6 +36,14 @@ void tt_output_task_header(const struct tt_output *o);
 void tt_output_task_text(const struct tt_output *o, const struct tt_event_head *head);
 /* The JSON object's first members: {"time": ..., "pid": ..., "uid": ..., "comm": ... */
 void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head);
+
+/*
+ * With -i: the line before each interval's block ("HH:MM:SS"); and the
+ * members a JSON row of it starts with ({"time": ..., "interval": N), then
+ * its first own member. Without -i, the row opens with its own member.
+ */
+void tt_output_interval_line(struct tt_output *o);
+void tt_output_json_row_open(struct tt_output *o, const char *key, const char *word);
 
 /*
  * A large stdout buffer, so that the flush after each batch of events is one

@@ -27,6 +27,12 @@ USAGE_ERRORS = [
     (["--buffer-pages", "0"], "invalid buffer pages '0': out of range (1 to 8192)"),
     (["-D", "0"], "invalid duration '0': out of range (1 to 2147483647)"),
     (["-D", "2s"], "invalid duration '2s': not a decimal number"),
+    (["-c", "-i", "0"], "invalid interval '0': out of range (1 to 2147483647)"),
+    (["-c", "-i", "1.5"], "invalid interval '1.5': not a decimal number"),
+    (["-c", "--interval"], "option '--interval' needs an argument (see --help)"),
+    # -i prints what a mode gathers at each interval: alone there is nothing.
+    (["-i", "1"], "-i/--interval needs -c"),
+    (["-i", "1", "-D", "5", "-j"], "-i/--interval needs -c"),
     (["--duration"], "option '--duration' needs an argument (see --help)"),
     (["-p"], "option '-p' needs an argument (see --help)"),
     (["--pi"], "option '--pid' needs an argument (see --help)"),
@@ -58,9 +64,9 @@ def test_usage_error(tool, args, message):
 @pytest.mark.parametrize("tool,args,message", [
     ("tcpconnect", ["--c"],
      "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)"),
-    ("tcpaccept", ["--c"], "option '--c' is ambiguous: --cgroup, --cgroupmap (see --help)"),
+    ("tcpaccept", ["--c"], "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)"),
     ("tcpconnect", ["--cg=x"], "option '--cg' is ambiguous: --cgroup, --cgroupmap (see --help)"),
-    ("tcpaccept", ["-c"], "unknown option '-c' (see --help)"),
+    ("tcpaccept", ["-o"], "unknown option '-o' (see --help)"),
 ])
 def test_usage_error_of_one_tool(tool, args, message):
     check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
@@ -101,7 +107,7 @@ def test_help_grouped(tool):
             seen[option] = section
     assert seen["--pid"] == seen["--port"] == seen["--cgroup"] == HEADINGS[0]
     assert seen["--timestamp"] == seen["--print-uid"] == seen["--print-cgroup"] == HEADINGS[1]
-    assert seen["--duration"] == HEADINGS[2]
+    assert seen["--duration"] == seen["--interval"] == seen["--count"] == HEADINGS[2]
     assert seen["--json"] == seen["--verbose"] == HEADINGS[3]
     assert seen["--backend"] == seen["--buffer-pages"] == HEADINGS[4]
     assert seen["--help"] == seen["--version"] == HEADINGS[5]

@@ -176,7 +176,7 @@ static void test_usage_errors(void)
 	check_usage_error(&tcpconnect_tool, ARGS("--c"),
 	                  "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)");
 	check_usage_error(&tcpaccept_tool, ARGS("--c"),
-	                  "option '--c' is ambiguous: --cgroup, --cgroupmap (see --help)");
+	                  "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)");
 	check_usage_error(&tcpconnect_tool, ARGS("--cgroupm", "a\"b"),
 	                  "invalid map path 'a\"b': has a quote, backslash or control character");
 }
