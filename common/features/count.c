@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "array.h"
+#include "counter_tables.h"
 #include "json.h"
 #include "log.h"
 #include "output.h"
@@ -23,20 +24,13 @@ struct counted_flow {
 struct count {
 	bool wanted;      /* -c */
 	bool client_port; /* -s (libbpf-tools): per client's (ephemeral) port too */
-	bool intervals;   /* -i: counts and counts_other by turns (tt_submit.bpf.h) */
-	unsigned epoch;   /* -i: the table counted in, count_epoch's value (0: counts) */
 	const struct tt_flow_names *names;
-	/* -i: the other table as read when the counting left it, by key. */
-	struct counted_flow *left;
-	size_t left_count;
+	/* counts; with -i counts_other too, by turns (tt_submit.bpf.h) */
+	struct tt_counter_tables tables;
 };
 
-/* -i: the table counted in now (count_epoch), or the one left at the last interval. */
-static int table_fd(const struct count *c, struct tt_tracer *tracer, bool counted_in)
-{
-	bool other = c->intervals && (c->epoch != 0) == counted_in;
-	return tt_tracer_table_fd(tracer, other ? TT_TABLE(counts_other) : TT_TABLE(counts));
-}
+_Static_assert(sizeof(struct counted_flow) == sizeof(struct tt_count_key) + sizeof(uint64_t),
+               "a counted flow is a counter table's entry");
 
 static int count_option(void *state, int key, const char *arg)
 {
@@ -58,16 +52,20 @@ static int count_plan(void *state, const struct tt_plan_input *input, struct tt_
 	if (!c->wanted)
 		return 0;
 	c->names = input->flow_names;
-	c->intervals = input->intervals;
+	c->tables.tables[0] = TT_TABLE(counts);
+	c->tables.tables[1] = TT_TABLE(counts_other);
+	c->tables.epoch = TT_TABLE(count_epoch);
+	c->tables.key_size = sizeof(struct tt_count_key);
+	c->tables.turns = input->intervals;
 	tt_plan_define(plan, TT_DEFINE(TT_COUNT), "1");
 	if (c->client_port)
 		tt_plan_define(plan, TT_DEFINE(TT_COUNT_CLIENT_PORT), "1");
 	if (c->names->local_listens)
 		tt_plan_define(plan, TT_DEFINE(TT_COUNT_LOCAL_LISTENS), "1");
-	if (c->intervals)
+	if (input->intervals)
 		tt_plan_define(plan, TT_DEFINE(TT_COUNT_INTERVAL), "1");
 	offer->counts = true;
-	offer->intervals = c->intervals;
+	offer->intervals = input->intervals;
 	offer->live_note = "counting in the kernel until Ctrl-C";
 	return 0;
 }
@@ -77,7 +75,7 @@ static int count_event(void *state, struct tt_tracer *tracer, const struct tt_ev
                        __u32 result)
 {
 	const struct count *c = state;
-	int counts_fd = table_fd(c, tracer, true);
+	int counts_fd = tt_counter_tables_fd(&c->tables, tracer);
 	if (counts_fd < 0)
 		return 0;
 	struct tt_count_key key;
@@ -96,30 +94,6 @@ static int most_first(const void *a, const void *b)
 {
 	const struct counted_flow *x = a, *y = b;
 	return x->connects < y->connects ? 1 : x->connects > y->connects ? -1 : 0;
-}
-
-/* Every key of the counts map with its count; *count set. NULL and 0 when empty. */
-static struct counted_flow *read_counts(int counts_fd, size_t *count)
-{
-	size_t cap = 256;
-	struct counted_flow *flows = malloc(cap * sizeof(*flows));
-	struct tt_count_key key, next;
-	void *prev = NULL;
-	*count = 0;
-	while (flows && bpf_get_next_key(counts_fd, prev, &next) == 0) {
-		if (*count == cap) {
-			struct counted_flow *more = realloc(flows, 2 * cap * sizeof(*flows));
-			if (!more)
-				break;
-			flows = more;
-			cap *= 2;
-		}
-		if (bpf_lookup_elem(counts_fd, &next, &flows[*count].connects) == 0)
-			flows[(*count)++].key = next;
-		key = next;
-		prev = &key;
-	}
-	return flows;
 }
 
 /*
@@ -204,121 +178,29 @@ static void print_rows(const struct count *c, struct tt_output *o, struct counte
 		print_row(c, o, &flows[i], columns);
 }
 
-static int by_key(const void *a, const void *b)
-{
-	return memcmp(&((const struct counted_flow *)a)->key,
-	              &((const struct counted_flow *)b)->key, sizeof(struct tt_count_key));
-}
-
-/* What the other table holds beyond what was read of it when the counting left it. */
-static uint64_t gained(const struct count *c, const struct counted_flow *now)
-{
-	const struct counted_flow *then =
-	    c->left_count ? bsearch(now, c->left, c->left_count, sizeof(*now), by_key) : NULL;
-	return then && then->connects <= now->connects ? now->connects - then->connects
-	                                               : now->connects;
-}
-
-/* Empties a table no program counts in. */
-static void empty_table(int fd)
-{
-	struct tt_count_key key;
-	while (bpf_get_next_key(fd, NULL, &key) == 0)
-		if (bpf_delete_elem(fd, &key) != 0)
-			break;
-}
-
-/*
- * -i: one interval's counts. The table left at the last interval is read
- * again (an increment begun before that turn lands after it was read) and
- * emptied; the counting turns to it; the table it leaves is read. Every
- * increment is printed once: in the interval of the turn after it, or,
- * begun just before that turn, in the next one.
- */
-static int print_interval(struct count *c, struct tt_tracer *tracer, struct tt_output *o,
-                          const struct tt_columns *columns)
-{
-	int left_fd = table_fd(c, tracer, false), counted_fd = table_fd(c, tracer, true);
-	int epoch_fd = tt_tracer_table_fd(tracer, TT_TABLE(count_epoch));
-	size_t late_count, now_count;
-	struct counted_flow *late = read_counts(left_fd, &late_count);
-	if (!late) {
-		tt_error("out of memory");
-		return -1;
-	}
-	empty_table(left_fd);
-	int zero = 0;
-	__u32 next = !c->epoch;
-	if (bpf_update_elem(epoch_fd, &zero, &next, 0) != 0) {
-		tt_error("cannot turn the counting to the other table: %s", strerror(errno));
-		free(late);
-		return -1;
-	}
-	c->epoch = next;
-	struct counted_flow *now = read_counts(counted_fd, &now_count);
-	struct counted_flow *block =
-	    now ? malloc((now_count + late_count + 1) * sizeof(*block)) : NULL;
-	if (!block) {
-		tt_error("out of memory");
-		free(late);
-		free(now);
-		return -1;
-	}
-	size_t count = 0;
-	for (size_t i = 0; i < late_count; i++) {
-		late[i].connects = gained(c, &late[i]);
-		if (late[i].connects)
-			block[count++] = late[i];
-	}
-	memcpy(block + count, now, now_count * sizeof(*now));
-	count += now_count;
-	/* A flow in both: one row. */
-	qsort(block, count, sizeof(*block), by_key);
-	size_t rows = 0;
-	for (size_t i = 0; i < count; i++) {
-		if (rows && by_key(&block[rows - 1], &block[i]) == 0)
-			block[rows - 1].connects += block[i].connects;
-		else
-			block[rows++] = block[i];
-	}
-	print_rows(c, o, block, rows, columns);
-	free(block);
-	free(late);
-	qsort(now, now_count, sizeof(*now), by_key);
-	free(c->left);
-	c->left = now;
-	c->left_count = now_count;
-	return 0;
-}
-
-static int count_interval(void *state, struct tt_tracer *tracer, struct tt_output *o,
-                          const struct tt_columns *columns)
-{
-	return print_interval(state, tracer, o, columns);
-}
-
-static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_output *o,
-                           const struct tt_columns *columns)
+/* What was counted: at the end, or with -i in the interval that ends. */
+static int print_counts(void *state, struct tt_tracer *tracer, struct tt_output *o,
+                        const struct tt_columns *columns)
 {
 	struct count *c = state;
-	if (!c->wanted)
-		return 0;
-	if (c->intervals)
-		return print_interval(c, tracer, o, columns);
 	size_t count;
-	struct counted_flow *flows = read_counts(table_fd(c, tracer, true), &count);
-	if (!flows) {
-		tt_error("out of memory");
+	struct counted_flow *flows = tt_counter_tables_take(&c->tables, tracer, &count);
+	if (!flows)
 		return -1;
-	}
 	print_rows(c, o, flows, count, columns);
 	free(flows);
 	return 0;
 }
 
+static int count_after_run(void *state, struct tt_tracer *tracer, struct tt_output *o,
+                           const struct tt_columns *columns)
+{
+	return ((struct count *)state)->wanted ? print_counts(state, tracer, o, columns) : 0;
+}
+
 static void count_close(void *state)
 {
-	free(((struct count *)state)->left);
+	tt_counter_tables_free(&((struct count *)state)->tables);
 }
 
 static const struct tt_option count_options[] = {
@@ -336,7 +218,7 @@ const struct tt_module tt_count_module = {
     .option = count_option,
     .plan = count_plan,
     .count_event = count_event,
-    .interval = count_interval,
+    .interval = print_counts,
     .after_run = count_after_run,
     .close = count_close,
 };
