@@ -2,7 +2,8 @@
 /*
  * Where a finished event goes: streamed to user space (tt_output.bpf.h), or
  * with -c (TT_COUNT) counted per flow in the kernel, in the counts map that
- * user space reads once tracing stops (common/features/count.c). With
+ * user space reads once tracing stops (common/features/count.c), or with
+ * --hist (TT_HIST) counted by result and latency (tt_hist.bpf.h). With
  * --metrics (TT_METRICS) it is first counted by its labels
  * (tt_metrics.bpf.h); with -q too (TT_METRICS_QUIET) it goes nowhere else.
  */
@@ -14,6 +15,10 @@
 /* A tool whose events carry a result (-o) defines where it is, before this header. */
 #ifndef TT_COUNT_RESULT
 #define TT_COUNT_RESULT(event) 0
+#endif
+/* And its latency (-o), for the histograms. */
+#ifndef TT_EVENT_LATENCY_NS
+#define TT_EVENT_LATENCY_NS(event) 0
 #endif
 
 #ifdef TT_COUNT
@@ -60,6 +65,11 @@ static __always_inline void tt_count_event(const struct tt_event *event, u32 res
 }
 
 #define tt_deliver_event(ctx, event) tt_count_event(&(event)->base, TT_COUNT_RESULT(event))
+#elif defined(TT_HIST)
+#include "tt_hist.bpf.h"
+
+#define tt_deliver_event(ctx, event)                                                               \
+	tt_hist_count(TT_COUNT_RESULT(event), TT_EVENT_LATENCY_NS(event))
 #elif defined(TT_METRICS_QUIET)
 #define tt_deliver_event(ctx, event) ((void)(ctx))
 #else
@@ -71,10 +81,6 @@ static __always_inline void tt_count_event(const struct tt_event *event, u32 res
 #ifdef TT_METRICS
 #include "tt_metrics.bpf.h"
 
-/* And its latency (-o), for the histogram. */
-#ifndef TT_EVENT_LATENCY_NS
-#define TT_EVENT_LATENCY_NS(event) 0
-#endif
 /* --failed shows the failures only; the metrics count every attempt. */
 #ifdef TT_OUTCOME_FAILED
 #define tt_metrics_shown(event) (TT_COUNT_RESULT(event) != TT_RESULT_CONNECTED)

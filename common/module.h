@@ -45,12 +45,15 @@ struct tt_plan_input {
 	 * the kernel (outcome.c's kernel side), with or without -o's columns.
 	 */
 	bool outcomes;
+	/* Some module's needs hook asked for the attempts still pending at the end, -o or not. */
+	bool pending;
 	bool intervals; /* -i: what is gathered is printed at each interval */
 };
 
 /* What a module needs of the others' kernel sides: asked before any plan hook runs. */
 struct tt_module_needs {
 	bool outcomes; /* each attempt's outcome and latency (tt_outcome.h), from the kernel */
+	bool pending; /* and the attempts still pending at the end, handed to the counting module */
 };
 
 /* What a module's plan hook offers the run, beyond what it adds to the plan. */
@@ -76,6 +79,11 @@ struct tt_module_offer {
 struct tt_module {
 	const struct tt_option *options; /* shown in --help after the tool's own */
 	size_t option_count;
+	/*
+	 * The option that makes it count the tool's events (offer->counts) and
+	 * print them at each -i interval, as errors name it: "-c", "--hist".
+	 */
+	const char *mode_option;
 	size_t state_size;
 
 	/*

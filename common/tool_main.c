@@ -251,6 +251,29 @@ static void on_event(void *cookie, const void *data, int size)
 
 /* -------------------------------------------------------------------------- the plan */
 
+/* -i without a mode that prints at intervals: names the tool's modes ("-c or --hist"); -2. */
+static int interval_needs_a_mode(const struct tool_run *run)
+{
+	char modes[128] = "";
+	size_t used = 0, count = 0;
+	for (size_t i = 0; i < run->columns.count; i++)
+		if (run->columns.modules[i].module->mode_option)
+			count++;
+	for (size_t i = 0, n = 0; i < run->columns.count; i++) {
+		const char *mode = run->columns.modules[i].module->mode_option;
+		if (!mode || used >= sizeof(modes))
+			continue;
+		n++;
+		used += (size_t)snprintf(modes + used, sizeof(modes) - used, "%s%s",
+		                         n == 1       ? ""
+		                         : n == count ? " or "
+		                                      : ", ",
+		                         mode);
+	}
+	tt_error("-i/--interval needs %s", count ? modes : "a mode that counts");
+	return -2;
+}
+
 /* 0; -1 after a one-line error; -2 after a usage error (options that do not go together). */
 static int build_plan(struct tool_run *run, bool must_attach)
 {
@@ -279,29 +302,26 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	}
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
-		const struct tt_plan_input input = {plan->backend,
-		                                    run->common.json,
-		                                    tool->flow_names,
-		                                    tool->event_size,
-		                                    m->part_offset,
-		                                    needs.outcomes,
-		                                    run->common.interval_seconds != 0};
+		const struct tt_plan_input input = {
+		    plan->backend,    run->common.json,
+		    tool->flow_names, tool->event_size,
+		    m->part_offset,   needs.outcomes,
+		    needs.pending,    run->common.interval_seconds != 0};
 		if (m->module->plan && m->module->plan(m->state, &input, plan, &m->offer) != 0)
 			return -1;
 		if (m->offer.live_note)
 			run->live_note = m->offer.live_note;
 		if (m->offer.counts && run->counter) {
-			tt_error("two modules count the tool's events");
-			return -1;
+			tt_error("%s and %s exclude each other", run->counter->module->mode_option,
+			         m->module->mode_option);
+			return -2;
 		}
 		if (m->offer.counts)
 			run->counter = m;
 		intervals = intervals || m->offer.intervals;
 	}
-	if (run->common.interval_seconds && !intervals) {
-		tt_error("-i/--interval needs -c");
-		return -2;
-	}
+	if (run->common.interval_seconds && !intervals)
+		return interval_needs_a_mode(run);
 	/* The tool's events come first: the one output waited on. */
 	const struct tt_plan_output events = {TT_TABLE(events), tool->event_size, on_event, run};
 	if (!run->counter && tt_plan_add_first_output(plan, &events) != 0)

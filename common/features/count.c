@@ -205,7 +205,7 @@ static void count_close(void *state)
 
 static const struct tt_option count_options[] = {
     {'c', "count", NULL,
-     "count connections per addresses and server port in the kernel; print them at the end",
+     "count per addresses and server port, in the kernel; print the counts at the end",
      TT_HELP_MODES},
     {'s', "source-port", NULL, "with -c, count per source (client's) port too (libbpf-tools)",
      TT_HELP_MODES},
@@ -214,6 +214,7 @@ static const struct tt_option count_options[] = {
 const struct tt_module tt_count_module = {
     .options = count_options,
     .option_count = TT_ARRAY_SIZE(count_options),
+    .mode_option = "-c",
     .state_size = sizeof(struct count),
     .option = count_option,
     .plan = count_plan,

@@ -17,9 +17,10 @@
 #include "tt_contract.h"
 
 struct outcome {
-	bool wanted; /* -o, or --failed */
-	bool needed; /* -o, or another module's need (input->outcomes): no columns then */
-	bool failed; /* --failed */
+	bool wanted;  /* -o, or --failed */
+	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
+	bool failed;  /* --failed */
+	bool pending; /* hand the attempts pending at the end over: -o, or another module's need */
 	size_t event_size, part_offset;
 };
 
@@ -46,6 +47,7 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 {
 	struct outcome *o = state;
 	o->needed = o->wanted || input->outcomes;
+	o->pending = o->wanted || input->pending;
 	if (!o->needed)
 		return 0;
 	if (input->part_offset == 0) {
@@ -230,7 +232,7 @@ static uint64_t monotonic_ns(void)
 static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_sink *sink)
 {
 	const struct outcome *o = state;
-	if (!o->wanted)
+	if (!o->pending)
 		return 0;
 	/* Events are 8-byte aligned in the kernel, and so in this copy. */
 	struct pending_list list = {.event_size = TT_PENDING_EVENT_SIZE(o->event_size)};
