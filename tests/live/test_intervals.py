@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+import ttlib
 from ttlib import Tracer
 
 pytestmark = pytest.mark.live
@@ -91,6 +92,57 @@ def test_duration_ends_the_intervals(server, client):
     assert len(found) == 3, t.lines
     assert sum(int(r[3]) for rows in found for r in rows) == 2, t.lines
     assert t.stderr_lines == ["Tracing; counting in the kernel until Ctrl-C, at most 3 s."]
+
+
+HIST_ROW = re.compile(r"^ *(\d+) -> (\d+) +: (\d+) +\|(\**) *\|$")
+
+
+def hist_blocks(lines):
+    """--hist -i's table: per interval (after its time line), per result
+    ("result = NAME" and BCC's usecs header), the slots' counts."""
+    found, result = [], None
+    for line in lines:
+        if HMS.match(line):
+            found.append(collections.Counter())
+        elif line.startswith("result = "):
+            result = line[len("result = "):]
+        elif HIST_ROW.match(line):
+            low, high, count, stars = HIST_ROW.match(line).groups()
+            assert (int(low), int(high)) == (0, 1) or int(high) == 2 * int(low) - 1, line
+            assert len(stars) <= 40, line
+            found[-1][result] += int(count)
+        else:
+            assert line in ("", "     usecs               : count     distribution"), lines
+    return found
+
+
+def test_hist_intervals_sum_to_the_attempts(isolated_netns):
+    """--hist -i 1: each interval's histograms hold the attempts made in it,
+    none lost or counted twice (as -c's intervals, above). In a namespace of
+    the test's own, where the port next to the listener's is closed."""
+    with ttlib.Peer("tt-server", netns=isolated_netns) as server, \
+         ttlib.Peer("tt-client", netns=isolated_netns) as client:
+        hist_intervals(server, client)
+
+
+def hist_intervals(server, client):
+    listener = server.listen("127.0.0.1")
+    port = listener["lport"]
+    with Tracer("tcpconnect", "--hist", "-i", "1", "-p", str(client.pid)) as t:
+        t.wait_stderr("counting latencies in the kernel")
+        made, last_block_of = collections.Counter(), []
+        for connected, refused in ((2, 1), (0, 2), (3, 0)):
+            for _ in range(connected):
+                assert client.connect("127.0.0.1", port)["error"] == ""
+            for _ in range(refused):
+                assert client.connect("127.0.0.1", port + 1)["error"] == "ECONNREFUSED"
+            made.update(connected=connected, refused=refused)
+            last_block_of.append((wait_for_next_block(t), +made))
+        assert t.stop() == 0, t.stderr
+    found = hist_blocks(t.lines)
+    assert sum(found, collections.Counter()) == made, t.lines
+    for block, made_by_then in last_block_of:
+        assert sum(found[:block + 1], collections.Counter()) == made_by_then, t.lines
 
 
 def test_tcpaccept_counts_per_client_and_port(server, client):
