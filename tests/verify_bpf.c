@@ -72,7 +72,7 @@ int main(void)
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-o");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "--failed -c");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_outcome);
-		/* -i's two tables by turns; --hist alone, by turns, beside --failed and --metrics. */
+		/* -i's tables by turns; --hist alone, by turns, beside --failed and --metrics. */
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -i 1 -o -s");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "--hist");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "--hist -i 1 --failed");

@@ -26,8 +26,7 @@ enum {
 static const struct tt_option common_options[] = {
     {'D', "duration", "SECONDS", "stop after this many seconds, as Ctrl-C would", TT_HELP_MODES},
     {'i', "interval", "SECONDS",
-     "with -c or --hist: print what was counted every SECONDS, each interval's own, after a time "
-     "line",
+     "with -c: print the counts every SECONDS, each interval's own, after a time line",
      TT_HELP_MODES},
     {'j', "json", NULL, "one JSON object per line, no header", TT_HELP_OUTPUT},
     {'v', "verbose", NULL,

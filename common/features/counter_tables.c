@@ -31,7 +31,9 @@ static unsigned char *read_all(const struct tt_counter_tables *t, int fd, size_t
 	unsigned char key[MAX_KEY_SIZE], next[MAX_KEY_SIZE];
 	void *prev = NULL;
 	*count = 0;
-	while (entries && bpf_get_next_key(fd, prev, next) == 0) {
+	if (!entries)
+		return NULL;
+	while (bpf_get_next_key(fd, prev, next) == 0) {
 		if (*count == cap) {
 			unsigned char *more = realloc(entries, 2 * cap * size);
 			if (!more) {

@@ -201,7 +201,7 @@ static void hist_close(void *state)
 static const struct tt_option hist_options[] = {
     {TT_OPT_HIST, "hist", NULL,
      "per result, a log2 histogram of -o's latency (SYN to outcome, in us), counted in the "
-     "kernel; printed at the end",
+     "kernel; printed at the end, or every -i SECONDS",
      TT_HELP_MODES},
 };
 

@@ -30,9 +30,6 @@ USAGE_ERRORS = [
     (["-c", "-i", "0"], "invalid interval '0': out of range (1 to 2147483647)"),
     (["-c", "-i", "1.5"], "invalid interval '1.5': not a decimal number"),
     (["-c", "--interval"], "option '--interval' needs an argument (see --help)"),
-    # -i prints what a mode gathers at each interval: alone there is nothing.
-    (["-i", "1"], "-i/--interval needs -c"),
-    (["-i", "1", "-D", "5", "-j"], "-i/--interval needs -c"),
     (["--duration"], "option '--duration' needs an argument (see --help)"),
     (["-p"], "option '-p' needs an argument (see --help)"),
     (["--pi"], "option '--pid' needs an argument (see --help)"),
@@ -67,6 +64,13 @@ def test_usage_error(tool, args, message):
     ("tcpaccept", ["--c"], "option '--c' is ambiguous: --cgroup, --cgroupmap, --count (see --help)"),
     ("tcpconnect", ["--cg=x"], "option '--cg' is ambiguous: --cgroup, --cgroupmap (see --help)"),
     ("tcpaccept", ["-o"], "unknown option '-o' (see --help)"),
+    # -i prints what a mode counts at each interval: alone there is nothing.
+    ("tcpconnect", ["-i", "1"], "-i/--interval needs -c or --hist"),
+    ("tcpconnect", ["-i", "1", "-D", "5", "-j", "-o"], "-i/--interval needs -c or --hist"),
+    ("tcpaccept", ["-i", "1"], "-i/--interval needs -c"),
+    ("tcpaccept", ["--hist"], "unknown option '--hist' (see --help)"),
+    ("tcpconnect", ["-c", "--hist"], "-c and --hist exclude each other"),
+    ("tcpconnect", ["--hist", "-c", "-i", "2"], "-c and --hist exclude each other"),
 ])
 def test_usage_error_of_one_tool(tool, args, message):
     check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
