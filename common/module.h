@@ -84,6 +84,9 @@ struct tt_module {
 	 * print them at each -i interval, as errors name it: "-c", "--hist".
 	 */
 	const char *mode_option;
+	/* Its columns by name, for --fields (output.h), shown where offer->columns. */
+	const struct tt_field *fields;
+	size_t field_count;
 	size_t state_size;
 
 	/*

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "backend.h"
 #include "batch.h"
+#include "fields.h"
 #include "json.h"
 #include "log.h"
 #include "signals.h"
@@ -21,11 +23,23 @@ struct module_run {
 	struct tt_module_offer offer; /* what its plan hook offered */
 };
 
+/* A column --fields chose, with whose state and event part it prints. */
+struct shown_field {
+	const struct tt_field *field;
+	void *state;
+	size_t part_offset;
+};
+
 /* What tt_columns_* walk: the run's modules, and the tool they print for. */
 struct tt_columns {
 	const struct tt_tool *tool;
 	struct module_run *modules;
 	size_t count;
+	/* --fields: the columns chosen, in order; 0: the tool's own layout. */
+	struct shown_field *fields;
+	size_t field_count;
+	struct tt_field base[TT_BASE_FIELDS]; /* the task's and the flow's */
+	char base_headers[4][8];
 };
 
 /* Where a module's drain hands events: the counting module, or the printer. */
@@ -113,6 +127,7 @@ static void tear_down(struct tool_run *run)
 		free(m->state);
 	}
 	free(run->columns.modules);
+	free(run->columns.fields);
 	free(run->options);
 	tt_plan_free(&run->plan);
 	tt_batch_free(&run->batch);
@@ -152,8 +167,39 @@ static void print_cells(const struct tt_columns *columns, struct tt_output *o,
 	}
 }
 
+/* --fields: a line of the chosen columns, its header (event NULL) or an event's. */
+static void print_fields(const struct tt_columns *columns, struct tt_output *o, const void *event)
+{
+	if (o->json && event)
+		tt_json_open(o->out);
+	for (size_t i = 0; i < columns->field_count; i++) {
+		const struct shown_field *f = &columns->fields[i];
+		int width = i + 1 < columns->field_count ? f->field->width : 0;
+		const void *part =
+		    f->part_offset && event ? (const char *)event + f->part_offset : NULL;
+		if (o->json) {
+			f->field->json(f->state, o, event, part);
+			continue;
+		}
+		if (i > 0)
+			putc_unlocked(' ', o->out);
+		if (event)
+			f->field->text(f->state, o, event, part, width);
+		else
+			fprintf(o->out, "%-*s", width, f->field->header);
+	}
+	if (o->json)
+		tt_json_close(o->out);
+	else
+		fputc('\n', o->out);
+}
+
 static void print_header(struct tool_run *run)
 {
+	if (run->columns.field_count) {
+		print_fields(&run->columns, &run->output, NULL);
+		return;
+	}
 	print_cells(&run->columns, &run->output, TT_COLUMNS_LEAD, NULL);
 	tt_output_task_header(&run->output);
 	run->tool->print_header(&run->output);
@@ -165,6 +211,10 @@ void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *
                             const void *event)
 {
 	const struct tt_event *base = event;
+	if (columns->field_count) {
+		print_fields(columns, o, event);
+		return;
+	}
 	if (o->json) {
 		tt_output_json_head(o, &base->head);
 		columns->tool->print_json(o, event);
@@ -251,6 +301,97 @@ static void on_event(void *cookie, const void *data, int size)
 
 /* -------------------------------------------------------------------------- the plan */
 
+/* -------------------------------------------------------------------------- --fields */
+
+/* Every field of the run: the task's and the flow's, the tool's, then each module's. */
+static size_t all_fields(struct tool_run *run, struct shown_field *all, size_t cap)
+{
+	struct tt_columns *c = &run->columns;
+	size_t n = 0;
+	for (size_t i = 0; i < TT_BASE_FIELDS && n < cap; i++)
+		all[n++] = (struct shown_field){&c->base[i], NULL, 0};
+	for (size_t i = 0; i < run->tool->field_count && n < cap; i++)
+		all[n++] = (struct shown_field){&run->tool->fields[i], NULL, 0};
+	for (size_t m = 0; m < c->count; m++)
+		for (size_t i = 0; i < c->modules[m].module->field_count && n < cap; i++)
+			all[n++] =
+			    (struct shown_field){&c->modules[m].module->fields[i],
+			                         c->modules[m].state, c->modules[m].part_offset};
+	return n;
+}
+
+/* The module a field is of, or NULL (the task's, the flow's, the tool's). */
+static const struct module_run *module_of(const struct tool_run *run, const struct tt_field *f)
+{
+	for (size_t m = 0; m < run->columns.count; m++) {
+		const struct tt_module *module = run->columns.modules[m].module;
+		if (f >= module->fields && f < module->fields + module->field_count)
+			return &run->columns.modules[m];
+	}
+	return NULL;
+}
+
+static int unknown_field(const char *name, const struct shown_field *all, size_t n)
+{
+	char shown[TT_SHOWN_ARG_MAX], valid[1024] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < n && used < sizeof(valid); i++)
+		used += (size_t)snprintf(valid + used, sizeof(valid) - used, "%s%s", i ? "," : "",
+		                         all[i].field->key);
+	tt_error("unknown field '%s' in --fields (valid: %s)", tt_shown_arg(name, shown), valid);
+	return -2;
+}
+
+/* --fields LIST: the chosen columns, each known and shown by its option, once. 0, or -2. */
+static int choose_fields(struct tool_run *run)
+{
+	struct tt_columns *c = &run->columns;
+	if (run->counter) {
+		tt_error("--fields and %s exclude each other", run->counter->module->mode_option);
+		return -2;
+	}
+	tt_base_fields(run->tool->flow_names, c->base, c->base_headers);
+	struct shown_field all[128];
+	size_t n = all_fields(run, all, TT_ARRAY_SIZE(all));
+	const char *list = run->common.fields;
+	size_t names = 1;
+	for (const char *p = list; *p; p++)
+		names += *p == ',';
+	c->fields = calloc(names, sizeof(*c->fields));
+	if (!c->fields) {
+		tt_error("out of memory");
+		return -1;
+	}
+	for (const char *name = list; c->field_count < names;) {
+		size_t len = strcspn(name, ",");
+		char key[64];
+		snprintf(key, sizeof(key), "%.*s", (int)(len < sizeof(key) ? len : sizeof(key) - 1),
+		         name);
+		size_t i = 0;
+		while (i < n && (len >= sizeof(key) || strcmp(all[i].field->key, key) != 0))
+			i++;
+		if (len == 0) {
+			tt_error("an empty field name in --fields");
+			return -2;
+		}
+		if (i == n)
+			return unknown_field(key, all, n);
+		const struct module_run *m = module_of(run, all[i].field);
+		if (m && !m->offer.columns) {
+			tt_error("field '%s' needs %s", key, all[i].field->option);
+			return -2;
+		}
+		for (size_t j = 0; j < c->field_count; j++)
+			if (c->fields[j].field == all[i].field) {
+				tt_error("field '%s' is named twice in --fields", key);
+				return -2;
+			}
+		c->fields[c->field_count++] = all[i];
+		name += len + (name[len] == ',');
+	}
+	return 0;
+}
+
 /* -i without a mode that prints at intervals: names the tool's modes ("-c or --hist"); -2. */
 static int interval_needs_a_mode(const struct tool_run *run)
 {
@@ -322,6 +463,11 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	}
 	if (run->common.interval_seconds && !intervals)
 		return interval_needs_a_mode(run);
+	if (run->common.fields) {
+		int chosen = choose_fields(run);
+		if (chosen != 0)
+			return chosen;
+	}
 	/* The tool's events come first: the one output waited on. */
 	const struct tt_plan_output events = {TT_TABLE(events), tool->event_size, on_event, run};
 	if (!run->counter && tt_plan_add_first_output(plan, &events) != 0)
@@ -442,6 +588,7 @@ static int trace(struct tool_run *run)
 		return tt_stop_requested() ? 0 : TT_EXIT_FAILURE;
 	tt_output_buffer_stdout();
 	tt_output_init(&run->output, stdout, run->common.json);
+	run->output.flow_names = run->tool->flow_names;
 	run->output.cells_follow = trailing_cells(run);
 	/* Tracing is live: probes attached, buffers open. Say so. */
 	const char *note = run->live_note     ? run->live_note
@@ -541,6 +688,7 @@ int tt_tool_print(const struct tt_tool *tool, int argc, char **argv, FILE *out,
 	int rc = parse(&run, argc, argv) == 0 && build_plan(&run, false) == 0 ? 0 : -1;
 	if (rc == 0) {
 		tt_output_init(&run.output, out, run.common.json);
+		run.output.flow_names = tool->flow_names;
 		run.output.cells_follow = trailing_cells(&run);
 		run.output.clock = *clock;
 		if (!run.output.json)

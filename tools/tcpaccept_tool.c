@@ -110,4 +110,6 @@ const struct tt_tool tcpaccept_tool = {
     .print_header = tcpaccept_print_header,
     .print_text = tcpaccept_print_text,
     .print_json = tcpaccept_print_json,
+    .fields = tcpaccept_fields,
+    .field_count = TCPACCEPT_FIELDS,
 };

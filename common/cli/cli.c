@@ -18,6 +18,7 @@ enum {
 	OPT_BUFFER,
 	OPT_BUFFER_PAGES,
 	OPT_EBPF,
+	OPT_FIELDS,
 };
 
 #define MAX_OPTIONS  64
@@ -28,6 +29,9 @@ static const struct tt_option common_options[] = {
     {'i', "interval", "SECONDS",
      "with -c: print the counts every SECONDS, each interval's own, after a time line",
      TT_HELP_MODES},
+    {OPT_FIELDS, "fields", "LIST",
+     "these columns (JSON keys) in this order, e.g. pid,comm,ip,saddr,daddr,dport (BCC's)",
+     TT_HELP_COLUMNS},
     {'j', "json", NULL, "one JSON object per line, no header", TT_HELP_OUTPUT},
     {'v', "verbose", NULL,
      "on stderr: the backend, kernel types and compile cache used, and the messages of "
@@ -231,6 +235,10 @@ static int handle_common(int key, const char *arg, struct tt_common_args *common
 		return parse_seconds("interval", arg, &common->interval_seconds);
 	case OPT_EBPF:
 		common->print_ebpf = true;
+		return 0;
+	case OPT_FIELDS:
+		common->fields =
+		    arg; /* checked against the tool's fields once its modules are planned */
 		return 0;
 	case 'j':
 		common->json = true;

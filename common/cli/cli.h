@@ -60,6 +60,7 @@ struct tt_common_args {
 	bool json;                 /* -j */
 	unsigned duration_seconds; /* -D; 0: until a signal */
 	unsigned interval_seconds; /* -i; 0: what was gathered is printed at the end only */
+	const char *fields;        /* --fields LIST, or NULL: the tool's own layout */
 	bool print_ebpf;
 	bool exit_now; /* --help or --version was printed */
 };

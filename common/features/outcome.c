@@ -118,21 +118,19 @@ static void outcome_header(void *state, struct tt_output *out)
 	fprintf(out->out, " %-9s %-11s", "LAT(ms)", "RESULT");
 }
 
-static void outcome_text(void *state, struct tt_output *out, const struct tt_event *event,
-                         const void *part)
+/* --fields: LAT(ms) and RESULT each alone. */
+static void latency_field_text(void *state, struct tt_output *out, const struct tt_event *event,
+                               const void *part, int width)
 {
 	(void)state;
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	putc_unlocked(' ', out->out);
-	tt_cell_millis(out->out, shown.latency_ns, 9);
-	putc_unlocked(' ', out->out);
-	tt_cell_text(out->out, shown.result, 11);
+	tt_cell_millis(out->out, shown.latency_ns, width);
 }
 
-static void outcome_json(void *state, struct tt_output *out, const struct tt_event *event,
-                         const void *part)
+static void latency_field_json(void *state, struct tt_output *out, const struct tt_event *event,
+                               const void *part)
 {
 	(void)state;
 	(void)event;
@@ -140,8 +138,48 @@ static void outcome_json(void *state, struct tt_output *out, const struct tt_eve
 	show(part, &shown);
 	tt_json_key(out->out, "latency_ms");
 	tt_cell_millis(out->out, shown.latency_ns, 0);
-	tt_json_word(out->out, "result", shown.result); /* a fixed word or errorN */
 }
+
+static void result_field_text(void *state, struct tt_output *out, const struct tt_event *event,
+                              const void *part, int width)
+{
+	(void)state;
+	(void)event;
+	struct shown_outcome shown;
+	show(part, &shown);
+	tt_cell_text(out->out, shown.result, width);
+}
+
+static void result_field_json(void *state, struct tt_output *out, const struct tt_event *event,
+                              const void *part)
+{
+	(void)state;
+	(void)event;
+	struct shown_outcome shown;
+	show(part, &shown);
+	tt_json_word(out->out, "result", shown.result);
+}
+
+static void outcome_text(void *state, struct tt_output *out, const struct tt_event *event,
+                         const void *part)
+{
+	putc_unlocked(' ', out->out);
+	latency_field_text(state, out, event, part, 9);
+	putc_unlocked(' ', out->out);
+	result_field_text(state, out, event, part, 11);
+}
+
+static void outcome_json(void *state, struct tt_output *out, const struct tt_event *event,
+                         const void *part)
+{
+	latency_field_json(state, out, event, part);
+	result_field_json(state, out, event, part);
+}
+
+static const struct tt_field outcome_fields[] = {
+    {"latency_ms", "LAT(ms)", 9, "-o", latency_field_text, latency_field_json},
+    {"result", "RESULT", 11, "-o", result_field_text, result_field_json},
+};
 
 static void outcome_count_header(void *state, struct tt_output *out)
 {
@@ -281,6 +319,8 @@ const struct tt_module tt_outcome_module = {
     .header = outcome_header,
     .text = outcome_text,
     .json = outcome_json,
+    .fields = outcome_fields,
+    .field_count = TT_ARRAY_SIZE(outcome_fields),
     .count_header = outcome_count_header,
     .count_text = outcome_count_text,
     .count_json = outcome_count_json,

@@ -71,6 +71,23 @@ def test_usage_error(tool, args, message):
     ("tcpaccept", ["--hist"], "unknown option '--hist' (see --help)"),
     ("tcpconnect", ["-c", "--hist"], "-c and --hist exclude each other"),
     ("tcpconnect", ["--hist", "-c", "-i", "2"], "-c and --hist exclude each other"),
+    # --fields: the valid names are listed; a module's needs its option.
+    ("tcpconnect", ["--fields", "pid,\x1b[2J"],
+     "unknown field '?[2J' in --fields (valid: pid,uid,comm,ip,saddr,sport,daddr,dport,time,"
+     "latency_ms,result,cgroup,query)"),
+    ("tcpaccept", ["--fields", "saddr"],
+     "unknown field 'saddr' in --fields (valid: pid,uid,comm,ip,laddr,lport,raddr,rport,backlog,"
+     "time,cgroup)"),
+    ("tcpconnect", ["--fields", "pid,result"], "field 'result' needs -o"),
+    ("tcpconnect", ["--fields", "cgroup"], "field 'cgroup' needs -G"),
+    ("tcpconnect", ["--fields", "query"], "field 'query' needs -d"),
+    ("tcpaccept", ["--fields", "cgroup"], "field 'cgroup' needs -G"),
+    ("tcpconnect", ["--fields", "pid,,comm"], "an empty field name in --fields"),
+    ("tcpconnect", ["--fields", ""], "an empty field name in --fields"),
+    ("tcpaccept", ["--fields", "pid,comm,pid"], "field 'pid' is named twice in --fields"),
+    ("tcpconnect", ["-c", "--fields", "pid"], "--fields and -c exclude each other"),
+    ("tcpconnect", ["--hist", "--fields", "pid"], "--fields and --hist exclude each other"),
+    ("tcpaccept", ["-c", "--fields", "pid"], "--fields and -c exclude each other"),
 ])
 def test_usage_error_of_one_tool(tool, args, message):
     check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
