@@ -125,7 +125,7 @@ FLOW_FIELD(rport, false, false)
 static const char *upper(const char *key, char header[8])
 {
 	size_t i = 0;
-	for (; key[i] && i < 7; i++)
+	for (; i < 7 && key[i]; i++)
 		header[i] = (char)toupper((unsigned char)key[i]);
 	header[i] = '\0';
 	return header;
