@@ -353,6 +353,9 @@ def test_hist_per_result(outcome_netns):
             conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(3)]
             conns += [client.connect("127.0.0.1", listener["lport"] + 1) for _ in range(2)]
             conns.append(client.connect(DROPPED, 80))
+            # The kernel reads the limit at each retransmission: the attempt
+            # still pending at the stop now outlasts any slow machine's stop.
+            ns_run(outcome_netns, "sysctl", "-q", "net.ipv4.tcp_syn_retries=6")
             attempt_in_progress(client)
             wait_until_retransmitted(outcome_netns)
             assert t.stop() == 0, t.stderr
