@@ -11,8 +11,9 @@
  * #define that is not listed (common/DESIGN.md, "The contract").
  *
  * Shared layouts live in the headers both sides include (tt_event.h,
- * tt_outcome.h, tt_filter.h, tt_pending.h, tt_dns.h, tt_metrics.h), checked by the same
- * test where user space reads them by hand.
+ * tt_outcome.h, tt_filter.h, tt_pending.h, tt_dns.h, tt_metrics.h,
+ * tt_count.h, tt_hist.h), checked by the same test where user space reads
+ * them by hand.
  */
 #ifndef TT_CONTRACT_H
 #define TT_CONTRACT_H
@@ -32,8 +33,12 @@
 	X(TT_EVENT_CGROUP)         /* print_cgroup.c: -G, the head's cgroup id; metrics.c too */   \
 	X(TT_EVENT_NETNS)          /* netns_column.c: --print-netns, the head's netns */           \
 	X(TT_COUNT)                /* count.c: -c, counts instead of events */                     \
-	X(TT_COUNT_LOCAL_PORT)     /* count.c: -s, the key keeps the source port */                \
+	X(TT_COUNT_CLIENT_PORT)    /* count.c: -s, the key keeps the client's port */              \
+	X(TT_COUNT_LOCAL_LISTENS)  /* count.c: tcpaccept, the client's port is the remote one */   \
+	X(TT_COUNT_INTERVAL)       /* count.c: -i, two tables counted in by turns */               \
 	X(TT_OUTCOME)              /* outcome.c: -o */                                             \
+	X(TT_HIST)                 /* hist.c: --hist, latency histograms instead of events */      \
+	X(TT_HIST_INTERVAL)        /* hist.c: -i, two tables counted in by turns */                \
 	X(TT_OUTCOME_FAILED)       /* outcome.c: --failed */                                       \
 	X(TT_OUTCOME_PROBE)        /* outcome.c: -o on kprobes, tt_outcome_state_change */         \
 	X(TT_DNS)                  /* dns.c: -d */                                                 \
@@ -60,6 +65,11 @@
 	X(events)              /* tt_output.bpf.h: the tool's events */                            \
 	X(tt_lost)             /* tt_output.bpf.h: events the buffer had no room for */            \
 	X(counts)              /* tt_submit.bpf.h: -c */                                           \
+	X(counts_other)        /* tt_submit.bpf.h: -c -i, counted in by turns with counts */       \
+	X(count_epoch)         /* tt_submit.bpf.h: -c -i, which of the two (0: counts) */          \
+	X(tt_hist)             /* tt_hist.bpf.h: --hist (tt_hist.h) */                             \
+	X(tt_hist_other)       /* tt_hist.bpf.h: --hist -i, counted in by turns with tt_hist */    \
+	X(tt_hist_epoch)       /* tt_hist.bpf.h: --hist -i, which of the two (0: tt_hist) */       \
 	X(pending)             /* tt_pending.bpf.h: claimed slots (tt_pending.h) */                \
 	X(attempts)            /* tt_pending.bpf.h: attempts without a slot */                     \
 	X(tt_pending_overflow) /* tt_pending.bpf.h: -o, attempts refused by both */                \

@@ -18,16 +18,22 @@ struct tt_count_key {
 };
 
 /*
- * The key an event is counted under: per source address, and per source
- * port too with -s (local_port); result is its outcome (-o), or 0.
+ * The key an event is counted under: per address of both ends and the
+ * server's port, and the client's (ephemeral) port too with -s
+ * (client_port); the client's port is the local one, or the remote one
+ * where the local end listens (local_listens: tcpaccept). result is the
+ * event's outcome (-o), or 0.
  */
 static inline __attribute__((always_inline)) void tt_count_key_fill(struct tt_count_key *key,
                                                                     const struct tt_event *event,
-                                                                    __u32 result, _Bool local_port)
+                                                                    __u32 result, _Bool client_port,
+                                                                    _Bool local_listens)
 {
 	__builtin_memset(key, 0, sizeof(*key));
 	key->flow = event->flow;
-	if (!local_port)
+	if (!client_port && local_listens)
+		key->flow.rport = 0;
+	else if (!client_port)
 		key->flow.lport = 0;
 	key->cgroup_id = event->head.cgroup_id;
 	key->result = result;

@@ -45,11 +45,15 @@ struct tt_plan_input {
 	 * the kernel (outcome.c's kernel side), with or without -o's columns.
 	 */
 	bool outcomes;
+	/* Some module's needs hook asked for the attempts still pending at the end, -o or not. */
+	bool pending;
+	bool intervals; /* -i: what is gathered is printed at each interval */
 };
 
 /* What a module needs of the others' kernel sides: asked before any plan hook runs. */
 struct tt_module_needs {
 	bool outcomes; /* each attempt's outcome and latency (tt_outcome.h), from the kernel */
+	bool pending; /* and the attempts still pending at the end, handed to the counting module */
 };
 
 /* What a module's plan hook offers the run, beyond what it adds to the plan. */
@@ -60,6 +64,9 @@ struct tt_module_offer {
 	 * are not streamed, and events handed to a sink go to its count_event.
 	 */
 	bool counts;
+	/* It prints what it gathered at each -i interval (its interval hook), not only at the end.
+	 */
+	bool intervals;
 	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
 };
 
@@ -72,6 +79,14 @@ struct tt_module_offer {
 struct tt_module {
 	const struct tt_option *options; /* shown in --help after the tool's own */
 	size_t option_count;
+	/*
+	 * The option that makes it count the tool's events (offer->counts) and
+	 * print them at each -i interval, as errors name it: "-c", "--hist".
+	 */
+	const char *mode_option;
+	/* Its columns by name, for --fields (output.h), shown where offer->columns. */
+	const struct tt_field *fields;
+	size_t field_count;
 	size_t state_size;
 
 	/*
@@ -108,8 +123,17 @@ struct tt_module {
 	int (*count_event)(void *state, struct tt_tracer *tracer, const struct tt_event *event,
 	                   __u32 result);
 	/*
-	 * After every drain: prints what was gathered; columns gives the other
-	 * modules' cells for -c's rows. 0, or -1.
+	 * With -i, where offer->intervals: prints what was gathered since the
+	 * last interval and starts the next, losing nothing the kernel counts
+	 * meanwhile; out->interval numbers it and the run has printed its time
+	 * line. The last interval is after_run's, after every drain. 0, or -1.
+	 */
+	int (*interval)(void *state, struct tt_tracer *tracer, struct tt_output *out,
+	                const struct tt_columns *columns);
+	/*
+	 * After every drain: prints what was gathered (with -i, the last
+	 * interval's); columns gives the other modules' cells for -c's rows.
+	 * 0, or -1.
 	 */
 	int (*after_run)(void *state, struct tt_tracer *tracer, struct tt_output *out,
 	                 const struct tt_columns *columns);

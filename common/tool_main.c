@@ -5,8 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "backend.h"
 #include "batch.h"
+#include "fields.h"
 #include "json.h"
 #include "log.h"
 #include "signals.h"
@@ -21,11 +23,23 @@ struct module_run {
 	struct tt_module_offer offer; /* what its plan hook offered */
 };
 
+/* A column --fields chose, with whose state and event part it prints. */
+struct shown_field {
+	const struct tt_field *field;
+	void *state;
+	size_t part_offset;
+};
+
 /* What tt_columns_* walk: the run's modules, and the tool they print for. */
 struct tt_columns {
 	const struct tt_tool *tool;
 	struct module_run *modules;
 	size_t count;
+	/* --fields: the columns chosen, in order; 0: the tool's own layout. */
+	struct shown_field *fields;
+	size_t field_count;
+	struct tt_field base[TT_BASE_FIELDS]; /* the task's and the flow's */
+	char base_headers[4][8];
 };
 
 /* Where a module's drain hands events: the counting module, or the printer. */
@@ -113,6 +127,7 @@ static void tear_down(struct tool_run *run)
 		free(m->state);
 	}
 	free(run->columns.modules);
+	free(run->columns.fields);
 	free(run->options);
 	tt_plan_free(&run->plan);
 	tt_batch_free(&run->batch);
@@ -152,8 +167,39 @@ static void print_cells(const struct tt_columns *columns, struct tt_output *o,
 	}
 }
 
+/* --fields: a line of the chosen columns, its header (event NULL) or an event's. */
+static void print_fields(const struct tt_columns *columns, struct tt_output *o, const void *event)
+{
+	if (o->json && event)
+		tt_json_open(o->out);
+	for (size_t i = 0; i < columns->field_count; i++) {
+		const struct shown_field *f = &columns->fields[i];
+		int width = i + 1 < columns->field_count ? f->field->width : 0;
+		const void *part =
+		    f->part_offset && event ? (const char *)event + f->part_offset : NULL;
+		if (o->json) {
+			f->field->json(f->state, o, event, part);
+			continue;
+		}
+		if (i > 0)
+			putc_unlocked(' ', o->out);
+		if (event)
+			f->field->text(f->state, o, event, part, width);
+		else
+			fprintf(o->out, "%-*s", width, f->field->header);
+	}
+	if (o->json)
+		tt_json_close(o->out);
+	else
+		fputc('\n', o->out);
+}
+
 static void print_header(struct tool_run *run)
 {
+	if (run->columns.field_count) {
+		print_fields(&run->columns, &run->output, NULL);
+		return;
+	}
 	print_cells(&run->columns, &run->output, TT_COLUMNS_LEAD, NULL);
 	tt_output_task_header(&run->output);
 	run->tool->print_header(&run->output);
@@ -165,6 +211,10 @@ void tt_columns_print_event(const struct tt_columns *columns, struct tt_output *
                             const void *event)
 {
 	const struct tt_event *base = event;
+	if (columns->field_count) {
+		print_fields(columns, o, event);
+		return;
+	}
 	if (o->json) {
 		tt_output_json_head(o, &base->head);
 		columns->tool->print_json(o, event);
@@ -251,6 +301,121 @@ static void on_event(void *cookie, const void *data, int size)
 
 /* -------------------------------------------------------------------------- the plan */
 
+/* -------------------------------------------------------------------------- --fields */
+
+/* Every field of the run: the task's and the flow's, the tool's, then each module's. */
+static size_t all_fields(struct tool_run *run, struct shown_field *all, size_t cap)
+{
+	struct tt_columns *c = &run->columns;
+	size_t n = 0;
+	for (size_t i = 0; i < TT_BASE_FIELDS && n < cap; i++)
+		all[n++] = (struct shown_field){&c->base[i], NULL, 0};
+	for (size_t i = 0; i < run->tool->field_count && n < cap; i++)
+		all[n++] = (struct shown_field){&run->tool->fields[i], NULL, 0};
+	for (size_t m = 0; m < c->count; m++)
+		for (size_t i = 0; i < c->modules[m].module->field_count && n < cap; i++)
+			all[n++] =
+			    (struct shown_field){&c->modules[m].module->fields[i],
+			                         c->modules[m].state, c->modules[m].part_offset};
+	return n;
+}
+
+/* The module a field is of, or NULL (the task's, the flow's, the tool's). */
+static const struct module_run *module_of(const struct tool_run *run, const struct tt_field *f)
+{
+	for (size_t m = 0; m < run->columns.count; m++) {
+		const struct tt_module *module = run->columns.modules[m].module;
+		if (f >= module->fields && f < module->fields + module->field_count)
+			return &run->columns.modules[m];
+	}
+	return NULL;
+}
+
+static int unknown_field(const char *name, const struct shown_field *all, size_t n)
+{
+	char shown[TT_SHOWN_ARG_MAX], valid[1024] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < n && used < sizeof(valid); i++)
+		used += (size_t)snprintf(valid + used, sizeof(valid) - used, "%s%s", i ? "," : "",
+		                         all[i].field->key);
+	tt_error("unknown field '%s' in --fields (valid: %s)", tt_shown_arg(name, shown), valid);
+	return -2;
+}
+
+/* --fields LIST: the chosen columns, each known and shown by its option, once. 0, or -2. */
+static int choose_fields(struct tool_run *run)
+{
+	struct tt_columns *c = &run->columns;
+	if (run->counter) {
+		tt_error("--fields and %s exclude each other", run->counter->module->mode_option);
+		return -2;
+	}
+	tt_base_fields(run->tool->flow_names, c->base, c->base_headers);
+	struct shown_field all[128];
+	size_t n = all_fields(run, all, TT_ARRAY_SIZE(all));
+	const char *list = run->common.fields;
+	size_t names = 1;
+	for (const char *p = list; *p; p++)
+		names += *p == ',';
+	c->fields = calloc(names, sizeof(*c->fields));
+	if (!c->fields) {
+		tt_error("out of memory");
+		return -1;
+	}
+	for (const char *name = list; c->field_count < names;) {
+		size_t len = strcspn(name, ",");
+		char key[64];
+		snprintf(key, sizeof(key), "%.*s", (int)(len < sizeof(key) ? len : sizeof(key) - 1),
+		         name);
+		size_t i = 0;
+		while (i < n && (len >= sizeof(key) || strcmp(all[i].field->key, key) != 0))
+			i++;
+		if (len == 0) {
+			tt_error("an empty field name in --fields");
+			return -2;
+		}
+		if (i == n)
+			return unknown_field(key, all, n);
+		const struct module_run *m = module_of(run, all[i].field);
+		if (m && !m->offer.columns) {
+			tt_error("field '%s' needs %s", key, all[i].field->option);
+			return -2;
+		}
+		for (size_t j = 0; j < c->field_count; j++)
+			if (c->fields[j].field == all[i].field) {
+				tt_error("field '%s' is named twice in --fields", key);
+				return -2;
+			}
+		c->fields[c->field_count++] = all[i];
+		name += len + (name[len] == ',');
+	}
+	return 0;
+}
+
+/* -i without a mode that prints at intervals: names the tool's modes ("-c or --hist"); -2. */
+static int interval_needs_a_mode(const struct tool_run *run)
+{
+	char modes[128] = "";
+	size_t used = 0, count = 0;
+	for (size_t i = 0; i < run->columns.count; i++)
+		if (run->columns.modules[i].module->mode_option)
+			count++;
+	for (size_t i = 0, n = 0; i < run->columns.count; i++) {
+		const char *mode = run->columns.modules[i].module->mode_option;
+		if (!mode || used >= sizeof(modes))
+			continue;
+		n++;
+		used += (size_t)snprintf(modes + used, sizeof(modes) - used, "%s%s",
+		                         n == 1       ? ""
+		                         : n == count ? " or "
+		                                      : ", ",
+		                         mode);
+	}
+	tt_error("-i/--interval needs %s", count ? modes : "a mode that counts");
+	return -2;
+}
+
+/* 0; -1 after a one-line error; -2 after a usage error (options that do not go together). */
 static int build_plan(struct tool_run *run, bool must_attach)
 {
 	const struct tt_tool *tool = run->tool;
@@ -270,6 +435,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	                    tool->kernel_types->headers);
 	/* Every module's needs before any plan hook: the list's order does not matter. */
 	struct tt_module_needs needs = {0};
+	bool intervals = false; /* some module prints at -i's intervals */
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		if (m->module->needs)
@@ -277,19 +443,30 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	}
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
-		const struct tt_plan_input input = {plan->backend,    run->common.json,
-		                                    tool->flow_names, tool->event_size,
-		                                    m->part_offset,   needs.outcomes};
+		const struct tt_plan_input input = {
+		    plan->backend,    run->common.json,
+		    tool->flow_names, tool->event_size,
+		    m->part_offset,   needs.outcomes,
+		    needs.pending,    run->common.interval_seconds != 0};
 		if (m->module->plan && m->module->plan(m->state, &input, plan, &m->offer) != 0)
 			return -1;
 		if (m->offer.live_note)
 			run->live_note = m->offer.live_note;
 		if (m->offer.counts && run->counter) {
-			tt_error("two modules count the tool's events");
-			return -1;
+			tt_error("%s and %s exclude each other", run->counter->module->mode_option,
+			         m->module->mode_option);
+			return -2;
 		}
 		if (m->offer.counts)
 			run->counter = m;
+		intervals = intervals || m->offer.intervals;
+	}
+	if (run->common.interval_seconds && !intervals)
+		return interval_needs_a_mode(run);
+	if (run->common.fields) {
+		int chosen = choose_fields(run);
+		if (chosen != 0)
+			return chosen;
 	}
 	/* The tool's events come first: the one output waited on. */
 	const struct tt_plan_output events = {TT_TABLE(events), tool->event_size, on_event, run};
@@ -327,13 +504,39 @@ static int64_t monotonic_ms(void)
 	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* How long to wait for events: the poll interval, or less where -D's end comes first. */
-static int wait_ms(int64_t end_ms)
+/* How long to wait for events: the poll interval, or less where a deadline comes first. */
+static int wait_ms(int64_t end_ms, int64_t next_ms)
 {
-	if (end_ms == 0)
+	int64_t deadline = next_ms && (end_ms == 0 || next_ms < end_ms) ? next_ms : end_ms;
+	if (deadline == 0)
 		return POLL_TIMEOUT_MS;
-	int64_t left = end_ms - monotonic_ms();
+	int64_t left = deadline - monotonic_ms();
 	return left <= 0 ? 0 : left < POLL_TIMEOUT_MS ? (int)left : POLL_TIMEOUT_MS;
+}
+
+/* -i: the next interval's number and end, and its time line in the table. */
+static void start_interval_block(struct tool_run *run)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now); /* the kernel's clock (bpf_ktime_get_ns) */
+	run->output.interval++;
+	run->output.interval_end_ns = (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
+	if (!run->output.json)
+		tt_output_interval_line(&run->output);
+}
+
+/* -i: one interval's block, from every module that prints at intervals. 0, or -1. */
+static int print_interval(struct tool_run *run, struct tt_tracer *tracer)
+{
+	print_batch(run);
+	start_interval_block(run);
+	for (size_t i = 0; i < run->columns.count; i++) {
+		struct module_run *m = &run->columns.modules[i];
+		if (m->offer.intervals && m->module->interval &&
+		    m->module->interval(m->state, tracer, &run->output, &run->columns) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -344,12 +547,30 @@ static int wait_ms(int64_t end_ms)
 static int read_until_stopped(struct tool_run *run, struct tt_tracer *tracer)
 {
 	unsigned duration = run->common.duration_seconds;
-	int64_t end_ms = duration ? monotonic_ms() + (int64_t)duration * 1000 : 0;
+	int64_t start_ms = monotonic_ms();
+	int64_t end_ms = duration ? start_ms + (int64_t)duration * 1000 : 0;
+	int64_t interval_ms = (int64_t)run->common.interval_seconds * 1000;
+	int64_t next_ms = interval_ms ? start_ms + interval_ms : 0;
 	int output = 0;
 	while (!tt_stop_requested() && output == 0 && (end_ms == 0 || monotonic_ms() < end_ms)) {
-		tt_tracer_read(tracer, wait_ms(end_ms), false);
+		tt_tracer_read(tracer, wait_ms(end_ms, next_ms), false);
 		print_batch(run);
-		output = tt_output_flush(&run->output);
+		/* Every interval that ends before -D's end has its block; the end has the last. */
+		while (output == 0 && next_ms && monotonic_ms() >= next_ms &&
+		       (end_ms == 0 || next_ms < end_ms)) {
+			output = print_interval(run, tracer);
+			next_ms += interval_ms;
+		}
+		if (output == 0)
+			output = tt_output_flush(&run->output);
+	}
+	/*
+	 * -D's end: the intervals a loaded machine left no time to print before
+	 * it are printed now, so that -D/-i blocks are printed, however late.
+	 */
+	while (output == 0 && !tt_stop_requested() && next_ms && end_ms && next_ms < end_ms) {
+		output = print_interval(run, tracer);
+		next_ms += interval_ms;
 	}
 	if (output == 0) {
 		tt_tracer_read(tracer, 0, true);
@@ -367,6 +588,7 @@ static int trace(struct tool_run *run)
 		return tt_stop_requested() ? 0 : TT_EXIT_FAILURE;
 	tt_output_buffer_stdout();
 	tt_output_init(&run->output, stdout, run->common.json);
+	run->output.flow_names = run->tool->flow_names;
 	run->output.cells_follow = trailing_cells(run);
 	/* Tracing is live: probes attached, buffers open. Say so. */
 	const char *note = run->live_note     ? run->live_note
@@ -386,6 +608,8 @@ static int trace(struct tool_run *run)
 		if (m->module->drain && m->module->drain(m->state, tracer, &sink) != 0)
 			status = 1;
 	}
+	if (status == 0 && run->common.interval_seconds)
+		start_interval_block(run); /* the last interval's */
 	for (size_t i = 0; status == 0 && i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		if (m->module->after_run &&
@@ -427,8 +651,9 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	struct tool_run run = {.tool = tool};
 	int status = parse(&run, argc, argv);
 	if (status == 0) {
-		if (build_plan(&run, !run.common.print_ebpf) != 0) {
-			status = TT_EXIT_FAILURE;
+		int planned = build_plan(&run, !run.common.print_ebpf);
+		if (planned != 0) {
+			status = planned == -2 ? TT_EXIT_USAGE : TT_EXIT_FAILURE;
 		} else if (run.common.print_ebpf) {
 			const struct tt_tracer_spec spec = tracer_spec(&run);
 			status = tt_tracer_print_text(&spec, &run.common.tracer, stdout) == 0
@@ -463,6 +688,7 @@ int tt_tool_print(const struct tt_tool *tool, int argc, char **argv, FILE *out,
 	int rc = parse(&run, argc, argv) == 0 && build_plan(&run, false) == 0 ? 0 : -1;
 	if (rc == 0) {
 		tt_output_init(&run.output, out, run.common.json);
+		run.output.flow_names = tool->flow_names;
 		run.output.cells_follow = trailing_cells(&run);
 		run.output.clock = *clock;
 		if (!run.output.json)

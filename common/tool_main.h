@@ -39,6 +39,10 @@ struct tt_tool {
 	void (*print_header)(struct tt_output *out);
 	void (*print_text)(struct tt_output *out, const void *event);
 	void (*print_json)(struct tt_output *out, const void *event);
+	/* Its own columns by name for --fields, beyond the task's and the flow's (print/fields.h).
+	 */
+	const struct tt_field *fields;
+	size_t field_count;
 };
 
 /*

@@ -79,6 +79,14 @@ int main(void)
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-o");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "--failed -c");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_outcome);
+		/* -i's tables by turns; --hist alone, by turns, beside --failed and --metrics. */
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -i 1 -o -s");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "--hist");
+		verify("tcpconnect", &tcpconnect_tool, backends[b], "--hist -i 1 --failed");
+		verify("tcpconnect", &tcpconnect_tool, backends[b],
+		       "--hist -i 1 --metrics 127.0.0.1:1 --metrics-labels result,comm");
+		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -s -G");
+		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -i 1 --metrics 127.0.0.1:1");
 		/* --metrics: the default labels, quiet; every label; beside -o and -c. */
 		const char *const metrics[] = {
 		    "--metrics 127.0.0.1:1 -q",

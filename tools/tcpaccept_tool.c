@@ -4,6 +4,7 @@
 
 #include "accept_syscalls.h"
 #include "array.h"
+#include "count.h"
 #include "filters.h"
 #include "metrics.h"
 #include "netns_column.h"
@@ -80,6 +81,7 @@ static const struct tt_module_use modules[] = {
     {&tt_uid_column_module, 0},
     {&tt_uring_accept_module, 0},
     {&tt_netns_column_module, 0},
+    {&tt_count_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_metrics_module, 0}, /* no outcome: it counts accepts */
 };
@@ -97,6 +99,8 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept --raddr '!127.0.0.0/8,!::1'  # only from peers not on loopback\n"
 		"  tcpaccept -N 4026531840 --print-netns  # one netns, with a NETNS column\n"
 		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
+		"  tcpaccept -c                # count accepts per port and client until Ctrl-C\n"
+		"  tcpaccept -c -i 5           # ... printed and reset every 5 seconds\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n"
 		"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
@@ -113,4 +117,6 @@ const struct tt_tool tcpaccept_tool = {
     .print_header = tcpaccept_print_header,
     .print_text = tcpaccept_print_text,
     .print_json = tcpaccept_print_json,
+    .fields = tcpaccept_fields,
+    .field_count = TCPACCEPT_FIELDS,
 };

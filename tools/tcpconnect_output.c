@@ -4,7 +4,8 @@
 #include "cells.h"
 #include "tcpconnect.h"
 
-const struct tt_flow_names tcpconnect_flow_names = {"saddr", "sport", "daddr", "dport", false};
+const struct tt_flow_names tcpconnect_flow_names = {"saddr", "sport", "daddr",
+                                                    "dport", false,   false};
 
 void tcpconnect_print_header(struct tt_output *o)
 {

@@ -8,6 +8,7 @@
 #include "count.h"
 #include "dns.h"
 #include "filters.h"
+#include "hist.h"
 #include "metrics.h"
 #include "netns_column.h"
 #include "print_cgroup.h"
@@ -77,6 +78,7 @@ static const struct tt_module_use modules[] = {
     {&tt_outcome_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_count_module, 0},
     {&tt_netns_column_module, 0},
+    {&tt_hist_module, offsetof(struct tcpconnect_event, outcome)},
     {&tt_print_cgroup_module, 0},
     {&tt_dns_module, 0},
 };
@@ -96,9 +98,11 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -c               # count attempts per flow until Ctrl-C\n"
 		"  tcpconnect -c -s            # ... and per source port (libbpf-tools)\n"
 		"  tcpconnect -c -D 60         # count attempts per flow for a minute\n"
+		"  tcpconnect -c -i 10         # ... printed and reset every 10 seconds\n"
 		"  tcpconnect -G               # with the cgroup (service, container) of each\n"
 		"  tcpconnect -o               # each attempt at its outcome, with its latency\n"
 		"  tcpconnect --failed         # only the attempts that did not connect\n"
+		"  tcpconnect --hist -i 5      # latency histograms per result every 5 s\n"
 		"  tcpconnect --metrics 127.0.0.1:9435 -q  # a Prometheus exporter, no lines\n"
 		"  tcpconnect -j               # JSON lines\n"
 		"  tcpconnect -d               # with the DNS name asked for each DADDR\n"

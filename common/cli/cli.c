@@ -18,6 +18,7 @@ enum {
 	OPT_BUFFER,
 	OPT_BUFFER_PAGES,
 	OPT_EBPF,
+	OPT_FIELDS,
 };
 
 #define MAX_OPTIONS  64
@@ -25,6 +26,12 @@ enum {
 
 static const struct tt_option common_options[] = {
     {'D', "duration", "SECONDS", "stop after this many seconds, as Ctrl-C would", TT_HELP_MODES},
+    {'i', "interval", "SECONDS",
+     "with -c: print the counts every SECONDS, each interval's own, after a time line",
+     TT_HELP_MODES},
+    {OPT_FIELDS, "fields", "LIST",
+     "these columns (JSON keys) in this order, e.g. pid,comm,ip,saddr,daddr,dport (BCC's)",
+     TT_HELP_COLUMNS},
     {'j', "json", NULL, "one JSON object per line, no header", TT_HELP_OUTPUT},
     {'v', "verbose", NULL,
      "on stderr: the backend, kernel types and compile cache used, and the messages of "
@@ -192,6 +199,18 @@ static int handle_choice(int key, const char *arg, struct tt_common_args *common
 	return 1;
 }
 
+/* -D's and -i's SECONDS: 0, or -1 after the one-line error. */
+static int parse_seconds(const char *what, const char *arg, unsigned *seconds)
+{
+	uint64_t value;
+	const char *why =
+	    tt_parse_ranged(arg, 1, MAX_DURATION, &value, "out of range (1 to 2147483647)");
+	if (why)
+		return tt_bad_value(what, arg, why);
+	*seconds = (unsigned)value;
+	return 0;
+}
+
 static int handle_common(int key, const char *arg, struct tt_common_args *common)
 {
 	uint64_t value;
@@ -211,14 +230,15 @@ static int handle_common(int key, const char *arg, struct tt_common_args *common
 		common->tracer.buffer_pages = (unsigned)value;
 		return 0;
 	case 'D':
-		why =
-		    tt_parse_ranged(arg, 1, MAX_DURATION, &value, "out of range (1 to 2147483647)");
-		if (why)
-			return tt_bad_value("duration", arg, why);
-		common->duration_seconds = (unsigned)value;
-		return 0;
+		return parse_seconds("duration", arg, &common->duration_seconds);
+	case 'i':
+		return parse_seconds("interval", arg, &common->interval_seconds);
 	case OPT_EBPF:
 		common->print_ebpf = true;
+		return 0;
+	case OPT_FIELDS:
+		common->fields =
+		    arg; /* checked against the tool's fields once its modules are planned */
 		return 0;
 	case 'j':
 		common->json = true;

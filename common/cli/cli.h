@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Command lines from option tables: parsing with getopt_long, one-line
- * errors, and --help text. Options every tracing tool has (-D, -j, --backend,
+ * errors, and --help text. Options every tracing tool has (-D, -i, -j, --backend,
  * --kernel-types, --buffer, --buffer-pages, -v, --ebpf, -h, -V) live here; each tool adds
  * a table of its own.
  *
@@ -59,6 +59,8 @@ struct tt_common_args {
 	struct tt_tracer_options tracer;
 	bool json;                 /* -j */
 	unsigned duration_seconds; /* -D; 0: until a signal */
+	unsigned interval_seconds; /* -i; 0: what was gathered is printed at the end only */
+	const char *fields;        /* --fields LIST, or NULL: the tool's own layout */
 	bool print_ebpf;
 	bool exit_now; /* --help or --version was printed */
 };

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "array.h"
+#include "cells.h"
 #include "dns_names.h"
 #include "json.h"
 #include "log.h"
@@ -93,12 +94,12 @@ static const char *name_of(const struct dns *d, const struct tt_flow *flow, uint
 	                           flow->raddr, now_ns);
 }
 
-static void print_text(struct tt_output *out, const char *name)
+static void print_text(struct tt_output *out, const char *name, int width)
 {
 	char safe[TT_DNS_NAME_MAX + 1];
 	if (name)
 		tt_format_safe(name, TT_DNS_NAME_MAX, safe, sizeof(safe));
-	fprintf(out->out, " %s", name ? safe : "-");
+	tt_cell_text(out->out, name ? safe : "-", width);
 }
 
 static void print_json(struct tt_output *out, const char *name)
@@ -116,7 +117,8 @@ static void dns_text(void *state, struct tt_output *out, const struct tt_event *
                      const void *part)
 {
 	(void)part;
-	print_text(out, name_of(state, &event->flow, event->head.ts_ns));
+	putc_unlocked(' ', out->out);
+	print_text(out, name_of(state, &event->flow, event->head.ts_ns), 0);
 }
 
 static void dns_json(void *state, struct tt_output *out, const struct tt_event *event,
@@ -125,6 +127,18 @@ static void dns_json(void *state, struct tt_output *out, const struct tt_event *
 	(void)part;
 	print_json(out, name_of(state, &event->flow, event->head.ts_ns));
 }
+
+static void query_field_text(void *state, struct tt_output *out, const struct tt_event *event,
+                             const void *part, int width)
+{
+	(void)part;
+	print_text(out, name_of(state, &event->flow, event->head.ts_ns), width);
+}
+
+/* --fields: QUERY ("query" in JSON). */
+static const struct tt_field dns_fields[] = {
+    {"query", "QUERY", 24, "-d", query_field_text, dns_json},
+};
 
 /* -c's rows are printed once tracing stops: the names known then. */
 static uint64_t now_ns(void)
@@ -136,7 +150,8 @@ static uint64_t now_ns(void)
 
 static void dns_count_text(void *state, struct tt_output *out, const struct tt_count_key *key)
 {
-	print_text(out, name_of(state, &key->flow, now_ns()));
+	putc_unlocked(' ', out->out);
+	print_text(out, name_of(state, &key->flow, now_ns()), 0);
 }
 
 static void dns_count_json(void *state, struct tt_output *out, const struct tt_count_key *key)
@@ -164,4 +179,6 @@ const struct tt_module tt_dns_module = {
     .count_header = dns_header,
     .count_text = dns_count_text,
     .count_json = dns_count_json,
+    .fields = dns_fields,
+    .field_count = TT_ARRAY_SIZE(dns_fields),
 };

@@ -42,13 +42,19 @@ static void netns_column_header(void *state, struct tt_output *out)
 	fprintf(out->out, " %-*s", NETNS_COLUMN_WIDTH, "NETNS");
 }
 
-static void netns_column_text(void *state, struct tt_output *out, const struct tt_event *event,
-                              const void *part)
+static void netns_column_field_text(void *state, struct tt_output *out,
+                                    const struct tt_event *event, const void *part, int width)
 {
 	(void)state;
 	(void)part;
+	tt_cell_uint(out->out, event->head.netns, width);
+}
+
+static void netns_column_text(void *state, struct tt_output *out, const struct tt_event *event,
+                              const void *part)
+{
 	putc_unlocked(' ', out->out);
-	tt_cell_uint(out->out, event->head.netns, NETNS_COLUMN_WIDTH);
+	netns_column_field_text(state, out, event, part, NETNS_COLUMN_WIDTH);
 }
 
 static void netns_column_json(void *state, struct tt_output *out, const struct tt_event *event,
@@ -58,6 +64,12 @@ static void netns_column_json(void *state, struct tt_output *out, const struct t
 	(void)part;
 	tt_json_uint(out->out, "netns", event->head.netns);
 }
+
+/* --fields: NETNS, in JSON netns. */
+static const struct tt_field netns_column_fields[] = {
+    {"netns", "NETNS", NETNS_COLUMN_WIDTH, "--print-netns", netns_column_field_text,
+     netns_column_json},
+};
 
 static const struct tt_option netns_column_options[] = {
     {TT_OPT_PRINT_NETNS, "print-netns", NULL,
@@ -74,4 +86,6 @@ const struct tt_module tt_netns_column_module = {
     .header = netns_column_header,
     .text = netns_column_text,
     .json = netns_column_json,
+    .fields = netns_column_fields,
+    .field_count = TT_ARRAY_SIZE(netns_column_fields),
 };

@@ -17,9 +17,10 @@
 #include "tt_contract.h"
 
 struct outcome {
-	bool wanted; /* -o, or --failed */
-	bool needed; /* -o, or another module's need (input->outcomes): no columns then */
-	bool failed; /* --failed */
+	bool wanted;  /* -o, or --failed */
+	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
+	bool failed;  /* --failed */
+	bool pending; /* hand the attempts pending at the end over: -o, or another module's need */
 	size_t event_size, part_offset;
 };
 
@@ -46,6 +47,7 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 {
 	struct outcome *o = state;
 	o->needed = o->wanted || input->outcomes;
+	o->pending = o->wanted || input->pending;
 	if (!o->needed)
 		return 0;
 	if (input->part_offset == 0) {
@@ -116,21 +118,19 @@ static void outcome_header(void *state, struct tt_output *out)
 	fprintf(out->out, " %-9s %-11s", "LAT(ms)", "RESULT");
 }
 
-static void outcome_text(void *state, struct tt_output *out, const struct tt_event *event,
-                         const void *part)
+/* --fields: LAT(ms) and RESULT each alone. */
+static void latency_field_text(void *state, struct tt_output *out, const struct tt_event *event,
+                               const void *part, int width)
 {
 	(void)state;
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	putc_unlocked(' ', out->out);
-	tt_cell_millis(out->out, shown.latency_ns, 9);
-	putc_unlocked(' ', out->out);
-	tt_cell_text(out->out, shown.result, 11);
+	tt_cell_millis(out->out, shown.latency_ns, width);
 }
 
-static void outcome_json(void *state, struct tt_output *out, const struct tt_event *event,
-                         const void *part)
+static void latency_field_json(void *state, struct tt_output *out, const struct tt_event *event,
+                               const void *part)
 {
 	(void)state;
 	(void)event;
@@ -138,8 +138,48 @@ static void outcome_json(void *state, struct tt_output *out, const struct tt_eve
 	show(part, &shown);
 	tt_json_key(out->out, "latency_ms");
 	tt_cell_millis(out->out, shown.latency_ns, 0);
-	tt_json_word(out->out, "result", shown.result); /* a fixed word or errorN */
 }
+
+static void result_field_text(void *state, struct tt_output *out, const struct tt_event *event,
+                              const void *part, int width)
+{
+	(void)state;
+	(void)event;
+	struct shown_outcome shown;
+	show(part, &shown);
+	tt_cell_text(out->out, shown.result, width);
+}
+
+static void result_field_json(void *state, struct tt_output *out, const struct tt_event *event,
+                              const void *part)
+{
+	(void)state;
+	(void)event;
+	struct shown_outcome shown;
+	show(part, &shown);
+	tt_json_word(out->out, "result", shown.result);
+}
+
+static void outcome_text(void *state, struct tt_output *out, const struct tt_event *event,
+                         const void *part)
+{
+	putc_unlocked(' ', out->out);
+	latency_field_text(state, out, event, part, 9);
+	putc_unlocked(' ', out->out);
+	result_field_text(state, out, event, part, 11);
+}
+
+static void outcome_json(void *state, struct tt_output *out, const struct tt_event *event,
+                         const void *part)
+{
+	latency_field_json(state, out, event, part);
+	result_field_json(state, out, event, part);
+}
+
+static const struct tt_field outcome_fields[] = {
+    {"latency_ms", "LAT(ms)", 9, "-o", latency_field_text, latency_field_json},
+    {"result", "RESULT", 11, "-o", result_field_text, result_field_json},
+};
 
 static void outcome_count_header(void *state, struct tt_output *out)
 {
@@ -230,7 +270,7 @@ static uint64_t monotonic_ns(void)
 static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_sink *sink)
 {
 	const struct outcome *o = state;
-	if (!o->wanted)
+	if (!o->pending)
 		return 0;
 	/* Events are 8-byte aligned in the kernel, and so in this copy. */
 	struct pending_list list = {.event_size = TT_PENDING_EVENT_SIZE(o->event_size)};
@@ -279,6 +319,8 @@ const struct tt_module tt_outcome_module = {
     .header = outcome_header,
     .text = outcome_text,
     .json = outcome_json,
+    .fields = outcome_fields,
+    .field_count = TT_ARRAY_SIZE(outcome_fields),
     .count_header = outcome_count_header,
     .count_text = outcome_count_text,
     .count_json = outcome_count_json,

@@ -72,7 +72,7 @@ static void header(void *state, struct tt_output *out)
 	fprintf(out->out, " %-*s", CGROUP_COLUMN_WIDTH, "CGROUP");
 }
 
-static void text_cell(struct print_cgroup *g, struct tt_output *out, uint64_t id)
+static void text_cell(struct print_cgroup *g, struct tt_output *out, uint64_t id, int width)
 {
 	const char *path = tt_cgroup_paths_lookup(g->paths, id);
 	if (!g->shown_valid || g->shown_id != id || g->shown_named != (path != NULL) ||
@@ -90,8 +90,7 @@ static void text_cell(struct print_cgroup *g, struct tt_output *out, uint64_t id
 		/* A path of PATH_MAX bytes or more is not kept whole: never taken as seen. */
 		g->shown_valid = !path || strnlen(path, PATH_MAX) < sizeof(g->shown_path);
 	}
-	putc_unlocked(' ', out->out);
-	tt_cell_text(out->out, g->shown_cell, CGROUP_COLUMN_WIDTH);
+	tt_cell_text(out->out, g->shown_cell, width);
 }
 
 static void json_members(struct print_cgroup *g, struct tt_output *out, uint64_t id)
@@ -104,7 +103,15 @@ static void json_members(struct print_cgroup *g, struct tt_output *out, uint64_t
 static void text(void *state, struct tt_output *out, const struct tt_event *event, const void *part)
 {
 	(void)part;
-	text_cell(state, out, event->head.cgroup_id);
+	putc_unlocked(' ', out->out);
+	text_cell(state, out, event->head.cgroup_id, CGROUP_COLUMN_WIDTH);
+}
+
+static void field_text(void *state, struct tt_output *out, const struct tt_event *event,
+                       const void *part, int width)
+{
+	(void)part;
+	text_cell(state, out, event->head.cgroup_id, width);
 }
 
 static void json(void *state, struct tt_output *out, const struct tt_event *event, const void *part)
@@ -115,8 +122,14 @@ static void json(void *state, struct tt_output *out, const struct tt_event *even
 
 static void count_text(void *state, struct tt_output *out, const struct tt_count_key *key)
 {
-	text_cell(state, out, key->cgroup_id);
+	putc_unlocked(' ', out->out);
+	text_cell(state, out, key->cgroup_id, CGROUP_COLUMN_WIDTH);
 }
+
+/* --fields: CGROUP; in JSON cgroup and cgroup_id, as lines have them. */
+static const struct tt_field cgroup_fields[] = {
+    {"cgroup", "CGROUP", CGROUP_COLUMN_WIDTH, "-G", field_text, json},
+};
 
 static void count_json(void *state, struct tt_output *out, const struct tt_count_key *key)
 {
@@ -137,4 +150,6 @@ const struct tt_module tt_print_cgroup_module = {
     .count_header = header,
     .count_text = count_text,
     .count_json = count_json,
+    .fields = cgroup_fields,
+    .field_count = TT_ARRAY_SIZE(cgroup_fields),
 };

@@ -17,6 +17,11 @@
 struct tt_flow_names {
 	const char *laddr, *lport, *raddr, *rport;
 	bool remote_first; /* tcpaccept: the remote end (who connected) first */
+	/*
+	 * tcpaccept: the local port is the one listened on, the remote one the
+	 * client's (ephemeral); tcpconnect: the other way round.
+	 */
+	bool local_listens;
 };
 
 /* The flow's addresses as text, for its family. */

@@ -58,8 +58,18 @@ static void quoted_word(FILE *out, const char *word)
 	putc_unlocked('"', out);
 }
 
+/* The stream of an object tt_json_open began, until its first member's key. */
+static FILE *first_member_of;
+
+void tt_json_open(FILE *out)
+{
+	tt_cell_raw(out, "{");
+	first_member_of = out;
+}
+
 void tt_json_open_word(FILE *out, const char *key, const char *word)
 {
+	first_member_of = NULL;
 	tt_cell_raw(out, "{\"");
 	tt_cell_raw(out, key);
 	tt_cell_raw(out, "\": ");
@@ -73,7 +83,8 @@ void tt_json_close(FILE *out)
 
 void tt_json_key(FILE *out, const char *key)
 {
-	tt_cell_raw(out, ", \"");
+	tt_cell_raw(out, first_member_of == out ? "\"" : ", \"");
+	first_member_of = NULL;
 	tt_cell_raw(out, key);
 	tt_cell_raw(out, "\": ");
 }

@@ -21,6 +21,8 @@ void tt_json_string(FILE *out, const char *text, size_t max_len);
 
 /* `{"key": "word"`: an object and its first member; tt_json_close ends the object and its line. */
 void tt_json_open_word(FILE *out, const char *key, const char *word);
+/* `{`: an object whose first member, written next with the others' functions, has no ", ". */
+void tt_json_open(FILE *out);
 void tt_json_close(FILE *out);
 /* `, "key": `: a further member's key, its value written next by the caller. */
 void tt_json_key(FILE *out, const char *key);

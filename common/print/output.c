@@ -41,6 +41,26 @@ void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head)
 	tt_json_text(out, "comm", head->comm, sizeof(head->comm));
 }
 
+void tt_output_interval_line(struct tt_output *o)
+{
+	/* BCC's periodic tools: a blank line between blocks, then the time. */
+	fprintf(o->out, "%s%s\n", o->interval > 1 ? "\n" : "",
+	        tt_clock_hms(&o->clock, o->interval_end_ns));
+}
+
+void tt_output_json_row_open(struct tt_output *o, const char *key, const char *word)
+{
+	if (!o->interval) {
+		tt_json_open_word(o->out, key, word);
+		return;
+	}
+	char time[40];
+	tt_clock_rfc3339(&o->clock, o->interval_end_ns, time);
+	tt_json_open_word(o->out, "time", time);
+	tt_json_uint(o->out, "interval", o->interval);
+	tt_json_word(o->out, key, word);
+}
+
 void tt_output_buffer_stdout(void)
 {
 	static char stdout_buffer[1 << 16];

@@ -15,6 +15,8 @@
 #include "format.h"
 #include "tt_event.h"
 
+struct tt_flow_names;
+
 struct tt_output {
 	FILE *out;
 	struct tt_clock clock; /* kernel timestamps to wall-clock time */
@@ -24,6 +26,28 @@ struct tt_output {
 	 * last column to its header's width, so theirs line up.
 	 */
 	bool cells_follow;
+	/* -i: the interval being printed, from 1 (0 without -i), and when it ended. */
+	unsigned interval;
+	__u64 interval_end_ns;                  /* the kernel's clock, as event heads' ts_ns */
+	const struct tt_flow_names *flow_names; /* the tool's, for the flow's fields */
+};
+
+/*
+ * A column named by its JSON key, for --fields: the task's and the flow's
+ * (print/fields.c), a tool's own (struct tt_tool), a module's (struct
+ * tt_module: shown where its option is given).
+ */
+struct tt_field {
+	const char *key;    /* its JSON key (its first), and its name in --fields */
+	const char *header; /* its column's header */
+	int width;          /* its cell's, unless it is the last of a line */
+	const char *option; /* a module's: the option that shows it ("-o"), for errors */
+	/* Its cell padded to width (0: as long as it is), without separators. */
+	void (*text)(void *state, struct tt_output *out, const struct tt_event *event,
+	             const void *part, int width);
+	/* Its JSON member or members, each led by ", " (tt_json_*). */
+	void (*json)(void *state, struct tt_output *out, const struct tt_event *event,
+	             const void *part);
 };
 
 void tt_output_init(struct tt_output *o, FILE *out, bool json);
@@ -33,6 +57,14 @@ void tt_output_task_header(const struct tt_output *o);
 void tt_output_task_text(const struct tt_output *o, const struct tt_event_head *head);
 /* The JSON object's first members: {"time": ..., "pid": ..., "uid": ..., "comm": ... */
 void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head);
+
+/*
+ * With -i: the line before each interval's block ("HH:MM:SS"); and the
+ * members a JSON row of it starts with ({"time": ..., "interval": N), then
+ * its first own member. Without -i, the row opens with its own member.
+ */
+void tt_output_interval_line(struct tt_output *o);
+void tt_output_json_row_open(struct tt_output *o, const char *key, const char *word);
 
 /*
  * A large stdout buffer, so that the flush after each batch of events is one

@@ -27,6 +27,9 @@ USAGE_ERRORS = [
     (["--buffer-pages", "0"], "invalid buffer pages '0': out of range (1 to 8192)"),
     (["-D", "0"], "invalid duration '0': out of range (1 to 2147483647)"),
     (["-D", "2s"], "invalid duration '2s': not a decimal number"),
+    (["-c", "-i", "0"], "invalid interval '0': out of range (1 to 2147483647)"),
+    (["-c", "-i", "1.5"], "invalid interval '1.5': not a decimal number"),
+    (["-c", "--interval"], "option '--interval' needs an argument (see --help)"),
     (["--duration"], "option '--duration' needs an argument (see --help)"),
     (["-p"], "option '-p' needs an argument (see --help)"),
     (["--pi"], "option '--pid' needs an argument (see --help)"),
@@ -93,11 +96,35 @@ def test_usage_error(tool, args, message):
     ("tcpconnect", ["--c"],
      "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)"),
     ("tcpaccept", ["--c"],
-     "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap (see --help)"),
+     "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)"),
     ("tcpconnect", ["--raddr", "10.0.0.0/8"], "unknown option '--raddr' (see --help)"),
     ("tcpaccept", ["--daddr", "10.0.0.0/8"], "unknown option '--daddr' (see --help)"),
     ("tcpconnect", ["--cg=x"], "option '--cg' is ambiguous: --cgroup, --cgroupmap (see --help)"),
-    ("tcpaccept", ["-c"], "unknown option '-c' (see --help)"),
+    ("tcpaccept", ["-o"], "unknown option '-o' (see --help)"),
+    # -i prints what a mode counts at each interval: alone there is nothing.
+    ("tcpconnect", ["-i", "1"], "-i/--interval needs -c or --hist"),
+    ("tcpconnect", ["-i", "1", "-D", "5", "-j", "-o"], "-i/--interval needs -c or --hist"),
+    ("tcpaccept", ["-i", "1"], "-i/--interval needs -c"),
+    ("tcpaccept", ["--hist"], "unknown option '--hist' (see --help)"),
+    ("tcpconnect", ["-c", "--hist"], "-c and --hist exclude each other"),
+    ("tcpconnect", ["--hist", "-c", "-i", "2"], "-c and --hist exclude each other"),
+    # --fields: the valid names are listed; a module's needs its option.
+    ("tcpconnect", ["--fields", "pid,\x1b[2J"],
+     "unknown field '?[2J' in --fields (valid: pid,uid,comm,ip,saddr,sport,daddr,dport,time,"
+     "latency_ms,result,netns,cgroup,query)"),
+    ("tcpaccept", ["--fields", "saddr"],
+     "unknown field 'saddr' in --fields (valid: pid,uid,comm,ip,laddr,lport,raddr,rport,backlog,"
+     "time,netns,cgroup)"),
+    ("tcpconnect", ["--fields", "pid,result"], "field 'result' needs -o"),
+    ("tcpconnect", ["--fields", "cgroup"], "field 'cgroup' needs -G"),
+    ("tcpconnect", ["--fields", "query"], "field 'query' needs -d"),
+    ("tcpaccept", ["--fields", "cgroup"], "field 'cgroup' needs -G"),
+    ("tcpconnect", ["--fields", "pid,,comm"], "an empty field name in --fields"),
+    ("tcpconnect", ["--fields", ""], "an empty field name in --fields"),
+    ("tcpaccept", ["--fields", "pid,comm,pid"], "field 'pid' is named twice in --fields"),
+    ("tcpconnect", ["-c", "--fields", "pid"], "--fields and -c exclude each other"),
+    ("tcpconnect", ["--hist", "--fields", "pid"], "--fields and --hist exclude each other"),
+    ("tcpaccept", ["-c", "--fields", "pid"], "--fields and -c exclude each other"),
 ])
 def test_usage_error_of_one_tool(tool, args, message):
     check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
@@ -141,7 +168,7 @@ def test_help_grouped(tool):
     assert seen["--daddr" if tool == "tcpconnect" else "--raddr"] == HEADINGS[0]
     assert seen["--timestamp"] == seen["--print-uid"] == seen["--print-cgroup"] == HEADINGS[1]
     assert seen["--print-netns"] == HEADINGS[1]
-    assert seen["--duration"] == HEADINGS[2]
+    assert seen["--duration"] == seen["--interval"] == seen["--count"] == HEADINGS[2]
     assert seen["--json"] == seen["--verbose"] == HEADINGS[3]
     assert seen["--backend"] == seen["--buffer-pages"] == HEADINGS[4]
     assert seen["--help"] == seen["--version"] == HEADINGS[5]

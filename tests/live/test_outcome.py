@@ -337,3 +337,39 @@ def test_counts_per_source_port_with_pending(outcome_netns):
             for r in map(json.loads, t.lines)}
     assert rows == {("127.0.0.1", listener["lport"], ok["sport"], "connected"): 1,
                     (DROPPED, 80, pending["sport"], "pending"): 1}, t.lines
+
+
+def test_hist_per_result(outcome_netns):
+    """--hist -j: per result, the slots' counts add up to the client's own
+    attempts of that result (connected, refused, timed out, and pending at
+    the end); each slot holds its attempt's latency, which lies within the
+    client's wait."""
+    ns_run(outcome_netns, "sysctl", "-q", "net.ipv4.tcp_syn_retries=1")
+    with ttlib.Peer("tt-server", netns=outcome_netns) as server, \
+         ttlib.Peer("tt-client", netns=outcome_netns, wrapper=REALTIME) as client:
+        listener = server.listen("127.0.0.1")
+        with Tracer("tcpconnect", "--hist", "-j", "-p", str(client.pid)) as t:
+            t.wait_stderr("counting latencies in the kernel")
+            conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(3)]
+            conns += [client.connect("127.0.0.1", listener["lport"] + 1) for _ in range(2)]
+            conns.append(client.connect(DROPPED, 80))
+            # The kernel reads the limit at each retransmission: the attempt
+            # still pending at the stop now outlasts any slow machine's stop.
+            ns_run(outcome_netns, "sysctl", "-q", "net.ipv4.tcp_syn_retries=6")
+            attempt_in_progress(client)
+            wait_until_retransmitted(outcome_netns)
+            assert t.stop() == 0, t.stderr
+    assert [c["error"] for c in conns] == [""] * 3 + ["ECONNREFUSED"] * 2 + ["ETIMEDOUT"], conns
+    rows = [json.loads(line) for line in t.lines]
+    counted = collections.Counter()
+    for r in rows:
+        assert list(r) == ["result", "min_us", "max_us", "count"], r
+        # A log2 slot: 0 -> 1, then 2^(n-1) -> 2^n - 1 microseconds.
+        assert (r["min_us"], r["max_us"]) == (0, 1) or (
+            r["max_us"] == 2 * r["min_us"] - 1 and r["min_us"] & (r["min_us"] - 1) == 0), r
+        counted[r["result"]] += r["count"]
+    assert counted == {"connected": 3, "refused": 2, "timeout": 1, "pending": 1}, t.lines
+    timeout = next(r for r in rows if r["result"] == "timeout")
+    assert timeout["min_us"] <= conns[-1]["seconds"] * 1e6, (timeout, conns[-1])
+    assert timeout["max_us"] >= (conns[-1]["seconds"] * 1000 - WAKEUP_SLACK_MS) * 1000 / 2, \
+        (timeout, conns[-1])
