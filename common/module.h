@@ -60,8 +60,12 @@ struct tt_module_offer {
 	 * are not streamed, and events handed to a sink go to its count_event.
 	 */
 	bool counts;
+	const char *counts_option; /* the option that asked to count, for a conflict's error */
 	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
 };
+
+/* A plan hook's return after a usage error: the tool exits TT_EXIT_USAGE (2). */
+#define TT_PLAN_USAGE (-2)
 
 /*
  * Every hook is optional. state is the module's own, zeroed, state_size bytes
@@ -88,7 +92,9 @@ struct tt_module {
 	/*
 	 * Every option is parsed: checks what they name, adds to the plan what
 	 * the module needs and fills offer (nothing when its options were not
-	 * given). 0, or -1 after a one-line error.
+	 * given). 0; TT_PLAN_USAGE after a one-line error about the command line
+	 * itself (options that need or exclude each other: the tool exits 2);
+	 * -1 after another one-line error (a path that cannot be opened: 1).
 	 */
 	int (*plan)(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
 	            struct tt_module_offer *offer);

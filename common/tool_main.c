@@ -260,9 +260,9 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	                       &plan->backend) != 0)
 		return -1;
 	run->program = plan->backend == TT_BACKEND_KPROBE ? tool->kprobe : tool->tracepoint;
-	if (!run->program) {
+	if (!run->program) { /* only where --backend named it: auto picks one the tool has */
 		tt_error("this tool has no %s backend", tt_backend_names[plan->backend]);
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	for (size_t i = 0; i < run->program->probe_count; i++)
 		tt_plan_add_probe(plan, &run->program->probes[i]);
@@ -280,13 +280,17 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		const struct tt_plan_input input = {plan->backend,    run->common.json,
 		                                    tool->flow_names, tool->event_size,
 		                                    m->part_offset,   needs.outcomes};
-		if (m->module->plan && m->module->plan(m->state, &input, plan, &m->offer) != 0)
-			return -1;
+		int rc = m->module->plan ? m->module->plan(m->state, &input, plan, &m->offer) : 0;
+		if (rc != 0)
+			return rc == TT_PLAN_USAGE ? TT_PLAN_USAGE : -1;
 		if (m->offer.live_note)
 			run->live_note = m->offer.live_note;
 		if (m->offer.counts && run->counter) {
-			tt_error("two modules count the tool's events");
-			return -1;
+			tt_error(
+			    "%s and %s exclude each other: each counts in the kernel instead of "
+			    "printing",
+			    run->counter->offer.counts_option, m->offer.counts_option);
+			return TT_PLAN_USAGE;
 		}
 		if (m->offer.counts)
 			run->counter = m;
@@ -427,8 +431,9 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	struct tool_run run = {.tool = tool};
 	int status = parse(&run, argc, argv);
 	if (status == 0) {
-		if (build_plan(&run, !run.common.print_ebpf) != 0) {
-			status = TT_EXIT_FAILURE;
+		int planned = build_plan(&run, !run.common.print_ebpf);
+		if (planned != 0) {
+			status = planned == TT_PLAN_USAGE ? TT_EXIT_USAGE : TT_EXIT_FAILURE;
 		} else if (run.common.print_ebpf) {
 			const struct tt_tracer_spec spec = tracer_spec(&run);
 			status = tt_tracer_print_text(&spec, &run.common.tracer, stdout) == 0

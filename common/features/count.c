@@ -49,6 +49,7 @@ static int count_plan(void *state, const struct tt_plan_input *input, struct tt_
 	if (c->local_port)
 		tt_plan_define(plan, TT_DEFINE(TT_COUNT_LOCAL_PORT), "1");
 	offer->counts = true;
+	offer->counts_option = "-c";
 	offer->live_note = "counting in the kernel until Ctrl-C";
 	return 0;
 }

@@ -72,12 +72,13 @@ struct metrics {
 	socklen_t addr_len;
 	char addr_text[64];
 	const char *file;
+	const char
+	    *other_option; /* the last --metrics-* given: needs --metrics or --metrics-file */
 	unsigned interval;
 	unsigned labels; /* TT_METRICS_LABEL_*; 0: the tool's default */
 	uint64_t max_series;
 	bool ephemeral_given, ephemeral_off;
 	unsigned ephemeral_lo, ephemeral_hi;
-	bool other_option; /* a --metrics-* option, which needs --metrics or --metrics-file */
 	struct cidr cidrs[MAX_CIDRS];
 	size_t cidr_count;
 
@@ -247,23 +248,23 @@ static int metrics_option(void *state, int key, const char *arg)
 		if (why)
 			return tt_bad_value("--metrics-interval", arg, why);
 		m->interval = (unsigned)value;
-		m->other_option = true;
+		m->other_option = "--metrics-interval";
 		return 0;
 	case TT_OPT_METRICS_LABELS:
-		m->other_option = true;
+		m->other_option = "--metrics-labels";
 		return parse_labels(m, arg);
 	case TT_OPT_METRICS_MAX_SERIES:
 		why = tt_parse_uint(arg, 1, TT_METRICS_MAX_KEYS, &value);
 		if (why)
 			return tt_bad_value("--metrics-max-series", arg, why);
 		m->max_series = value;
-		m->other_option = true;
+		m->other_option = "--metrics-max-series";
 		return 0;
 	case TT_OPT_METRICS_EPHEMERAL:
-		m->other_option = true;
+		m->other_option = "--metrics-ephemeral-ports";
 		return parse_ephemeral(m, arg);
 	case TT_OPT_METRICS_CIDRS:
-		m->other_option = true;
+		m->other_option = "--metrics-cidrs";
 		return parse_cidrs(m, arg);
 	case 'q':
 		m->quiet = true;
@@ -311,8 +312,8 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 	if (!m->serve && !m->file) {
 		if (m->quiet || m->other_option) {
 			tt_error("%s: only with --metrics or --metrics-file",
-			         m->quiet ? "-q" : "--metrics-*");
-			return -1;
+			         m->quiet ? "-q" : m->other_option);
+			return TT_PLAN_USAGE;
 		}
 		return 0;
 	}
@@ -323,11 +324,11 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 		                        : TT_METRICS_LABEL_FAMILY | TT_METRICS_LABEL_PORT;
 	if (!m->connects && (m->labels & TT_METRICS_LABEL_RESULT)) {
 		tt_error("--metrics-labels: result is only for tools with outcomes (tcpconnect)");
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	if (!(m->labels & TT_METRICS_LABEL_PEER_CIDR) != !m->cidr_count) {
 		tt_error("--metrics-cidrs and the peer_cidr label go together");
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	if (!m->interval)
 		m->interval = DEFAULT_INTERVAL;
@@ -365,6 +366,7 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 		/* Nothing streamed: counted in the kernel (no count_event: a pending attempt is
 		 * not). */
 		offer->counts = true;
+		offer->counts_option = m->serve ? "--metrics -q" : "--metrics-file -q";
 		offer->live_note = m->serve ? "serving /metrics until Ctrl-C"
 		                            : "writing --metrics-file until Ctrl-C";
 	}

@@ -40,6 +40,14 @@ USAGE_ERRORS = [
     # U+009B (CSI) is C2 9B in UTF-8: a C1 control, both bytes shown as '?'.
     (["--backend", "\x9b2J"], "invalid backend '??2J': expected auto, kprobe or tracepoint"),
     (["-4", "-6"], "-4 and -6 exclude each other"),
+    # Options that need or exclude each other, found once all are read: still usage errors.
+    (["-q"], "-q: only with --metrics or --metrics-file"),
+    (["--metrics-labels", "family"], "--metrics-labels: only with --metrics or --metrics-file"),
+    (["--metrics-max-series", "5"], "--metrics-max-series: only with --metrics or --metrics-file"),
+    (["--metrics", "127.0.0.1:9", "--metrics-labels", "peer_cidr"],
+     "--metrics-cidrs and the peer_cidr label go together"),
+    (["--metrics-file", "/nonexistent/x.prom", "--metrics-cidrs", "10.0.0.0/8"],
+     "--metrics-cidrs and the peer_cidr label go together"),
 ]
 
 
@@ -61,6 +69,12 @@ def test_usage_error(tool, args, message):
     ("tcpaccept", ["--c"], "option '--c' is ambiguous: --cgroup, --cgroupmap (see --help)"),
     ("tcpconnect", ["--cg=x"], "option '--cg' is ambiguous: --cgroup, --cgroupmap (see --help)"),
     ("tcpaccept", ["-c"], "unknown option '-c' (see --help)"),
+    ("tcpconnect", ["-c", "--metrics", "127.0.0.1:9", "-q"],
+     "--metrics -q and -c exclude each other: each counts in the kernel instead of printing"),
+    ("tcpconnect", ["--metrics-file", "/nonexistent/x.prom", "-q", "-c"],
+     "--metrics-file -q and -c exclude each other: each counts in the kernel instead of printing"),
+    ("tcpaccept", ["--metrics", "127.0.0.1:9", "--metrics-labels", "result"],
+     "--metrics-labels: result is only for tools with outcomes (tcpconnect)"),
 ])
 def test_usage_error_of_one_tool(tool, args, message):
     check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
