@@ -23,6 +23,7 @@
 #include "tt_event.h"
 
 struct tt_tracer;
+struct tt_dns_names;  /* the name asked for each peer address (features/dns_names.h) */
 struct tt_columns;    /* the columns of one run's modules, kept by tool_main.c */
 struct tt_event_sink; /* where a module hands events of the tool's kind, kept by tool_main.c */
 
@@ -45,11 +46,22 @@ struct tt_plan_input {
 	 * the kernel (outcome.c's kernel side), with or without -o's columns.
 	 */
 	bool outcomes;
+	/*
+	 * Where some module's needs hook asked for DNS names: the run's cache of
+	 * them (kept by tool_main.c), which one module fills (offer->learns_names)
+	 * and others read; else NULL.
+	 */
+	struct tt_dns_names *dns_names;
 };
 
 /* What a module needs of the others' kernel sides: asked before any plan hook runs. */
 struct tt_module_needs {
 	bool outcomes; /* each attempt's outcome and latency (tt_outcome.h), from the kernel */
+	/*
+	 * The name asked for each peer address, learnt from DNS answers: the
+	 * option that needs them (for an error where no module learns them), or NULL.
+	 */
+	const char *dns_names;
 };
 
 /* What a module's plan hook offers the run, beyond what it adds to the plan. */
@@ -61,6 +73,7 @@ struct tt_module_offer {
 	 */
 	bool counts;
 	const char *counts_option; /* the option that asked to count, for a conflict's error */
+	bool learns_names;     /* it fills input->dns_names from DNS answers (at most one module) */
 	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
 };
 

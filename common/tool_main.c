@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "batch.h"
+#include "dns_names.h"
 #include "json.h"
 #include "log.h"
 #include "signals.h"
@@ -48,6 +49,7 @@ struct tool_run {
 	struct tt_plan plan;
 	struct tt_output output;
 	struct tt_batch batch;
+	struct tt_dns_names *dns_names; /* where a module needs them (input->dns_names) */
 };
 
 /* -------------------------------------------------------------------------- options */
@@ -116,6 +118,7 @@ static void tear_down(struct tool_run *run)
 	free(run->options);
 	tt_plan_free(&run->plan);
 	tt_batch_free(&run->batch);
+	tt_dns_names_free(run->dns_names); /* after the modules that read it are closed */
 }
 
 /* -------------------------------------------------------------------------- printing */
@@ -275,11 +278,16 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		if (m->module->needs)
 			m->module->needs(m->state, &needs);
 	}
+	if (needs.dns_names && !(run->dns_names = tt_dns_names_new())) {
+		tt_error("out of memory");
+		return -1;
+	}
+	bool names_learnt = false;
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
-		const struct tt_plan_input input = {plan->backend,    run->common.json,
-		                                    tool->flow_names, tool->event_size,
-		                                    m->part_offset,   needs.outcomes};
+		const struct tt_plan_input input = {
+		    plan->backend,  run->common.json, tool->flow_names, tool->event_size,
+		    m->part_offset, needs.outcomes,   run->dns_names};
 		int rc = m->module->plan ? m->module->plan(m->state, &input, plan, &m->offer) : 0;
 		if (rc != 0)
 			return rc == TT_PLAN_USAGE ? TT_PLAN_USAGE : -1;
@@ -294,6 +302,11 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		}
 		if (m->offer.counts)
 			run->counter = m;
+		names_learnt = names_learnt || m->offer.learns_names;
+	}
+	if (run->dns_names && !names_learnt) {
+		tt_error("%s: this tool reads no DNS answers", needs.dns_names);
+		return TT_PLAN_USAGE;
 	}
 	/* The tool's events come first: the one output waited on. */
 	const struct tt_plan_output events = {TT_TABLE(events), tool->event_size, on_event, run};
