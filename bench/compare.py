@@ -6,13 +6,16 @@
 For A/B questions run.py does not ask: two builds of a tool, a tool against
 a one-line bpftrace probe, a BPF change. Each round runs an untraced storm,
 then each COMMAND (a shell command that starts a tracer and writes something
-to stdout once it is tracing) with a storm under it, each followed by another
-untraced storm. Reported per case: the storm's own CPU per connection (the
-BPF programs run in its context, so this is the in-kernel cost) and its
-rate, as medians and as ratios to the untraced median, and the ratio of the
-fastest runs (the least CPU per connection; "min ratio"): on a shared VM the
-noise only ever adds, so a case's fastest run is its cost with the least
-noise in it. With --bpf-stats it also reports the BPF programs' own run time
+to stdout, or the tools' "Tracing" line to stderr, once it is tracing) with a
+storm under it, each followed by another untraced storm. Reported per case:
+the storm's own CPU per connection (the BPF programs run in its context, so
+this is the in-kernel cost) and its rate, as medians and as ratios to the
+untraced median, and the ratio of the fastest runs (the least CPU per
+connection; "min ratio"): on a shared VM the noise only ever adds, so a
+case's fastest run is its cost with the least noise in it; the tracer's own
+CPU per line of the storm's it printed, and the connections it printed no
+line for. Two builds side by side: before=build-before/tcpconnect
+after=build/tcpconnect. With --bpf-stats it also reports the BPF programs' own run time
 per connection (kernel.bpf_stats_enabled), which the machine's load moves
 less. Example:
 
