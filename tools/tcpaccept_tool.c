@@ -92,7 +92,7 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n"
-		"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
+		"  tcpaccept --metrics 127.0.0.1:9439 -q  # a Prometheus exporter, no lines\n",
     .options = options,
     .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,
