@@ -91,8 +91,7 @@ struct metrics {
 	socklen_t addr_len;
 	char addr_text[64];
 	const char *file;
-	const char
-	    *other_option; /* the last --metrics-* given: needs --metrics or --metrics-file */
+	const char *other_option; /* the last --metrics-* given (needs --metrics[-file]) */
 	unsigned interval;
 	unsigned labels; /* TT_METRICS_LABEL_*; 0: the tool's default */
 	uint64_t max_series;
