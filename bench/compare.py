@@ -80,11 +80,11 @@ def traced_storm(command, storm_path, count, out_dir, bpf_ns=None):
         before = bpf_run_time_ns() if bpf_ns is not None else None
         cpu0 = tracer_cpu_ns(tracer.proc.pid)
         result = harness.run_storm(storm_path, count)
-        tracer.drain(0.3, 20)
-        cpu1 = tracer_cpu_ns(tracer.proc.pid)
         if bpf_ns is not None:
             after = bpf_run_time_ns()
             bpf_ns.append(sum(ns - before.get(prog, 0) for prog, ns in after.items()) / count)
+        tracer.drain(0.3, 20)
+        cpu1 = tracer_cpu_ns(tracer.proc.pid)
     finally:
         tracer.stop()
     lines = harness.scan_output(out, err, harness.pid_is(result["pid"]))["matched"]
