@@ -6,13 +6,16 @@
 For A/B questions run.py does not ask: two builds of a tool, a tool against
 a one-line bpftrace probe, a BPF change. Each round runs an untraced storm,
 then each COMMAND (a shell command that starts a tracer and writes something
-to stdout once it is tracing) with a storm under it, each followed by another
-untraced storm. Reported per case: the storm's own CPU per connection (the
-BPF programs run in its context, so this is the in-kernel cost) and its
-rate, as medians and as ratios to the untraced median, and the ratio of the
-fastest runs (the least CPU per connection; "min ratio"): on a shared VM the
-noise only ever adds, so a case's fastest run is its cost with the least
-noise in it. With --bpf-stats it also reports the BPF programs' own run time
+to stdout, or the tools' "Tracing" line to stderr, once it is tracing) with a
+storm under it, each followed by another untraced storm. Reported per case:
+the storm's own CPU per connection (the BPF programs run in its context, so
+this is the in-kernel cost) and its rate, as medians and as ratios to the
+untraced median, and the ratio of the fastest runs (the least CPU per
+connection; "min ratio"): on a shared VM the noise only ever adds, so a
+case's fastest run is its cost with the least noise in it; the tracer's own
+CPU per line of the storm's it printed, and the connections it printed no
+line for. Two builds side by side: before=build-before/tcpconnect
+after=build/tcpconnect. With --bpf-stats it also reports the BPF programs' own run time
 per connection (kernel.bpf_stats_enabled), which the machine's load moves
 less. Example:
 
@@ -33,9 +36,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def storm(path, count):
-    """One storm run: (CPU microseconds per connection, connections/s)."""
+    """One untraced storm run: its CPU microseconds per connection and connections/s."""
     result = harness.run_storm(path, count)
-    return result["cpu"] / count * 1e6, result["rate"]
+    return {"cpu": result["cpu"] / count * 1e6, "rate": result["rate"]}
 
 
 def bpf_run_time_ns():
@@ -45,23 +48,49 @@ def bpf_run_time_ns():
     return {prog["id"]: prog.get("run_time_ns", 0) for prog in json.loads(out)}
 
 
+def tracer_cpu_ns(pid):
+    """Time on CPU of each of the command's processes (the shell, the tracer
+    it runs, and while it lasts the tools' compile child), by pid."""
+    return {p: harness.cpu_ns(p) for p in harness.process_tree(pid)}
+
+
+def cpu_between(before, after):
+    """What the processes running at both readings spent between them (the
+    compile child, gone by the second, is start-up, not the tracing)."""
+    return sum(ns - before[p] for p, ns in after.items() if p in before)
+
+
+def is_live(stdout_lines, stderr_lines):
+    """Something on stdout, or the tools' "Tracing; ..." on stderr (-j, -c, --metrics -q)."""
+    return stdout_lines or any(line.startswith("Tracing") for line in stderr_lines)
+
+
 def traced_storm(command, storm_path, count, out_dir, bpf_ns=None):
-    """Starts command, waits for its first output, storms, stops it with SIGINT.
+    """Starts command, waits until it is live, storms, waits for its output
+    to settle, stops it with SIGINT: the storm's (CPU us per connection,
+    rate), and the tracer's own CPU per storm line (us; None without such a
+    line) and the storm's connections it printed no line for.
 
     With bpf_ns (a list), appends the BPF run time per connection of the
     programs that ran during the storm."""
     out, err = os.path.join(out_dir, "out"), os.path.join(out_dir, "err")
     tracer = harness.Tracer(["sh", "-c", command], out_path=out, err_path=err)
     try:
-        tracer.wait_live(30, sign=lambda stdout_lines, stderr_lines: stdout_lines)
+        tracer.wait_live(30, sign=is_live)
         before = bpf_run_time_ns() if bpf_ns is not None else None
-        result = storm(storm_path, count)
+        cpu0 = tracer_cpu_ns(tracer.proc.pid)
+        result = harness.run_storm(storm_path, count)
         if bpf_ns is not None:
             after = bpf_run_time_ns()
             bpf_ns.append(sum(ns - before.get(prog, 0) for prog, ns in after.items()) / count)
-        return result
+        tracer.drain(0.3, 20)
+        cpu1 = tracer_cpu_ns(tracer.proc.pid)
     finally:
         tracer.stop()
+    lines = harness.scan_output(out, err, harness.pid_is(result["pid"]))["matched"]
+    return {"cpu": result["cpu"] / count * 1e6, "rate": result["rate"],
+            "tracer_us": cpu_between(cpu0, cpu1) / 1000 / lines if lines else None,
+            "lost": count - lines if lines else None}  # None: it prints no line (-c, -q)
 
 
 def main():
@@ -98,23 +127,34 @@ def main():
         if args.bpf_stats:
             subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=0"], check=False)
 
-    base_cpu = statistics.median(cpu for cpu, _ in runs["untraced"])
-    base_rate = statistics.median(rate for _, rate in runs["untraced"])
-    base_fastest = min(cpu for cpu, _ in runs["untraced"])
-    print("%-24s %14s %7s %10s %6s %16s %9s%s" % (
+    report(runs, bpf)
+
+
+def median_or_none(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def report(runs, bpf):
+    base_cpu = statistics.median(r["cpu"] for r in runs["untraced"])
+    base_rate = statistics.median(r["rate"] for r in runs["untraced"])
+    base_fastest = min(r["cpu"] for r in runs["untraced"])
+    print("%-24s %11s %7s %10s %6s %16s %9s %10s %6s%s" % (
         "case", "cpu us/conn", "ratio", "conn/s", "ratio", "cpu min-max", "min ratio",
-        "  bpf ns/conn" if bpf else ""))
+        "tracer us/ev", "lost", "  bpf ns/conn" if bpf else ""))
     for label, results in runs.items():
-        cpu = statistics.median(c for c, _ in results)
-        rate = statistics.median(r for _, r in results)
-        fastest = min(c for c, _ in results)
-        line = "%-24s %14.2f %7.3f %10.0f %6.3f %8.2f-%.2f %9.3f" % (
+        cpu = statistics.median(r["cpu"] for r in results)
+        rate = statistics.median(r["rate"] for r in results)
+        fastest = min(r["cpu"] for r in results)
+        tracer = median_or_none(r.get("tracer_us") for r in results)
+        lost = median_or_none(r.get("lost") for r in results)
+        line = "%-24s %11.2f %7.3f %10.0f %6.3f %8.2f-%.2f %9.3f %10s %6s" % (
             label, cpu, cpu / base_cpu, rate, rate / base_rate, fastest,
-            max(c for c, _ in results), fastest / base_fastest)
+            max(r["cpu"] for r in results), fastest / base_fastest,
+            "-" if tracer is None else "%.2f" % tracer, "-" if lost is None else "%d" % lost)
         if bpf.get(label):
             line += "  %11.0f" % statistics.median(bpf[label])
         print(line)
-
 
 if __name__ == "__main__":
     harness.exit_with(main, "compare")

@@ -18,7 +18,17 @@ For each case (a tracer command line) it runs, one after another:
   * memory while tracing, after the storm: Rss, Pss, Pss_Anon, Pss_File from
     /proc/PID/smaps_rollup, summed over the tracer and any process it still
     runs (a peer's helpers);
-  * lost = storm connections - storm lines, and what the tracer reported lost.
+  * lost = storm connections - storm lines, and what the tracer reported lost;
+  * ratio: the storm's rate under the tracer over the mean of the untraced
+    storms just before and after it (one between each two cases).
+
+The exporter cases (each tool with --metrics ADDR -q, nothing per event
+leaving the kernel) have no lines: their events are what the scraped
+counters gained over the storm (tcptools_connects_total or
+tcptools_accepts_total, summed), lost is the connections less those, rep is
+tcptools_lost_events_total, CPU per event is per counted event, and
+"scrape ms" is the median time of --scrapes GETs of /metrics (the default
+series) after the storm.
 
 --smoke: a tiny run that fails (exit 1) when a case does not go live, prints
 no storm line, or a number is missing; it never judges a measure. Only
@@ -31,10 +41,13 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 import harness
 from harness import RunError, log
@@ -45,8 +58,10 @@ BCC_PEER = os.path.join(BENCH_DIR, "tcpconnect_peer_bcc.py")
 
 
 class Case:
-    def __init__(self, label, argv, streams=True, json_lines=False, ours=False, fresh_pid=False):
+    def __init__(self, label, argv, streams=True, json_lines=False, ours=False, fresh_pid=False,
+                 metrics=None):
         self.label, self.argv = label, argv
+        self.metrics = metrics  # the exporter's host:port (--metrics ADDR -q), or None
         # -p: each warm start with another PID, as a user starts it for each
         # process; the value is no part of the compile cache's key.
         self.fresh_pid = fresh_pid
@@ -73,6 +88,11 @@ def build_cases(args):
                 continue
             cases.append(Case(f"{tool} {opt}".strip(), [tools[tool], *words], streams,
                               "-j" in words, ours=True, fresh_pid="-p" in words))
+        if "--metrics" in helped:
+            target = f"127.0.0.1:{free_port()}"
+            cases.append(Case(f"{tool} --metrics ADDR -q",
+                              [tools[tool], "--metrics", target, "-q"], streams=False,
+                              ours=True, metrics=target))
     if not args.no_peers:
         bpftrace = shutil.which("bpftrace")
         if bpftrace:
@@ -85,6 +105,47 @@ def build_cases(args):
         python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
         cases.append(Case("bcc-python peer", [python, BCC_PEER]))
     return cases
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+COUNTERS = ("tcptools_connects_total", "tcptools_accepts_total")
+
+
+def scrape(target):
+    """(the exporter's events counted, its lost events, the seconds the GET took)."""
+    t0 = time.monotonic()
+    with urllib.request.urlopen(f"http://{target}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    took = time.monotonic() - t0
+    counted = lost = 0
+    for line in text.splitlines():
+        name = line.split("{")[0].split(" ")[0]
+        if name in COUNTERS:
+            counted += int(float(line.rsplit(" ", 1)[1]))
+        elif name == "tcptools_lost_events_total":
+            lost += int(float(line.rsplit(" ", 1)[1]))
+    return counted, lost, took
+
+
+def counted_after(target, before, connections, max_wait=20):
+    """Scrapes until the counters gained the storm's connections, or stopped
+    gaining for half a second (a tracer that lost some): the last scrape."""
+    deadline = time.monotonic() + max_wait
+    last, since = None, time.monotonic()
+    while True:
+        now = scrape(target)
+        if now[0] - before >= connections or time.monotonic() > deadline:
+            return now
+        if last is None or now[0] != last[0]:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= 0.5:
+            return now
+        time.sleep(0.05)
 
 
 def measure(case, args, workdir, index):
@@ -120,12 +181,18 @@ def measure(case, args, workdir, index):
     try:
         t.wait_live(args.header_timeout)
         idle = harness.smaps_kb(t.proc.pid)
+        before = scrape(case.metrics)[0] if case.metrics else None
         cpu0 = harness.cpu_ns(t.proc.pid)
         storm.go()
         res = storm.finish(60 + args.connections / 1000.0)
-        t.drain(0.3, 20)
+        if case.metrics:
+            counted, reported, _ = counted_after(case.metrics, before, res["connections"])
+        else:
+            t.drain(0.3, 20)
         cpu1 = harness.cpu_ns(t.proc.pid)
         busy = harness.smaps_kb(t.proc.pid)
+        scrapes = [scrape(case.metrics)[2] * 1000 for _ in range(args.scrapes)] \
+            if case.metrics else []
     except BaseException:
         storm.abort()
         t.stop(timeout=args.stop_timeout)
@@ -133,6 +200,7 @@ def measure(case, args, workdir, index):
     t.stop(timeout=args.stop_timeout)
     scan = harness.scan_output(out, err, harness.pid_is(res["pid"], case.json_lines))
     lines = scan["matched"]
+    events = counted - before if case.metrics else lines
     case.result = {
         "start_ms": [s * 1000 for s in starts],
         "cold_start_ms": [s * 1000 for s in cold],
@@ -141,10 +209,12 @@ def measure(case, args, workdir, index):
         "connections": res["connections"],
         "rate": res["rate"],
         "lines": lines,
-        "lost": res["connections"] - lines if case.streams else None,
-        "tool_reported_lost": scan["tool_reported_lost"],
+        "events": events,
+        "lost": res["connections"] - events if case.streams or case.metrics else None,
+        "tool_reported_lost": reported if case.metrics else scan["tool_reported_lost"],
         "cpu_ns": cpu1 - cpu0,
-        "cpu_us_per_event": (cpu1 - cpu0) / 1000 / lines if lines else None,
+        "cpu_us_per_event": (cpu1 - cpu0) / 1000 / events if events else None,
+        "scrape_ms": scrapes,
         "exit_ok": t.exited_ok(),
         "exit": "killed" if t.killed else t.returncode,
     }
@@ -158,12 +228,14 @@ def report(cases, args, out=sys.stdout):
     print(f"\ncost: {args.connections} connections per storm, {args.threads} thread(s), "
           f"kernel {os.uname().release}, {os.cpu_count()} CPUs", file=out)
     print("MiB while tracing (after the storm): Rss Pss Pss_Anon Pss_File; idle Rss = live, "
-          "before the storm; cpu us/ev = the tracer's CPU during the storm / its storm lines; "
+          "before the storm; ratio = storm rate / the untraced storms' around it; "
+          "cpu us/ev = the tracer's CPU during the storm / its storm lines (exporters: "
+          "the events its counters gained); scrape ms = median time of a GET of /metrics; "
           "start = exec to live, ms, median [min-max]: warm (compile cache), and cold "
           "(cache off, compiling)", file=out)
     hdr = (f"{'case':<34} {'Rss':>6} {'Pss':>6} {'Anon':>6} {'File':>6} {'idleRss':>7} "
-           f"{'conn/s':>7} {'lines':>7} {'lost':>6} {'rep':>5} {'cpu us/ev':>9} "
-           f"{'start ms':>18} {'cold start ms':>18}")
+           f"{'conn/s':>7} {'ratio':>6} {'lines':>7} {'lost':>6} {'rep':>5} {'cpu us/ev':>9} "
+           f"{'scrape ms':>9} {'start ms':>18} {'cold start ms':>18}")
     print(hdr, file=out)
     print("-" * len(hdr), file=out)
     for c in cases:
@@ -178,9 +250,12 @@ def report(cases, args, out=sys.stdout):
         cpu = f"{r['cpu_us_per_event']:.2f}" if r["cpu_us_per_event"] else "-"
         lost = "-" if r["lost"] is None else str(r["lost"])
         rep = "-" if r["tool_reported_lost"] is None else str(r["tool_reported_lost"])
+        ratio = f"{r['ratio']:.3f}" if r.get("ratio") else "-"
+        scrape_ms = f"{statistics.median(r['scrape_ms']):.2f}" if r["scrape_ms"] else "-"
         print(f"{c.label:<34} {mib(kb['Rss']):>6} {mib(kb['Pss']):>6} {mib(kb['Pss_Anon']):>6} "
               f"{mib(kb['Pss_File']):>6} {mib(r['idle_kb']['Rss']):>7} {r['rate']:>7.0f} "
-              f"{r['lines']:>7} {lost:>6} {rep:>5} {cpu:>9} {start:>18} {cold:>18}", file=out)
+              f"{ratio:>6} {r['lines']:>7} {lost:>6} {rep:>5} {cpu:>9} {scrape_ms:>9} "
+              f"{start:>18} {cold:>18}", file=out)
 
 
 def smoke_problems(cases):
@@ -198,6 +273,8 @@ def smoke_problems(cases):
             log(f"smoke: note: {c.label} did not exit cleanly on SIGINT ({r['exit']})")
         if c.streams and r["lines"] == 0:
             problems.append(f"{c.label}: no line of the storm")
+        if c.metrics and (r["events"] <= 0 or not r["scrape_ms"]):
+            problems.append(f"{c.label}: its counters did not count the storm")
         if r["tracing_kb"]["Rss"] == 0:
             problems.append(f"{c.label}: no memory figure")
     return problems
@@ -217,14 +294,26 @@ def parse_args(argv):
     p.add_argument("--no-peers", action="store_true", help="skip the bpftrace and BCC-python peers")
     p.add_argument("--header-timeout", type=float, default=60.0)
     p.add_argument("--stop-timeout", type=float, default=15.0)
+    p.add_argument("--scrapes", type=int, default=None,
+                   help="timed GETs of /metrics per exporter case (11; smoke 3)")
     p.add_argument("--json", help="write the raw results here")
     p.add_argument("--smoke", action="store_true")
     args = p.parse_args(argv)
     args.connections = args.connections or (500 if args.smoke else 100000)
     args.starts = args.starts or (1 if args.smoke else 7)
+    args.scrapes = args.scrapes or (3 if args.smoke else 11)
     args.ipv6 = False
     args.storm = os.path.abspath(args.storm or os.path.join(args.build_dir, "storm"))
     return args
+
+
+def untraced_rate(args):
+    """The rate of a storm with no tracer, or None (said) when it fails."""
+    try:
+        return harness.run_storm(args.storm, args.connections, threads=args.threads)["rate"]
+    except RunError as e:
+        log(f"  untraced storm failed: {e}")
+        return None
 
 
 def main(argv):
@@ -234,6 +323,7 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="tt-cost-") as workdir:
         cache = os.path.join(workdir, "compile-cache")  # the run's own, not the machine's
         os.environ["TCPTOOLS_CACHE_DIR"] = os.environ.get("TCPTOOLS_CACHE_DIR") or cache
+        untraced = untraced_rate(args)
         for i, c in enumerate(cases):
             log(f"cost: {c.label}")
             try:
@@ -241,6 +331,10 @@ def main(argv):
             except RunError as e:
                 c.error = str(e)
                 log(f"  failed: {e}")
+            after = untraced_rate(args)  # this case's neighbour after, the next one's before
+            if c.result and untraced and after:
+                c.result["ratio"] = c.result["rate"] / ((untraced + after) / 2)
+            untraced = after
     report(cases, args)
     if args.json:
         with open(args.json, "w") as f:

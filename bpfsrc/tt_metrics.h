@@ -31,6 +31,8 @@
 #define TT_METRICS_LABEL_PEER   0x20
 /* User space's own: the kernel counts by peer, user space folds peers into CIDRs. */
 #define TT_METRICS_LABEL_PEER_CIDR 0x40
+/* User space's own: the kernel counts by peer, user space names each peer by DNS (-d's name). */
+#define TT_METRICS_LABEL_QUERY 0x80
 
 /* key.flags */
 #define TT_METRICS_KEY_OTHER     0x1 /* the table was full: every label folded */
@@ -46,6 +48,8 @@ struct tt_metrics_key {
 	__u16 port;   /* tcpconnect: the remote port; tcpaccept: the listening port */
 	__u32 flags;  /* TT_METRICS_KEY_* */
 	__u32 cidr;   /* 0 from the kernel; user space's number of the peer's CIDR */
+	__u32 query;  /* 0 from the kernel; user space's number of the peer's DNS name */
+	__u32 unused; /* 0: a member, so that no byte of a key is padding */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "tt_event.h"
 
 struct tt_tracer;
+struct tt_dns_names;  /* the name asked for each peer address (features/dns_names.h) */
 struct tt_columns;    /* the columns of one run's modules, kept by tool_main.c */
 struct tt_event_sink; /* where a module hands events of the tool's kind, kept by tool_main.c */
 
@@ -48,12 +49,23 @@ struct tt_plan_input {
 	/* Some module's needs hook asked for the attempts still pending at the end, -o or not. */
 	bool pending;
 	bool intervals; /* -i: what is gathered is printed at each interval */
+	/*
+	 * Where some module's needs hook asked for DNS names: the run's cache of
+	 * them (kept by tool_main.c), which one module fills (offer->learns_names)
+	 * and others read; else NULL.
+	 */
+	struct tt_dns_names *dns_names;
 };
 
 /* What a module needs of the others' kernel sides: asked before any plan hook runs. */
 struct tt_module_needs {
 	bool outcomes; /* each attempt's outcome and latency (tt_outcome.h), from the kernel */
 	bool pending; /* and the attempts still pending at the end, handed to the counting module */
+	/*
+	 * The name asked for each peer address, learnt from DNS answers: the
+	 * option that needs them (for an error where no module learns them), or NULL.
+	 */
+	const char *dns_names;
 };
 
 /* What a module's plan hook offers the run, beyond what it adds to the plan. */
@@ -67,8 +79,13 @@ struct tt_module_offer {
 	/* It prints what it gathered at each -i interval (its interval hook), not only at the end.
 	 */
 	bool intervals;
+	const char *counts_option; /* the option that asked to count, for a conflict's error */
+	bool learns_names;     /* it fills input->dns_names from DNS answers (at most one module) */
 	const char *live_note; /* "Tracing; <note>." on stderr once live, instead of the header */
 };
+
+/* A plan hook's return after a usage error: the tool exits TT_EXIT_USAGE (2). */
+#define TT_PLAN_USAGE (-2)
 
 /*
  * Every hook is optional. state is the module's own, zeroed, state_size bytes
@@ -103,7 +120,9 @@ struct tt_module {
 	/*
 	 * Every option is parsed: checks what they name, adds to the plan what
 	 * the module needs and fills offer (nothing when its options were not
-	 * given). 0, or -1 after a one-line error.
+	 * given). 0; TT_PLAN_USAGE after a one-line error about the command line
+	 * itself (options that need or exclude each other: the tool exits 2);
+	 * -1 after another one-line error (a path that cannot be opened: 1).
 	 */
 	int (*plan)(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
 	            struct tt_module_offer *offer);

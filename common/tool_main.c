@@ -8,6 +8,7 @@
 #include "array.h"
 #include "backend.h"
 #include "batch.h"
+#include "dns_names.h"
 #include "fields.h"
 #include "json.h"
 #include "log.h"
@@ -62,6 +63,7 @@ struct tool_run {
 	struct tt_plan plan;
 	struct tt_output output;
 	struct tt_batch batch;
+	struct tt_dns_names *dns_names; /* where a module needs them (input->dns_names) */
 };
 
 /* -------------------------------------------------------------------------- options */
@@ -131,6 +133,7 @@ static void tear_down(struct tool_run *run)
 	free(run->options);
 	tt_plan_free(&run->plan);
 	tt_batch_free(&run->batch);
+	tt_dns_names_free(run->dns_names); /* after the modules that read it are closed */
 }
 
 /* -------------------------------------------------------------------------- printing */
@@ -342,6 +345,12 @@ static int unknown_field(const char *name, const struct shown_field *all, size_t
 	return -2;
 }
 
+/* The option that made a module count, as the user wrote it ("--metrics -q"), for errors. */
+static const char *counts_option(const struct module_run *m)
+{
+	return m->offer.counts_option ? m->offer.counts_option : m->module->mode_option;
+}
+
 /* --fields LIST: the chosen columns, each known and shown by its option, once. 0, or -2. */
 static int choose_fields(struct tool_run *run)
 {
@@ -425,9 +434,9 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	                       &plan->backend) != 0)
 		return -1;
 	run->program = plan->backend == TT_BACKEND_KPROBE ? tool->kprobe : tool->tracepoint;
-	if (!run->program) {
+	if (!run->program) { /* only where --backend named it: auto picks one the tool has */
 		tt_error("this tool has no %s backend", tt_backend_names[plan->backend]);
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	for (size_t i = 0; i < run->program->probe_count; i++)
 		tt_plan_add_probe(plan, &run->program->probes[i]);
@@ -441,25 +450,42 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		if (m->module->needs)
 			m->module->needs(m->state, &needs);
 	}
+	if (needs.dns_names && !(run->dns_names = tt_dns_names_new())) {
+		tt_error("out of memory");
+		return -1;
+	}
+	bool names_learnt = false;
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		const struct tt_plan_input input = {
-		    plan->backend,    run->common.json,
-		    tool->flow_names, tool->event_size,
-		    m->part_offset,   needs.outcomes,
-		    needs.pending,    run->common.interval_seconds != 0};
-		if (m->module->plan && m->module->plan(m->state, &input, plan, &m->offer) != 0)
-			return -1;
+		    .backend = plan->backend,
+		    .json = run->common.json,
+		    .flow_names = tool->flow_names,
+		    .event_size = tool->event_size,
+		    .part_offset = m->part_offset,
+		    .outcomes = needs.outcomes,
+		    .pending = needs.pending,
+		    .intervals = run->common.interval_seconds != 0,
+		    .dns_names = run->dns_names};
+		int rc = m->module->plan ? m->module->plan(m->state, &input, plan, &m->offer) : 0;
+		if (rc != 0)
+			return rc == TT_PLAN_USAGE ? TT_PLAN_USAGE : -1;
 		if (m->offer.live_note)
 			run->live_note = m->offer.live_note;
 		if (m->offer.counts && run->counter) {
-			tt_error("%s and %s exclude each other", run->counter->module->mode_option,
-			         m->module->mode_option);
-			return -2;
+			tt_error("%s and %s exclude each other: each counts in the kernel instead of "
+			         "printing",
+			         counts_option(run->counter), counts_option(m));
+			return TT_PLAN_USAGE;
 		}
 		if (m->offer.counts)
 			run->counter = m;
 		intervals = intervals || m->offer.intervals;
+		names_learnt = names_learnt || m->offer.learns_names;
+	}
+	if (run->dns_names && !names_learnt) {
+		tt_error("%s: this tool reads no DNS answers", needs.dns_names);
+		return TT_PLAN_USAGE;
 	}
 	if (run->common.interval_seconds && !intervals)
 		return interval_needs_a_mode(run);
@@ -653,7 +679,7 @@ int tt_tool_main(const struct tt_tool *tool, int argc, char **argv)
 	if (status == 0) {
 		int planned = build_plan(&run, !run.common.print_ebpf);
 		if (planned != 0) {
-			status = planned == -2 ? TT_EXIT_USAGE : TT_EXIT_FAILURE;
+			status = planned == TT_PLAN_USAGE ? TT_EXIT_USAGE : TT_EXIT_FAILURE;
 		} else if (run.common.print_ebpf) {
 			const struct tt_tracer_spec spec = tracer_spec(&run);
 			status = tt_tracer_print_text(&spec, &run.common.tracer, stdout) == 0

@@ -103,7 +103,7 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -c -i 5           # ... printed and reset every 5 seconds\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n"
-		"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
+		"  tcpaccept --metrics 127.0.0.1:9439 -q  # a Prometheus exporter, no lines\n",
     .options = options,
     .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,

@@ -103,7 +103,7 @@ const struct tt_tool tcpconnect_tool = {
 		"  tcpconnect -o               # each attempt at its outcome, with its latency\n"
 		"  tcpconnect --failed         # only the attempts that did not connect\n"
 		"  tcpconnect --hist -i 5      # latency histograms per result every 5 s\n"
-		"  tcpconnect --metrics 127.0.0.1:9435 -q  # a Prometheus exporter, no lines\n"
+		"  tcpconnect --metrics 127.0.0.1:9438 -q  # a Prometheus exporter, no lines\n"
 		"  tcpconnect -j               # JSON lines\n"
 		"  tcpconnect -d               # with the DNS name asked for each DADDR\n"
 		"  tcpconnect --cgroup /sys/fs/cgroup/unified/app  # only this cgroup\n",

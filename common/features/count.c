@@ -66,6 +66,7 @@ static int count_plan(void *state, const struct tt_plan_input *input, struct tt_
 		tt_plan_define(plan, TT_DEFINE(TT_COUNT_INTERVAL), "1");
 	offer->counts = true;
 	offer->intervals = input->intervals;
+	offer->counts_option = "-c";
 	offer->live_note = "counting in the kernel until Ctrl-C";
 	return 0;
 }

@@ -17,8 +17,8 @@
 #include "tt_contract.h"
 
 struct dns {
-	bool wanted; /* -d */
-	struct tt_dns_names *names;
+	bool wanted;                /* -d */
+	struct tt_dns_names *names; /* the run's (tt_plan_input), which this module fills */
 };
 
 static int dns_option(void *state, int key, const char *arg)
@@ -47,25 +47,28 @@ static void on_dns_event(void *cookie, const void *data, int size)
 static const struct tt_probe dns_probe = {TT_CGROUP_SKB_INGRESS, TT_PROGRAM(tt_dns_ingress),
                                           "the cgroup v2 root"};
 
+/* -d's column needs the names, as another module may (--metrics' query label). */
+static void dns_needs(void *state, struct tt_module_needs *needs)
+{
+	if (((struct dns *)state)->wanted)
+		needs->dns_names = "-d";
+}
+
 static int dns_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
                     struct tt_module_offer *offer)
 {
-	(void)input;
 	struct dns *d = state;
-	if (!d->wanted)
+	d->names = input->dns_names;
+	if (!d->names)
 		return 0;
-	d->names = tt_dns_names_new();
-	if (!d->names) {
-		tt_error("out of memory");
-		return -1;
-	}
 	tt_plan_define(plan, TT_DEFINE(TT_DNS), "1");
 	tt_plan_add_probe(plan, &dns_probe);
 	const struct tt_plan_output output = {TT_TABLE(tt_dns_events), sizeof(struct tt_dns_event),
 	                                      on_dns_event, d};
 	if (tt_plan_add_output(plan, &output) != 0)
 		return -1;
-	offer->columns = true;
+	offer->learns_names = true;
+	offer->columns = d->wanted;
 	return 0;
 }
 
@@ -76,16 +79,11 @@ static int dns_after_run(void *state, struct tt_tracer *tracer, struct tt_output
 	(void)out;
 	(void)columns;
 	const struct dns *d = state;
-	uint64_t lost = d->wanted ? tt_tracer_counter(tracer, TT_TABLE(tt_dns_lost)) : 0;
+	uint64_t lost = d->names ? tt_tracer_counter(tracer, TT_TABLE(tt_dns_lost)) : 0;
 	if (lost)
 		tt_warn("lost %llu DNS messages (buffer full): some names may be missing",
 		        (unsigned long long)lost);
 	return 0;
-}
-
-static void dns_close(void *state)
-{
-	tt_dns_names_free(((struct dns *)state)->names);
 }
 
 static const char *name_of(const struct dns *d, const struct tt_flow *flow, uint64_t now_ns)
@@ -169,9 +167,9 @@ const struct tt_module tt_dns_module = {
     .option_count = TT_ARRAY_SIZE(dns_options),
     .state_size = sizeof(struct dns),
     .option = dns_option,
+    .needs = dns_needs,
     .plan = dns_plan,
     .after_run = dns_after_run,
-    .close = dns_close,
     .column_place = TT_COLUMNS_TRAIL,
     .header = dns_header,
     .text = dns_text,

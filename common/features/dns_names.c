@@ -5,6 +5,8 @@
 #include <stdbool.h>
 
 #include <ldns/ldns.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,16 +33,25 @@ struct entry {
 };
 
 struct tt_dns_names {
+	pthread_mutex_t lock; /* learning against tt_dns_names_copy on another thread */
 	struct entry entries[BUCKETS][WAYS];
 };
 
 struct tt_dns_names *tt_dns_names_new(void)
 {
-	return calloc(1, sizeof(struct tt_dns_names));
+	struct tt_dns_names *names = calloc(1, sizeof(struct tt_dns_names));
+	if (names && pthread_mutex_init(&names->lock, NULL) != 0) {
+		free(names);
+		return NULL;
+	}
+	return names;
 }
 
 void tt_dns_names_free(struct tt_dns_names *names)
 {
+	if (!names)
+		return;
+	pthread_mutex_destroy(&names->lock);
 	free(names);
 }
 
@@ -150,6 +161,7 @@ int tt_dns_names_learn(struct tt_dns_names *names, const uint8_t *message, size_
 		return 0;
 	}
 	int named = 0;
+	pthread_mutex_lock(&names->lock);
 	const ldns_rr *question = usable_question(pkt);
 	const ldns_rr_list *answers = ldns_pkt_answer(pkt);
 	if (question && answers) {
@@ -170,6 +182,7 @@ int tt_dns_names_learn(struct tt_dns_names *names, const uint8_t *message, size_
 			named++;
 		}
 	}
+	pthread_mutex_unlock(&names->lock);
 	ldns_pkt_free(pkt);
 	return named;
 }
@@ -196,4 +209,15 @@ const char *tt_dns_names_lookup(const struct tt_dns_names *names, int family, co
 		if (same_addr(&bucket[i], family, addr))
 			return answer_at(&bucket[i], now_ns);
 	return NULL;
+}
+
+bool tt_dns_names_copy(struct tt_dns_names *names, int family, const uint8_t *addr, uint64_t now_ns,
+                       char name[TT_DNS_NAME_MAX + 1])
+{
+	pthread_mutex_lock(&names->lock);
+	const char *found = tt_dns_names_lookup(names, family, addr, now_ns);
+	if (found)
+		snprintf(name, TT_DNS_NAME_MAX + 1, "%s", found);
+	pthread_mutex_unlock(&names->lock);
+	return found != NULL;
 }

@@ -14,6 +14,7 @@
 #ifndef TT_DNS_NAMES_H
 #define TT_DNS_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,5 +48,13 @@ int tt_dns_names_learn(struct tt_dns_names *names, const uint8_t *message, size_
  */
 const char *tt_dns_names_lookup(const struct tt_dns_names *names, int family, const uint8_t *addr,
                                 uint64_t now_ns);
+/*
+ * The same from another thread than the one that learns (--metrics' readers):
+ * copies the name into name under the cache's lock; false when there is none.
+ * tt_dns_names_learn takes that lock too; tt_dns_names_lookup does not (on the
+ * learning thread, nothing changes the cache meanwhile).
+ */
+bool tt_dns_names_copy(struct tt_dns_names *names, int family, const uint8_t *addr, uint64_t now_ns,
+                       char name[TT_DNS_NAME_MAX + 1]);
 
 #endif

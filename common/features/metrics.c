@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "cgroup_paths.h"
 #include "cpus.h"
+#include "dns_names.h"
 #include "exposition.h"
 #include "format.h"
 #include "log.h"
@@ -36,7 +37,15 @@
 #define OTHER              "~other"
 #define CGROUP_LABEL_MAX   512 /* bytes of a cgroup path kept as a label value */
 #define MAX_CIDRS          64
-#define NO_CIDR            "other" /* peer_cidr of a peer in none of them */
+#define NO_CIDR            "other"    /* peer_cidr of a peer in none of them */
+#define NAMING_INTERVAL_S  1          /* with the query label: the table is read this often */
+#define NOT_YET_NAMED      UINT32_MAX /* a query name not yet numbered: no series has it */
+/*
+ * With the query label, counts are named this long after they are first read:
+ * the DNS answer before a connect is read off its own buffer by the main
+ * thread, which may not have come to it when a scrape reads the connect.
+ */
+#define NAMING_DELAY_NS 1000000000ULL
 
 /* One of --metrics-cidrs: a prefix of an address of its family. */
 struct cidr {
@@ -46,14 +55,24 @@ struct cidr {
 	char text[64];
 };
 
-static const char *const label_names[] = {"result", "family", "port",     "comm",
-                                          "cgroup", "peer",   "peer_cidr"};
+static const char *const label_names[] = {"result", "family", "port",      "comm",
+                                          "cgroup", "peer",   "peer_cidr", "query"};
 #define LABEL_COUNT (sizeof(label_names) / sizeof(label_names[0]))
 
 /* One label set as user space shows it, and what the kernel counted for it. */
 struct series {
 	struct tt_metrics_key key;
 	struct tt_metrics_value value;
+	/* With the query label, of a kernel key (struct metrics' seen): */
+	struct tt_metrics_value held; /* counted since, not yet shown */
+	uint64_t held_since_ns;       /* when the first of them was read */
+	bool folded;                  /* some of its counts went to ~other */
+};
+
+/* The query label's values, numbered from 1 in the order first shown (key.query). */
+struct query_names {
+	char **names;
+	size_t count, cap;
 };
 
 /* The series shown: once admitted, a label set stays (its counter never goes back). */
@@ -72,12 +91,12 @@ struct metrics {
 	socklen_t addr_len;
 	char addr_text[64];
 	const char *file;
+	const char *other_option; /* the last --metrics-* given (needs --metrics[-file]) */
 	unsigned interval;
 	unsigned labels; /* TT_METRICS_LABEL_*; 0: the tool's default */
 	uint64_t max_series;
 	bool ephemeral_given, ephemeral_off;
 	unsigned ephemeral_lo, ephemeral_hi;
-	bool other_option; /* a --metrics-* option, which needs --metrics or --metrics-file */
 	struct cidr cidrs[MAX_CIDRS];
 	size_t cidr_count;
 
@@ -94,9 +113,18 @@ struct metrics {
 	pthread_mutex_t lock; /* the series and the cgroup paths: scrapes and rewrites */
 	bool lock_ready;
 	struct series_table series;
+	/*
+	 * With the query label: each kernel key with what of its counts was
+	 * shown already; each reading shows what came since under the name its
+	 * peer has then (the kernel counts by peer, and a peer's name may change).
+	 */
+	struct series_table seen;
+	struct query_names query_names;
+	struct tt_dns_names *dns_names; /* the run's (tt_plan_input), filled by -d's module */
 	struct tt_metrics_http *http;
 	pthread_t writer;
 	bool writer_running, writer_stop, writer_failing;
+	bool stopped; /* serving and writing stopped: the final reading shows all it holds */
 	pthread_cond_t writer_wake;
 };
 
@@ -160,7 +188,7 @@ static int parse_labels(struct metrics *m, const char *arg)
 		if (i < 0)
 			return tt_bad_value("--metrics-labels", arg,
 			                    "labels are result, family, port, comm, cgroup, peer, "
-			                    "peer_cidr");
+			                    "peer_cidr, query");
 		labels |= 1u << i; /* TT_METRICS_LABEL_* in label_names' order */
 	}
 	if (labels == 0 || strchr(",", arg[0]) || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
@@ -247,23 +275,23 @@ static int metrics_option(void *state, int key, const char *arg)
 		if (why)
 			return tt_bad_value("--metrics-interval", arg, why);
 		m->interval = (unsigned)value;
-		m->other_option = true;
+		m->other_option = "--metrics-interval";
 		return 0;
 	case TT_OPT_METRICS_LABELS:
-		m->other_option = true;
+		m->other_option = "--metrics-labels";
 		return parse_labels(m, arg);
 	case TT_OPT_METRICS_MAX_SERIES:
 		why = tt_parse_uint(arg, 1, TT_METRICS_MAX_KEYS, &value);
 		if (why)
 			return tt_bad_value("--metrics-max-series", arg, why);
 		m->max_series = value;
-		m->other_option = true;
+		m->other_option = "--metrics-max-series";
 		return 0;
 	case TT_OPT_METRICS_EPHEMERAL:
-		m->other_option = true;
+		m->other_option = "--metrics-ephemeral-ports";
 		return parse_ephemeral(m, arg);
 	case TT_OPT_METRICS_CIDRS:
-		m->other_option = true;
+		m->other_option = "--metrics-cidrs";
 		return parse_cidrs(m, arg);
 	case 'q':
 		m->quiet = true;
@@ -302,6 +330,8 @@ static void metrics_needs(void *state, struct tt_module_needs *needs)
 	const struct metrics *m = state;
 	if (m->serve || m->file)
 		needs->outcomes = true;
+	if ((m->serve || m->file) && (m->labels & TT_METRICS_LABEL_QUERY))
+		needs->dns_names = "--metrics-labels query";
 }
 
 static int metrics_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
@@ -311,8 +341,8 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 	if (!m->serve && !m->file) {
 		if (m->quiet || m->other_option) {
 			tt_error("%s: only with --metrics or --metrics-file",
-			         m->quiet ? "-q" : "--metrics-*");
-			return -1;
+			         m->quiet ? "-q" : m->other_option);
+			return TT_PLAN_USAGE;
 		}
 		return 0;
 	}
@@ -323,11 +353,11 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 		                        : TT_METRICS_LABEL_FAMILY | TT_METRICS_LABEL_PORT;
 	if (!m->connects && (m->labels & TT_METRICS_LABEL_RESULT)) {
 		tt_error("--metrics-labels: result is only for tools with outcomes (tcpconnect)");
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	if (!(m->labels & TT_METRICS_LABEL_PEER_CIDR) != !m->cidr_count) {
 		tt_error("--metrics-cidrs and the peer_cidr label go together");
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	if (!m->interval)
 		m->interval = DEFAULT_INTERVAL;
@@ -336,10 +366,12 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 	if (!m->ephemeral_given)
 		default_ephemeral(m);
 	tt_plan_define(plan, TT_DEFINE(TT_METRICS), "1");
-	/* What the kernel counts by: peer_cidr is made of the peer in user space. */
-	unsigned kernel_labels = m->labels & ~(unsigned)TT_METRICS_LABEL_PEER_CIDR;
-	if (m->labels & TT_METRICS_LABEL_PEER_CIDR)
+	/* What the kernel counts by: peer_cidr and query are made of the peer in user space. */
+	const unsigned of_peer = TT_METRICS_LABEL_PEER_CIDR | TT_METRICS_LABEL_QUERY;
+	unsigned kernel_labels = m->labels & ~of_peer;
+	if (m->labels & of_peer)
 		kernel_labels |= TT_METRICS_LABEL_PEER;
+	m->dns_names = input->dns_names;
 	tt_plan_define(plan, TT_DEFINE(TT_METRICS_LABELS), "0x%x", kernel_labels);
 	tt_plan_define(plan, TT_DEFINE(TT_METRICS_PORT_MEMBER), "%s",
 	               m->connects ? "rport" : "lport");
@@ -365,6 +397,7 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 		/* Nothing streamed: counted in the kernel (no count_event: a pending attempt is
 		 * not). */
 		offer->counts = true;
+		offer->counts_option = m->serve ? "--metrics -q" : "--metrics-file -q";
 		offer->live_note = m->serve ? "serving /metrics until Ctrl-C"
 		                            : "writing --metrics-file until Ctrl-C";
 	}
@@ -460,29 +493,89 @@ static uint32_t cidr_of(const struct metrics *m, const struct tt_metrics_key *ke
 	return (uint32_t)m->cidr_count + 1;
 }
 
-/* One entry of the kernel's table into the series it belongs to. */
+/* The number of a query name (key.query), or NOT_YET_NAMED. */
+static uint32_t query_number(const struct query_names *q, const char *name)
+{
+	for (size_t i = 0; i < q->count; i++)
+		if (strcmp(q->names[i], name) == 0)
+			return (uint32_t)i + 1;
+	return NOT_YET_NAMED;
+}
+
+/* Numbers a name about to be shown; 0 when out of memory. */
+static uint32_t number_query(struct query_names *q, const char *name)
+{
+	if (q->count == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 16;
+		char **more = realloc(q->names, cap * sizeof(*more));
+		if (!more)
+			return 0;
+		q->names = more;
+		q->cap = cap;
+	}
+	char *copy = strdup(name);
+	if (!copy)
+		return 0;
+	q->names[q->count++] = copy;
+	return (uint32_t)q->count;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The label set a kernel key is shown under: peer_cidr and query made of its
+ * peer, the peer itself dropped where it is not a label. name: the peer's
+ * DNS name with the query label, "" for none.
+ */
+static struct tt_metrics_key shown_key(struct metrics *m, const struct tt_metrics_key *counted,
+                                       char name[TT_DNS_NAME_MAX + 1])
+{
+	struct tt_metrics_key shown = *counted;
+	const unsigned of_peer = TT_METRICS_LABEL_PEER_CIDR | TT_METRICS_LABEL_QUERY;
+	if (!(m->labels & of_peer) || counted->flags & TT_METRICS_KEY_OTHER)
+		return shown;
+	if (m->labels & TT_METRICS_LABEL_PEER_CIDR)
+		shown.cidr = cidr_of(m, counted);
+	if (m->labels & TT_METRICS_LABEL_QUERY) {
+		name[0] = '\0';
+		if (m->dns_names)
+			tt_dns_names_copy(m->dns_names, counted->family, counted->peer, now_ns(),
+			                  name);
+		shown.query = name[0] ? query_number(&m->query_names, name) : 0;
+	}
+	if (!(m->labels & TT_METRICS_LABEL_PEER)) {
+		memset(shown.peer, 0, sizeof(shown.peer));
+		if (!(m->labels & TT_METRICS_LABEL_FAMILY))
+			shown.family = 0;
+	}
+	return shown;
+}
+
+/*
+ * Counts of one kernel key into the series it is shown under, or ~other
+ * past the cap. seen: with the query label, the kernel key's own record.
+ */
 static int fold(struct metrics *m, const struct tt_metrics_key *counted,
-                const struct tt_metrics_value *value)
+                const struct tt_metrics_value *value, struct series *seen)
 {
 	struct series_table *t = &m->series;
-	struct tt_metrics_key shown = *counted;
-	const struct tt_metrics_key *key = &shown;
-	if (m->labels & TT_METRICS_LABEL_PEER_CIDR && !(counted->flags & TT_METRICS_KEY_OTHER)) {
-		shown.cidr = cidr_of(m, counted);
-		if (!(m->labels & TT_METRICS_LABEL_PEER)) {
-			memset(shown.peer, 0, sizeof(shown.peer));
-			if (!(m->labels & TT_METRICS_LABEL_FAMILY))
-				shown.family = 0;
-		}
-	}
-	struct series probe = {.key = shown};
+	char name[TT_DNS_NAME_MAX + 1] = "";
+	struct series probe = {.key = shown_key(m, counted, name)};
+	bool other = probe.key.flags & TT_METRICS_KEY_OTHER;
 	/* Not bsearch on no items: their pointer is NULL then. */
-	struct series *found =
-	    key->flags & TT_METRICS_KEY_OTHER || t->count == 0
-		? NULL
-		: bsearch(&probe, t->items, t->count, sizeof(*t->items), key_order);
-	if (!found && !(key->flags & TT_METRICS_KEY_OTHER) && t->count < m->max_series) {
-		found = admit(t, key);
+	struct series *found = other || t->count == 0 ? NULL
+	                                              : bsearch(&probe, t->items, t->count,
+	                                                        sizeof(*t->items), key_order);
+	if (!found && !other && t->count < m->max_series) {
+		if (probe.key.query == NOT_YET_NAMED &&
+		    !(probe.key.query = number_query(&m->query_names, name)))
+			return -1;
+		found = admit(t, &probe.key);
 		if (!found)
 			return -1;
 	}
@@ -492,24 +585,75 @@ static int fold(struct metrics *m, const struct tt_metrics_key *counted,
 	}
 	add_value(&t->other, value);
 	t->other_seen = true;
-	if (!(key->flags & TT_METRICS_KEY_OTHER))
+	if (!other && (!seen || !seen->folded))
 		t->other_sets++;
+	if (seen)
+		seen->folded = true;
 	return 0;
 }
 
-/* Reads the kernel's table into the series, from zero: the kernel's counts are the truth. */
-static int read_table(struct metrics *m)
+static void add_difference(struct tt_metrics_value *to, const struct tt_metrics_value *now,
+                           const struct tt_metrics_value *was)
+{
+	to->count += now->count - was->count;
+	to->sum_ns += now->sum_ns - was->sum_ns;
+	for (size_t i = 0; i < TT_METRICS_BUCKET_COUNT; i++)
+		to->buckets[i] += now->buckets[i] - was->buckets[i];
+}
+
+/*
+ * With the query label: what a kernel key counted since its last reading
+ * is held in its record (m->seen), and shown under its peer's name once
+ * NAMING_DELAY_NS old, or at once with flush (the run's end).
+ */
+static int read_named(struct metrics *m, const struct tt_metrics_key *key,
+                      const struct tt_metrics_value *value, uint64_t now, bool flush)
+{
+	static const struct tt_metrics_value none;
+	struct series probe = {.key = *key};
+	struct series *seen = m->seen.count ? bsearch(&probe, m->seen.items, m->seen.count,
+	                                              sizeof(*m->seen.items), key_order)
+	                                    : NULL;
+	if (!seen && !(seen = admit(&m->seen, key)))
+		return -1;
+	if (memcmp(value, &seen->value, sizeof(*value)) != 0) {
+		if (memcmp(&seen->held, &none, sizeof(none)) == 0)
+			seen->held_since_ns = now;
+		add_difference(&seen->held, value, &seen->value);
+		seen->value = *value;
+	}
+	if (memcmp(&seen->held, &none, sizeof(none)) == 0 ||
+	    (!flush && now - seen->held_since_ns < NAMING_DELAY_NS))
+		return 0;
+	int rc = fold(m, key, &seen->held, seen);
+	memset(&seen->held, 0, sizeof(seen->held));
+	return rc;
+}
+
+/*
+ * Reads the kernel's table into the series. The kernel's counts are the
+ * truth: without the query label each reading starts from zero; with it,
+ * what a kernel key counted since goes where its peer's name is then
+ * (read_named), so a series only grows and the sum of all is the kernel's.
+ */
+static int read_table(struct metrics *m, bool flush)
 {
 	struct series_table *t = &m->series;
-	for (size_t i = 0; i < t->count; i++)
-		memset(&t->items[i].value, 0, sizeof(t->items[i].value));
-	memset(&t->other, 0, sizeof(t->other));
-	t->other_sets = 0;
+	bool named = m->labels & TT_METRICS_LABEL_QUERY;
+	if (!named) {
+		for (size_t i = 0; i < t->count; i++)
+			memset(&t->items[i].value, 0, sizeof(t->items[i].value));
+		memset(&t->other, 0, sizeof(t->other));
+		t->other_sets = 0;
+	}
+	uint64_t now = now_ns();
 	struct tt_metrics_key key, next;
 	struct tt_metrics_value value;
 	void *prev = NULL;
 	while (bpf_get_next_key(m->table_fd, prev, &next) == 0) {
-		if (bpf_lookup_elem(m->table_fd, &next, &value) == 0 && fold(m, &next, &value) != 0)
+		if (bpf_lookup_elem(m->table_fd, &next, &value) == 0 &&
+		    (named ? read_named(m, &next, &value, now, flush)
+		           : fold(m, &next, &value, NULL)) != 0)
 			return -1;
 		key = next;
 		prev = &key;
@@ -606,6 +750,13 @@ static void label_text_of(struct metrics *m, const struct tt_metrics_key *key, b
 			put(l, bit, text, strlen(text));
 			break;
 		}
+		case TT_METRICS_LABEL_QUERY: {
+			const char *name = key->query >= 1 && key->query <= m->query_names.count
+			                       ? m->query_names.names[key->query - 1]
+			                       : ""; /* no name known for the peer */
+			put(l, bit, name, strlen(name));
+			break;
+		}
 		case TT_METRICS_LABEL_PEER:
 			tt_format_addr(key->family == AF_INET6 ? AF_INET6 : AF_INET, key->peer,
 			               l->peer);
@@ -683,7 +834,7 @@ static int render(void *ctx, enum tt_expo_format format, struct strbuf *out)
 	struct metrics *m = ctx;
 	char n[TT_EXPO_NUMBER_LEN];
 	pthread_mutex_lock(&m->lock);
-	int rc = read_table(m);
+	int rc = read_table(m, m->stopped);
 	if (rc == 0 && m->connects) {
 		tt_expo_family(
 		    out, format, "tcptools_connects", "counter",
@@ -764,19 +915,49 @@ static int write_file(struct metrics *m)
 	return rc;
 }
 
+static void add_seconds(struct timespec *t, unsigned seconds)
+{
+	t->tv_sec += seconds;
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * The thread that rewrites --metrics-file every --metrics-interval and, with
+ * the query label, reads the table every NAMING_INTERVAL_S: each count is
+ * then named by what its peer was called within about a second of it, not
+ * at the next scrape, which may come after the name expired.
+ */
 static void *writer_main(void *arg)
 {
 	struct metrics *m = arg;
+	bool naming = m->labels & TT_METRICS_LABEL_QUERY;
+	struct timespec next_write;
+	clock_gettime(CLOCK_MONOTONIC, &next_write);
+	add_seconds(&next_write, m->interval);
 	pthread_mutex_lock(&m->lock);
 	while (!m->writer_stop) {
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += m->interval;
+		add_seconds(&until, NAMING_INTERVAL_S);
+		if (!naming || (m->file && before(&next_write, &until)))
+			until = next_write;
 		while (!m->writer_stop &&
 		       pthread_cond_timedwait(&m->writer_wake, &m->lock, &until) != ETIMEDOUT)
 			;
 		if (m->writer_stop)
 			break;
+		if (naming && read_table(m, false) != 0 && !m->writer_failing)
+			tt_warn("--metrics: out of memory");
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!m->file || before(&now, &next_write))
+			continue;
+		next_write = now;
+		add_seconds(&next_write, m->interval);
 		pthread_mutex_unlock(&m->lock);
 		int rc = write_file(m);
 		int saved = errno;
@@ -831,19 +1012,19 @@ static int metrics_after_load(void *state, struct tt_tracer *tracer)
 		tt_error("out of memory");
 		return -1;
 	}
-	if (m->file) {
-		/* Once now: a path that cannot be written is an error before tracing begins. */
-		if (write_file(m) != 0) {
-			tt_error("--metrics-file %s: %s", m->file, strerror(errno));
-			return -1;
-		}
+	/* Once now: a path that cannot be written is an error before tracing begins. */
+	if (m->file && write_file(m) != 0) {
+		tt_error("--metrics-file %s: %s", m->file, strerror(errno));
+		return -1;
+	}
+	if (m->file || (m->labels & TT_METRICS_LABEL_QUERY)) {
 		sigset_t all, saved;
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &saved);
 		int rc = pthread_create(&m->writer, NULL, writer_main, m);
 		pthread_sigmask(SIG_SETMASK, &saved, NULL);
 		if (rc != 0) {
-			tt_error("--metrics-file: cannot start its thread");
+			tt_error("--metrics: cannot start its thread");
 			return -1;
 		}
 		m->writer_running = true;
@@ -870,7 +1051,8 @@ static void stop(struct metrics *m, bool final_write)
 		pthread_mutex_unlock(&m->lock);
 		pthread_join(m->writer, NULL);
 		m->writer_running = false;
-		if (final_write && write_file(m) != 0)
+		m->stopped = true;
+		if (final_write && m->file && write_file(m) != 0)
 			tt_warn("--metrics-file %s: %s", m->file, strerror(errno));
 	}
 }
@@ -894,6 +1076,10 @@ static void metrics_close(void *state)
 		pthread_cond_destroy(&m->writer_wake);
 	}
 	free(m->series.items);
+	free(m->seen.items);
+	for (size_t i = 0; i < m->query_names.count; i++)
+		free(m->query_names.names[i]);
+	free(m->query_names.names);
 	tt_cgroup_paths_close(m->cgroup_paths);
 }
 
@@ -905,8 +1091,8 @@ static const struct tt_option metrics_options[] = {
     {TT_OPT_METRICS_INTERVAL, "metrics-interval", "SECONDS",
      "rewrite --metrics-file this often (default 15)", TT_HELP_MODES},
     {TT_OPT_METRICS_LABELS, "metrics-labels", "LIST",
-     "of result,family,port,comm,cgroup,peer,peer_cidr (default result,family; "
-     "tcpaccept family,port)",
+     "of result, family, port, comm, cgroup, peer, peer_cidr, query (default "
+     "result,family; tcpaccept family,port)",
      TT_HELP_MODES},
     {TT_OPT_METRICS_MAX_SERIES, "metrics-max-series", "N",
      "series per metric at most, the rest counted as ~other (default 1000)", TT_HELP_MODES},

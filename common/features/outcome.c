@@ -52,7 +52,7 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 		return 0;
 	if (input->part_offset == 0) {
 		tt_error("-o: this tool's events have no outcome");
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	o->event_size = input->event_size;
 	o->part_offset = input->part_offset;

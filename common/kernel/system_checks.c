@@ -165,8 +165,12 @@ bool tt_bpf_atomics_available(void)
 	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
-	int fd = bcc_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, insns, (int)sizeof(insns), "GPL",
-	                       0, 0, NULL, 0);
+	/*
+	 * libbpf's loader, which prints nothing: libbcc's printed the refusal
+	 * ("BPF_STX uses reserved fields") on every start where it means no (5.10).
+	 */
+	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", insns,
+	                       TT_ARRAY_SIZE(insns), NULL);
 	if (fd < 0)
 		return false;
 	close(fd);

@@ -138,10 +138,47 @@ static int load_function(const struct libbcc *bcc, void *module, const struct tt
 	return fd;
 }
 
-static int send_loaded(int sock, struct wire_message *msg, const int *fds, size_t fd_count)
+/* What the child hands over: the fd of each of the plan's probes, then each table's. */
+struct handover {
+	enum tt_buffer_kind buffer_kind;
+	size_t probe_count;
+	int probe_fds[MAX_FDS]; /* in the plan's order */
+	size_t table_count;
+	struct tt_loaded_table tables[MAX_FDS];
+};
+
+static void handover_table(struct handover *h, size_t i, const char *name, int fd)
 {
-	size_t names = msg->head.table_count;
-	struct iovec iov = {msg, sizeof(msg->head) + names * TT_TABLE_NAME_MAX};
+	snprintf(h->tables[i].name, TT_TABLE_NAME_MAX, "%s", name);
+	h->tables[i].fd = fd;
+}
+
+/* Closes what a partial load left; h is then empty. */
+static void handover_close(struct handover *h)
+{
+	for (size_t i = 0; i < h->probe_count; i++)
+		if (h->probe_fds[i] >= 0)
+			close(h->probe_fds[i]);
+	for (size_t i = 0; i < h->table_count; i++)
+		close(h->tables[i].fd);
+	h->probe_count = h->table_count = 0;
+}
+
+/* The handover as one message: the header and the table names, with the fds beside. */
+static int send_handover(int sock, const struct handover *h)
+{
+	static struct wire_message msg;
+	static int fds[MAX_FDS];
+	msg.head = (struct wire_header){(int32_t)h->buffer_kind, (uint32_t)h->probe_count,
+	                                (uint32_t)h->table_count};
+	size_t fd_count = 0;
+	for (size_t i = 0; i < h->probe_count; i++)
+		fds[fd_count++] = h->probe_fds[i];
+	for (size_t i = 0; i < h->table_count; i++) {
+		memcpy(msg.names[i], h->tables[i].name, TT_TABLE_NAME_MAX);
+		fds[fd_count++] = h->tables[i].fd;
+	}
+	struct iovec iov = {&msg, sizeof(msg.head) + h->table_count * TT_TABLE_NAME_MAX};
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 		struct cmsghdr align;
@@ -164,22 +201,26 @@ static int send_loaded(int sock, struct wire_message *msg, const int *fds, size_
 	return 0;
 }
 
-/* The plan's probes' fds from the loaded functions, in plan order. */
-static size_t probe_fds(const struct tt_plan *plan, const struct tt_image_function *functions,
-                        size_t function_count, int *fds)
+/* The plan's probes' fds from the loaded functions, in plan order: whether each has one. */
+static bool probe_fds(const struct tt_plan *plan, const struct tt_image_function *functions,
+                      size_t function_count, struct handover *h)
 {
+	bool complete = true;
 	for (size_t i = 0; i < plan->probe_count; i++) {
-		fds[i] = -1;
-		for (size_t f = 0; f < function_count && fds[i] < 0; f++)
+		int fd = -1;
+		for (size_t f = 0; f < function_count && fd < 0; f++)
 			if (strcmp(functions[f].function, plan->probes[i].function) == 0)
-				fds[i] = functions[f].fd;
+				fd = functions[f].fd;
+		h->probe_fds[i] = fd;
+		complete = complete && fd >= 0;
 	}
-	return plan->probe_count;
+	h->probe_count = plan->probe_count;
+	return complete;
 }
 
-/* The loaded program, from the cache; false: compile. */
+/* The loaded program, from the cache, into h; false: compile (h may hold a partial load). */
 static bool load_cached(struct tt_compile_cache *cache, const struct tt_plan *plan,
-                        struct wire_message *msg, int *fds, size_t *fd_count)
+                        struct handover *h)
 {
 	struct tt_image image;
 	if (!tt_compile_cache_find(cache, &image))
@@ -194,16 +235,10 @@ static bool load_cached(struct tt_compile_cache *cache, const struct tt_plan *pl
 	for (size_t i = 0; i < image.prog_count; i++)
 		functions[i] =
 		    (struct tt_image_function){prog_fds[i], image.progs[i].function, NULL, 0};
-	size_t n = probe_fds(plan, functions, image.prog_count, fds);
-	bool complete = true;
-	for (size_t i = 0; i < n; i++)
-		complete = complete && fds[i] >= 0;
-	for (size_t id = 0; id < image.map_count; id++) {
-		snprintf(msg->names[id], TT_TABLE_NAME_MAX, "%s", image.maps[id].table);
-		fds[n++] = map_fds[id];
-	}
-	msg->head.table_count = (uint32_t)image.map_count;
-	*fd_count = n;
+	bool complete = probe_fds(plan, functions, image.prog_count, h);
+	for (size_t id = 0; id < image.map_count; id++)
+		handover_table(h, id, image.maps[id].table, map_fds[id]);
+	h->table_count = image.map_count;
 	tt_image_free(&image);
 	if (!complete) /* a key match cannot lack a probe's function; be sure anyway */
 		return false;
@@ -225,6 +260,70 @@ static void store_compiled(struct tt_compile_cache *cache, const struct libbcc *
 	tt_image_free(&image);
 }
 
+/* Loads each function the plan's probes name, once (a function attached twice goes twice). */
+static int load_functions(const struct libbcc *bcc, void *module, const struct tt_plan *plan,
+                          struct tt_image_function *functions, size_t *function_count)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < plan->probe_count; i++) {
+		const char *name = plan->probes[i].function;
+		bool loaded = false;
+		for (size_t f = 0; f < count && !loaded; f++)
+			loaded = strcmp(functions[f].function, name) == 0;
+		if (loaded)
+			continue;
+		int fd = load_function(bcc, module, &plan->probes[i]);
+		if (fd < 0)
+			return -1;
+		functions[count++] = (struct tt_image_function){
+		    fd, name, bcc->function_start(module, name),
+		    bcc->function_size(module, name) / sizeof(struct bpf_insn)};
+	}
+	*function_count = count;
+	return 0;
+}
+
+/*
+ * The compiled module's functions loaded and its tables into h; into the
+ * cache too where one is given. 0, or -1 after printing why.
+ */
+static int load_compiled(const struct libbcc *bcc, void *module, const struct tt_plan *plan,
+                         struct handover *h, struct tt_compile_cache *cache)
+{
+	size_t tables = bcc->num_tables(module);
+	if (plan->probe_count + tables > MAX_FDS) {
+		tt_error("the BPF program has too many functions and tables (%zu)",
+		         plan->probe_count + tables);
+		return -1;
+	}
+	static struct tt_image_function functions[MAX_FDS];
+	size_t function_count = 0;
+	if (load_functions(bcc, module, plan, functions, &function_count) != 0)
+		return -1;
+	probe_fds(plan, functions, function_count, h);
+	static struct tt_image_table loaded_tables[MAX_FDS];
+	for (size_t id = 0; id < tables; id++) {
+		loaded_tables[id] = (struct tt_image_table){bcc->table_fd_id(module, id),
+		                                            bcc->table_name(module, id)};
+		handover_table(h, id, loaded_tables[id].table, loaded_tables[id].fd);
+	}
+	h->table_count = tables;
+	if (cache) {
+		const struct tt_image_source loaded = {loaded_tables, tables, functions,
+		                                       function_count};
+		store_compiled(cache, bcc, module, &loaded, h->buffer_kind);
+	}
+	return 0;
+}
+
+static void say_what_runs(const struct tt_plan *plan, const struct tt_program_text *pt)
+{
+	tt_info("backend: %s; kernel types: %s (%s); events through %s",
+	        plan->backend == TT_BACKEND_KPROBE ? "kprobe" : "tracepoint",
+	        pt->types.from_btf ? "BTF" : "kernel headers", pt->types.source,
+	        plan->output_count ? tt_buffer_kind_name(pt->buffer_kind) : "no buffer");
+}
+
 /* The child's whole life: its exit status. Errors are printed here. */
 static int child_compile(int sock, const struct tt_tracer_spec *spec,
                          const struct tt_tracer_options *opts, bool use_cache)
@@ -236,87 +335,35 @@ static int child_compile(int sock, const struct tt_tracer_spec *spec,
 	if (!threaded)
 		open_libbcc_thread(&lib);
 	struct tt_program_text pt;
-	int rc = tt_program_text_build(&pt, spec, opts, true);
-	static struct wire_message msg;
-	static int fds[MAX_FDS];
-	size_t n = 0;
-	if (rc == 0)
-		tt_info("backend: %s; kernel types: %s (%s); events through %s",
-		        plan->backend == TT_BACKEND_KPROBE ? "kprobe" : "tracepoint",
-		        pt.types.from_btf ? "BTF" : "kernel headers", pt.types.source,
-		        plan->output_count ? tt_buffer_kind_name(pt.buffer_kind) : "no buffer");
+	if (tt_program_text_build(&pt, spec, opts, true) != 0) {
+		tt_program_text_free(
+		    &pt); /* libbcc's loading thread is not waited for: _exit ends it */
+		return 1;
+	}
+	say_what_runs(plan, &pt);
+	static struct handover h;
+	h.buffer_kind = pt.buffer_kind;
 	/* Kernel headers are files the text names but does not hold: not a key. */
 	struct tt_compile_cache cache;
 	bool cached =
-	    rc == 0 && use_cache && !plan->shared_maps && pt.types.from_btf &&
+	    use_cache && !plan->shared_maps && pt.types.from_btf &&
 	    tt_compile_cache_open(&cache, strbuf_text(&pt.text), plan->probes, plan->probe_count);
-	enum tt_buffer_kind buffer_kind = pt.buffer_kind;
-	if (cached && load_cached(&cache, plan, &msg, fds, &n)) {
-		/* libbcc's loading thread is not waited for: _exit ends it. */
+	if (cached && load_cached(&cache, plan, &h)) {
 		tt_program_text_free(&pt);
 		tt_compile_cache_close(&cache);
-		msg.head = (struct wire_header){(int32_t)buffer_kind, (uint32_t)plan->probe_count,
-		                                msg.head.table_count};
-		return send_loaded(sock, &msg, fds, n) == 0 ? 0 : 1;
+		return send_handover(sock, &h) == 0 ? 0 : 1;
 	}
-	for (size_t i = 0; i < n; i++) /* a partial load from the cache */
-		close(fds[i]);
-	n = 0;
+	handover_close(&h); /* a partial load from the cache */
 	if (threaded)
 		pthread_join(opener, NULL);
-	const struct libbcc bcc = lib.bcc;
-	if (rc == 0 && lib.rc != 0) /* one line: the text's error, if any, came first */
+	if (lib.rc != 0)
 		tt_error("%s", lib.error);
-	void *module = NULL;
-	if (rc == 0 && lib.rc == 0)
-		module = compile(&bcc, strbuf_text(&pt.text));
+	void *module = lib.rc == 0 ? compile(&lib.bcc, strbuf_text(&pt.text)) : NULL;
 	tt_program_text_free(&pt); /* the private header tree is needed only while compiling */
-	if (!module) {
-		if (cached)
-			tt_compile_cache_close(&cache);
-		return 1;
-	}
-
-	size_t tables = bcc.num_tables(module);
-	if (plan->probe_count + tables > MAX_FDS) {
-		tt_error("the BPF program has too many functions and tables (%zu)",
-		         plan->probe_count + tables);
-		return 1;
-	}
-	/* A function attached twice is loaded once; its fd goes twice. */
-	static struct tt_image_function functions[MAX_FDS];
-	size_t function_count = 0;
-	for (size_t i = 0; i < plan->probe_count; i++) {
-		const char *name = plan->probes[i].function;
-		bool loaded = false;
-		for (size_t f = 0; f < function_count && !loaded; f++)
-			loaded = strcmp(functions[f].function, name) == 0;
-		if (loaded)
-			continue;
-		int fd = load_function(&bcc, module, &plan->probes[i]);
-		if (fd < 0)
-			return 1;
-		functions[function_count++] = (struct tt_image_function){
-		    fd, name, bcc.function_start(module, name),
-		    bcc.function_size(module, name) / sizeof(struct bpf_insn)};
-	}
-	n = probe_fds(plan, functions, function_count, fds);
-	static struct tt_image_table table_list[MAX_FDS];
-	for (size_t id = 0; id < tables; id++) {
-		const char *name = bcc.table_name(module, id);
-		snprintf(msg.names[id], TT_TABLE_NAME_MAX, "%s", name);
-		table_list[id] = (struct tt_image_table){bcc.table_fd_id(module, id), name};
-		fds[n++] = table_list[id].fd;
-	}
-	if (cached) {
-		const struct tt_image_source loaded = {table_list, tables, functions,
-		                                       function_count};
-		store_compiled(&cache, &bcc, module, &loaded, buffer_kind);
+	int rc = module ? load_compiled(&lib.bcc, module, plan, &h, cached ? &cache : NULL) : -1;
+	if (cached)
 		tt_compile_cache_close(&cache);
-	}
-	msg.head = (struct wire_header){(int32_t)buffer_kind, (uint32_t)plan->probe_count,
-	                                (uint32_t)tables};
-	return send_loaded(sock, &msg, fds, n) == 0 ? 0 : 1;
+	return rc == 0 && send_handover(sock, &h) == 0 ? 0 : 1;
 }
 
 /* Why the child ended without a word: it printed its error, or it died. */

@@ -51,6 +51,14 @@ USAGE_ERRORS = [
     (["--netns", "net:[4026531840]"],
      "invalid network namespace inode 'net:[4026531840]': not a decimal number"),
     (["--print-netns=1"], "option '--print-netns' takes no value (see --help)"),
+    # Options that need or exclude each other, found once all are read: still usage errors.
+    (["-q"], "-q: only with --metrics or --metrics-file"),
+    (["--metrics-labels", "family"], "--metrics-labels: only with --metrics or --metrics-file"),
+    (["--metrics-max-series", "5"], "--metrics-max-series: only with --metrics or --metrics-file"),
+    (["--metrics", "127.0.0.1:9", "--metrics-labels", "peer_cidr"],
+     "--metrics-cidrs and the peer_cidr label go together"),
+    (["--metrics-file", "/nonexistent/x.prom", "--metrics-cidrs", "10.0.0.0/8"],
+     "--metrics-cidrs and the peer_cidr label go together"),
 ]
 
 # The peer's prefixes: tcpconnect's --daddr, tcpaccept's --raddr; (value, reason).
@@ -106,8 +114,8 @@ def test_usage_error(tool, args, message):
     ("tcpconnect", ["-i", "1", "-D", "5", "-j", "-o"], "-i/--interval needs -c or --hist"),
     ("tcpaccept", ["-i", "1"], "-i/--interval needs -c"),
     ("tcpaccept", ["--hist"], "unknown option '--hist' (see --help)"),
-    ("tcpconnect", ["-c", "--hist"], "-c and --hist exclude each other"),
-    ("tcpconnect", ["--hist", "-c", "-i", "2"], "-c and --hist exclude each other"),
+    ("tcpconnect", ["-c", "--hist"], "-c and --hist exclude each other: each counts in the kernel instead of printing"),
+    ("tcpconnect", ["--hist", "-c", "-i", "2"], "-c and --hist exclude each other: each counts in the kernel instead of printing"),
     # --fields: the valid names are listed; a module's needs its option.
     ("tcpconnect", ["--fields", "pid,\x1b[2J"],
      "unknown field '?[2J' in --fields (valid: pid,uid,comm,ip,saddr,sport,daddr,dport,time,"
@@ -125,6 +133,12 @@ def test_usage_error(tool, args, message):
     ("tcpconnect", ["-c", "--fields", "pid"], "--fields and -c exclude each other"),
     ("tcpconnect", ["--hist", "--fields", "pid"], "--fields and --hist exclude each other"),
     ("tcpaccept", ["-c", "--fields", "pid"], "--fields and -c exclude each other"),
+    ("tcpconnect", ["-c", "--metrics", "127.0.0.1:9", "-q"],
+     "--metrics -q and -c exclude each other: each counts in the kernel instead of printing"),
+    ("tcpconnect", ["--metrics-file", "/nonexistent/x.prom", "-q", "-c"],
+     "--metrics-file -q and -c exclude each other: each counts in the kernel instead of printing"),
+    ("tcpaccept", ["--metrics", "127.0.0.1:9", "--metrics-labels", "result"],
+     "--metrics-labels: result is only for tools with outcomes (tcpconnect)"),
 ])
 def test_usage_error_of_one_tool(tool, args, message):
     check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)

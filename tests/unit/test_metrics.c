@@ -63,8 +63,8 @@ static void test_edges(void)
 /* The key has no hole: a key the kernel zeroes compares equal by its bytes in user space. */
 static void test_layout(void)
 {
-	CHECK(sizeof(struct tt_metrics_key) == 16 + 8 + TT_COMM_LEN + 4 + 2 + 2 + 4 + 4);
-	CHECK(offsetof(struct tt_metrics_key, cidr) + 4 == sizeof(struct tt_metrics_key));
+	CHECK(sizeof(struct tt_metrics_key) == 16 + 8 + TT_COMM_LEN + 4 + 2 + 2 + 4 + 4 + 4 + 4);
+	CHECK(offsetof(struct tt_metrics_key, unused) + 4 == sizeof(struct tt_metrics_key));
 	CHECK(sizeof(struct tt_metrics_value) == sizeof(__u64) * (2 + TT_METRICS_BUCKET_COUNT));
 }
 
