@@ -2,10 +2,13 @@
 /* tcpaccept: its options, modules, BPF programs, kernel types and printer. */
 #include "tcpaccept_tool.h"
 
+#include <stddef.h>
+
 #include "accept_syscalls.h"
 #include "array.h"
 #include "filters.h"
 #include "metrics.h"
+#include "outcome.h"
 #include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpaccept.h"
@@ -78,21 +81,25 @@ static const struct tt_module_use modules[] = {
     {&tt_uring_accept_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_metrics_module, 0}, /* no outcome: it counts accepts */
+    {&tt_accept_outcome_module, offsetof(struct tcpaccept_event, outcome)},
 };
 // clang-format on
 
 const struct tt_tool tcpaccept_tool = {
     .name = "tcpaccept",
     .about = "Trace TCP passive connections (accept()).",
-    .examples = "  tcpaccept                   # trace every successful TCP accept()\n"
-		"  tcpaccept -t                # with seconds since start\n"
-		"  tcpaccept -p 181            # only process 181\n"
-		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
-		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
-		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
-		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
-		"  tcpaccept -j                # JSON lines\n"
-		"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
+    .examples =
+	"  tcpaccept                   # trace every successful TCP accept()\n"
+	"  tcpaccept -t                # with seconds since start\n"
+	"  tcpaccept -p 181            # only process 181\n"
+	"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
+	"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
+	"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
+	"  tcpaccept -G                # with the cgroup (service, container) of each\n"
+	"  tcpaccept -j                # JSON lines\n"
+	"  tcpaccept -o                # with WAIT(ms) in the accept queue and RESULT\n"
+	"  tcpaccept --failed          # only connections lost before accept()\n"
+	"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
     .options = options,
     .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,

@@ -17,9 +17,10 @@
 #include "tt_contract.h"
 
 struct outcome {
-	bool wanted; /* -o, or --failed */
-	bool needed; /* -o, or another module's need (input->outcomes): no columns then */
-	bool failed; /* --failed */
+	bool accepts; /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
+	bool wanted;  /* -o, or --failed */
+	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
+	bool failed;  /* --failed */
 	size_t event_size, part_offset;
 };
 
@@ -41,13 +42,10 @@ static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}}
 static const struct tt_probe state_change_probe = {
     TT_RAW_TRACEPOINT, TT_PROGRAM(tt_outcome_state_change), "inet_sock_set_state"};
 
-static int outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
-                        struct tt_module_offer *offer)
+/* What both tools' outcomes add to the plan: 0, or -1 after an error. */
+static int plan_outcomes(struct outcome *o, const struct tt_plan_input *input, struct tt_plan *plan,
+                         struct tt_module_offer *offer)
 {
-	struct outcome *o = state;
-	o->needed = o->wanted || input->outcomes;
-	if (!o->needed)
-		return 0;
 	if (input->part_offset == 0) {
 		tt_error("-o: this tool's events have no outcome");
 		return -1;
@@ -59,12 +57,53 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_FAILED), "1");
 	tt_plan_add_structs(plan, kernel_structs, TT_ARRAY_SIZE(kernel_structs),
 	                    "#include <net/sock.h>\n");
+	tt_plan_add_loss_counter(plan, TT_TABLE(tt_pending_overflow));
+	offer->columns = o->wanted; /* not when only another module needs the outcomes */
+	return 0;
+}
+
+static int outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                        struct tt_module_offer *offer)
+{
+	struct outcome *o = state;
+	o->needed = o->wanted || input->outcomes;
+	if (!o->needed)
+		return 0;
+	if (plan_outcomes(o, input, plan, offer) != 0)
+		return -1;
 	if (input->backend == TT_BACKEND_KPROBE) {
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_PROBE), "1");
 		tt_plan_add_probe(plan, &state_change_probe);
 	}
-	tt_plan_add_loss_counter(plan, TT_TABLE(tt_pending_overflow));
-	offer->columns = o->wanted; /* not when only another module needs the outcomes */
+	return 0;
+}
+
+/*
+ * tcpaccept's: its BPF text has the programs (bpfsrc/tt_accept_outcome.bpf.h),
+ * raw tracepoints on either backend; the child's state it reads at accept.
+ */
+static const char *const sock_common_members[] = {"skc_state", NULL};
+static const struct tt_kernel_struct accept_structs[] = {{"sock_common", sock_common_members}};
+static const struct tt_probe accept_probes[] = {
+    {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_state_change), "inet_sock_set_state"},
+    {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_reset), "tcp_receive_reset"},
+    {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_destroy), "tcp_destroy_sock"},
+};
+
+static int accept_outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                               struct tt_module_offer *offer)
+{
+	struct outcome *o = state;
+	o->accepts = true;
+	o->needed = o->wanted; /* the exporter counts accepts without their outcome */
+	if (!o->needed)
+		return 0;
+	if (plan_outcomes(o, input, plan, offer) != 0)
+		return -1;
+	tt_plan_add_structs(plan, accept_structs, TT_ARRAY_SIZE(accept_structs),
+	                    "#include <net/sock.h>\n");
+	for (size_t i = 0; i < TT_ARRAY_SIZE(accept_probes); i++)
+		tt_plan_add_probe(plan, &accept_probes[i]);
 	return 0;
 }
 
@@ -78,6 +117,9 @@ static const char *result_name(uint32_t result, char buf[TT_RESULT_NAME_LEN])
 	    [TT_RESULT_UNREACHABLE] = "unreachable",
 	    [TT_RESULT_ABORTED] = "aborted",
 	    [TT_RESULT_PENDING] = "pending",
+	    [TT_RESULT_ACCEPTED] = "accepted",
+	    [TT_RESULT_RESET] = "reset",
+	    [TT_RESULT_ORPHANED] = "orphaned",
 	};
 	if (result < TT_ARRAY_SIZE(words))
 		return words[result];
@@ -110,10 +152,15 @@ static void show(const void *part, struct shown_outcome *shown)
 	shown->result = result_name(outcome.result, shown->buf);
 }
 
+/*
+ * tcpconnect's latency is LAT(ms), "latency_ms"; tcpaccept's is the wait in
+ * the accept queue, WAIT(ms), "wait_ms": "-" or null when it was queued
+ * before tracing began.
+ */
 static void outcome_header(void *state, struct tt_output *out)
 {
-	(void)state;
-	fprintf(out->out, " %-9s %-11s", "LAT(ms)", "RESULT");
+	const struct outcome *o = state;
+	fprintf(out->out, " %-9s %-11s", o->accepts ? "WAIT(ms)" : "LAT(ms)", "RESULT");
 }
 
 static void outcome_text(void *state, struct tt_output *out, const struct tt_event *event,
@@ -124,7 +171,10 @@ static void outcome_text(void *state, struct tt_output *out, const struct tt_eve
 	struct shown_outcome shown;
 	show(part, &shown);
 	putc_unlocked(' ', out->out);
-	tt_cell_millis(out->out, shown.latency_ns, 9);
+	if (shown.latency_ns == TT_OUTCOME_LATENCY_UNKNOWN)
+		tt_cell_text(out->out, "-", 9);
+	else
+		tt_cell_millis(out->out, shown.latency_ns, 9);
 	putc_unlocked(' ', out->out);
 	tt_cell_text(out->out, shown.result, 11);
 }
@@ -132,12 +182,15 @@ static void outcome_text(void *state, struct tt_output *out, const struct tt_eve
 static void outcome_json(void *state, struct tt_output *out, const struct tt_event *event,
                          const void *part)
 {
-	(void)state;
+	const struct outcome *o = state;
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	tt_json_key(out->out, "latency_ms");
-	tt_cell_millis(out->out, shown.latency_ns, 0);
+	tt_json_key(out->out, o->accepts ? "wait_ms" : "latency_ms");
+	if (shown.latency_ns == TT_OUTCOME_LATENCY_UNKNOWN)
+		tt_cell_raw(out->out, "null");
+	else
+		tt_cell_millis(out->out, shown.latency_ns, 0);
 	tt_json_word(out->out, "result", shown.result); /* a fixed word or errorN */
 }
 
@@ -268,18 +321,24 @@ static const struct tt_option outcome_options[] = {
      TT_HELP_MODES},
 };
 
-const struct tt_module tt_outcome_module = {
-    .options = outcome_options,
-    .option_count = TT_ARRAY_SIZE(outcome_options),
-    .state_size = sizeof(struct outcome),
-    .option = outcome_option,
-    .plan = outcome_plan,
-    .drain = outcome_drain,
-    .column_place = TT_COLUMNS_TRAIL,
-    .header = outcome_header,
-    .text = outcome_text,
-    .json = outcome_json,
-    .count_header = outcome_count_header,
-    .count_text = outcome_count_text,
-    .count_json = outcome_count_json,
+static const struct tt_option accept_outcome_options[] = {
+    {'o', "outcome", NULL, "print each connection at its outcome, with WAIT(ms) and RESULT",
+     TT_HELP_MODES},
+    {TT_OPT_FAILED, "failed", NULL, "only the connections not accepted (implies -o)",
+     TT_HELP_MODES},
 };
+
+/* The two tools' modules differ in their options' words and their plan only. */
+#define OUTCOME_MODULE(option_table, plan_hook)                                                    \
+	{                                                                                          \
+		.options = option_table, .option_count = TT_ARRAY_SIZE(option_table),              \
+		.state_size = sizeof(struct outcome), .option = outcome_option, .plan = plan_hook, \
+		.drain = outcome_drain, .column_place = TT_COLUMNS_TRAIL,                          \
+		.header = outcome_header, .text = outcome_text, .json = outcome_json,              \
+		.count_header = outcome_count_header, .count_text = outcome_count_text,            \
+		.count_json = outcome_count_json,                                                  \
+	}
+
+const struct tt_module tt_outcome_module = OUTCOME_MODULE(outcome_options, outcome_plan);
+const struct tt_module tt_accept_outcome_module =
+    OUTCOME_MODULE(accept_outcome_options, accept_outcome_plan);

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tcpaccept -o (TT_OUTCOME): how long each connection waited in its
+ * listener's accept queue, and what became of it (tt_outcome.h's
+ * TT_RESULT_ACCEPTED, _RESET, _ORPHANED). Included by tt_accept.bpf.h; the
+ * programs are attached by common/features/outcome.c, as raw tracepoints on
+ * either backend (all of them exist from Linux 4.16 on).
+ *
+ * A connection is queued when the handshake completes: the kernel clones
+ * the listener into the child (inet_csk_clone_lock) and sets it LISTEN ->
+ * SYN_RECV (sock:inet_sock_set_state, on the child), then queues it. Its
+ * record waits in tt_pending.bpf.h's table, keyed by the child, with the
+ * time; before Linux 6.15 the child's addresses are set after that state
+ * change, so they are read again at SYN_RECV -> ESTABLISHED.
+ *
+ * - accept() returns it (tt_emit_accept): WAIT is the time since; it is
+ *   accepted, or reset when the client reset it (tcp:tcp_receive_reset on
+ *   the child) or closed it (the child is in CLOSE or CLOSE_WAIT).
+ * - its listener is closed: close() sets the listener LISTEN -> CLOSE, then,
+ *   in the same task, destroys each child still queued
+ *   (inet_csk_listen_stop -> inet_child_forget -> tcp:tcp_destroy_sock) and
+ *   at last the listener. A child destroyed that way is orphaned (reset, if
+ *   the client had reset it), printed with the task that closed the
+ *   listener. A child destroyed by any other task was accepted by a task
+ *   not followed (-p): its record is forgotten.
+ * - tracing stops: user space prints what is still queued, as pending.
+ *
+ * The table is bounded: a child it has no room for is counted in
+ * tt_pending_overflow and reported; its accept shows no WAIT.
+ */
+#ifndef TT_ACCEPT_OUTCOME_BPF_H
+#define TT_ACCEPT_OUTCOME_BPF_H
+
+#include "tt_helpers.bpf.h"
+#include "tt_outcome.h"
+#include "tcpaccept.h"
+
+#define TT_PENDING_EVENT struct tcpaccept_event
+#include "tt_pending.bpf.h"
+#include "tt_outcome.bpf.h"
+
+#define TT_ECONNRESET 104
+
+/* The listener each task is closing (a LISTEN socket going to CLOSE), by pid_tgid. */
+BPF_TABLE("lru_hash", u64, u64, tt_accept_closing, 1024);
+
+static __always_inline void accept_queued(struct sock *child)
+{
+	if (tt_sock_protocol(child) != TT_IPPROTO_TCP)
+		return;
+	struct tcpaccept_event event = {};
+	tt_read_sock_flow(child, &event.base.flow); /* the listener's port, at least */
+	if (!tt_family_wanted(event.base.flow.family) || !TT_PORT_MATCH(event.base.flow.lport))
+		return;
+	event.base.head.ts_ns = bpf_ktime_get_ns();
+	tt_pending_add((u64)child, &event);
+}
+
+/* The record of the child sk, if one waits; *slot for tt_pending_forget. */
+static __always_inline struct tcpaccept_event *accept_record(struct sock *sk,
+                                                             struct tt_pending_slot **slot)
+{
+	return tt_pending_find((u64)sk, slot);
+}
+
+/* Arguments: (struct sock *sk, int oldstate, int newstate). */
+int tt_accept_state_change(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->args[0];
+	int oldstate = (int)ctx->args[1];
+	int newstate = (int)ctx->args[2];
+	struct tt_pending_slot *slot;
+	if (oldstate == TT_TCP_LISTEN && newstate == TT_TCP_SYN_RECV) {
+		accept_queued(sk);
+	} else if (oldstate == TT_TCP_SYN_RECV && newstate == TT_TCP_ESTABLISHED) {
+		struct tcpaccept_event *record = accept_record(sk, &slot);
+		if (record)
+			tt_read_sock_flow(sk, &record->base.flow);
+	} else if (oldstate == TT_TCP_LISTEN && newstate == TT_TCP_CLOSE) {
+		u64 pid_tgid = bpf_get_current_pid_tgid(), listener = (u64)sk;
+		tt_accept_closing.update(&pid_tgid, &listener);
+	}
+	return 0;
+}
+
+/* Arguments: (struct sock *sk). Rare: a RST received. */
+int tt_accept_reset(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct tt_pending_slot *slot;
+	struct tcpaccept_event *record = accept_record((struct sock *)ctx->args[0], &slot);
+	if (record)
+		record->outcome.error = TT_ECONNRESET;
+	return 0;
+}
+
+/* Arguments: (struct sock *sk). Every TCP socket's end. */
+int tt_accept_destroy(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->args[0];
+	struct tt_pending_slot *slot;
+	struct tcpaccept_event *record = accept_record(sk, &slot);
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u64 *closing = tt_accept_closing.lookup(&pid_tgid);
+	if (!record) {
+		if (closing && *closing == (u64)sk) /* the listener itself, after its queue */
+			tt_accept_closing.delete(&pid_tgid);
+		return 0;
+	}
+	if (closing && tt_task_wanted(pid_tgid)) {
+		struct tt_outcome *outcome = &record->outcome;
+		outcome->latency_ns = bpf_ktime_get_ns() - record->base.head.ts_ns;
+		outcome->result = outcome->error ? TT_RESULT_RESET : TT_RESULT_ORPHANED;
+		if (tt_outcome_wanted(outcome)) {
+			tt_event_head_fill(&record->base.head, pid_tgid);
+			tt_accept_read_queue((struct sock *)*closing, record);
+			tt_submit_event(ctx, record);
+		}
+	}
+	tt_pending_forget((u64)sk, slot);
+	return 0;
+}
+
+/*
+ * At accept()'s return with newsk: its outcome, the flow as it was queued
+ * (a child reset since has lost its port), and its record forgotten.
+ */
+static __always_inline void tt_accept_outcome(struct sock *newsk, struct tcpaccept_event *event)
+{
+	struct tt_outcome *outcome = &event->outcome;
+	__typeof__(newsk->__sk_common.skc_state) state = 0;
+	TT_READ(state, newsk->__sk_common.skc_state);
+	outcome->latency_ns = TT_OUTCOME_LATENCY_UNKNOWN; /* queued before tracing began */
+	outcome->error = 0;
+	bool closed = state == TT_TCP_CLOSE || state == TT_TCP_CLOSE_WAIT;
+	struct tt_pending_slot *slot;
+	struct tcpaccept_event *record = accept_record(newsk, &slot);
+	if (record) {
+		outcome->latency_ns = bpf_ktime_get_ns() - record->base.head.ts_ns;
+		outcome->error = record->outcome.error;
+		if (closed)
+			event->base.flow = record->base.flow;
+		tt_pending_forget((u64)newsk, slot);
+	}
+	outcome->result = closed || outcome->error ? TT_RESULT_RESET : TT_RESULT_ACCEPTED;
+}
+
+#endif

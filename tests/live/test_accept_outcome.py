@@ -1,0 +1,190 @@
+"""tcpaccept -o and --failed against the real kernel: how long each connection
+waited in the accept queue and what became of it, checked against both ends
+(the client's connect() and getsockname(), the server's accept() and what its
+reads give) in a network namespace of the test's own. The programs are raw
+tracepoints on either backend, so every case is seen on both."""
+import json
+import os
+import subprocess
+
+import pytest
+
+import ttlib
+from ttlib import Tracer
+from ttlib import kernel_reaches
+
+pytestmark = pytest.mark.live
+
+# The tool's wait runs from the child's creation to accept()'s return; the two
+# ends' clocks, from connect()'s return to accept()'s, differ from it by the
+# peers' own system calls and wake-ups, which a real-time priority keeps short.
+# Under the qemu stage's software emulation every step is tens of times slower.
+SLACK_MS = 150 if os.environ.get("TT_IN_GUEST") else 50
+REALTIME = ("chrt", "-f", "10")
+DELAY = 0.2  # the server's sleep before accept()
+
+
+def peers(ns):
+    return (ttlib.Peer("tt-server", netns=ns, wrapper=REALTIME),
+            ttlib.Peer("tt-client", netns=ns, wrapper=REALTIME))
+
+
+def accept_tracer(listener, *args):
+    """-o on the listener's port only: other tests' servers are not ours."""
+    tracer = Tracer("tcpaccept", "-j", "-o", "-P", str(listener["lport"]), *args)
+    tracer.wait_stderr("Tracing")
+    return tracer
+
+
+def records_at_stop(tracer):
+    """Every record, once the tool has stopped: the kernel writes a record
+    before the accept() (or close()) that decides it returns, and a stopped
+    tool has printed what it still held; so no deadline decides what is found."""
+    assert tracer.stop() == 0, tracer.stderr
+    return [json.loads(line) for line in tracer.lines]
+
+
+def of_conn(records, conn):
+    """The records of the client's connection conn, by both ends' ports."""
+    return [r for r in records if (r["raddr"], r["rport"], r["lport"]) ==
+            (conn["saddr"], conn["sport"], conn["dport"])]
+
+
+def one_of(records, conn):
+    found = of_conn(records, conn)
+    assert len(found) == 1, (conn, records)
+    return found[0]
+
+
+def ns_counter(ns, name):
+    out = subprocess.run(["ip", "netns", "exec", ns, "nstat", "-az", name],
+                         capture_output=True, text=True, check=True).stdout
+    return sum(int(line.split()[1]) for line in out.splitlines() if line.startswith(name))
+
+
+def queued(ns, port):
+    """The listener's accept queue (ss's Recv-Q of a LISTEN socket)."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htln", "sport", "= :%d" % port],
+                         capture_output=True, text=True, check=True).stdout
+    return sum(int(line.split()[1]) for line in out.splitlines())
+
+
+def in_close_wait(ns, port):
+    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htn", "state", "close-wait",
+                          "sport", "= :%d" % port], capture_output=True, text=True,
+                         check=True).stdout
+    return out.strip() != ""
+
+
+def test_wait_is_the_time_in_the_queue(isolated_netns):
+    """A server that sleeps 200 ms before accept(): WAIT is the time from the
+    handshake to accept()'s return, as both ends' clocks measure it; a
+    connection queued before tracing began is accepted with WAIT unknown."""
+    server, client = peers(isolated_netns)
+    with server, client:
+        listener = server.listen("127.0.0.1", backlog=8)
+        early = client.connect("127.0.0.1", listener["lport"])
+        with accept_tracer(listener) as t:
+            first = server.accept(listener)  # queued before tracing
+            conn = client.connect("127.0.0.1", listener["lport"])
+            accepted = server.request("accept", id=listener["id"], delay=DELAY)
+            records = records_at_stop(t)
+    assert (accepted["raddr"], accepted["rport"]) == (conn["saddr"], conn["sport"])
+    record = one_of(records, conn)
+    assert (record["pid"], record["comm"], record["result"]) == \
+        (server.pid, "tt-server", "accepted"), record
+    measured_ms = (accepted["at"] - conn["at"]) * 1000
+    assert measured_ms >= DELAY * 1000
+    assert record["wait_ms"] >= DELAY * 1000 - SLACK_MS, (record, measured_ms)
+    assert abs(record["wait_ms"] - measured_ms) <= SLACK_MS, (record, measured_ms)
+    assert (record["backlog"], record["backlog_max"]) == (0, 8), record
+    before = one_of(records, early)
+    assert (first["rport"], before["result"], before["wait_ms"]) == \
+        (early["sport"], "accepted", None), before
+
+
+def test_text_columns(isolated_netns):
+    server, client = peers(isolated_netns)
+    with server, client:
+        listener = server.listen("127.0.0.1")
+        with Tracer("tcpaccept", "-o", "-P", str(listener["lport"])) as t:
+            assert t.wait_header().split()[-2:] == ["WAIT(ms)", "RESULT"]
+            conn = client.connect("127.0.0.1", listener["lport"])
+            server.accept(listener)
+            assert t.stop() == 0, t.stderr
+    lines = [e for e in t.events() if e[3:5] == [conn["saddr"], str(conn["sport"])]]
+    assert len(lines) == 1, t.lines
+    assert lines[0][-1] == "accepted" and len(lines[0][-2].split(".")[1]) == 3, lines
+
+
+@pytest.mark.parametrize("close_op,read", [("reset_last", ("ECONNRESET", -1)),
+                                           ("close_last", ("", 0))])
+def test_client_gone_before_accept(isolated_netns, close_op, read):
+    """The client resets (SO_LINGER {1, 0}) or closes its connection while it
+    is queued; accept() still returns it, and the server's read gives
+    ECONNRESET or EOF: reset."""
+    ns = isolated_netns
+    server, client = peers(ns)
+    with server, client:
+        listener = server.listen("127.0.0.1")
+        with accept_tracer(listener) as t:
+            conn = client.connect("127.0.0.1", listener["lport"])
+            resets = ns_counter(ns, "TcpEstabResets")
+            client.request(close_op)
+            if close_op == "reset_last":  # both ends leave ESTABLISHED for CLOSE
+                kernel_reaches(lambda: ns_counter(ns, "TcpEstabResets") >= resets + 2,
+                               lambda: "the queued child was not reset")
+            else:  # the child is in CLOSE_WAIT
+                kernel_reaches(lambda: in_close_wait(ns, listener["lport"]),
+                               lambda: "the queued child did not get the FIN")
+            accepted = server.accept(listener)
+            got = server.request("recv_each")["results"][-1]
+            records = records_at_stop(t)
+    assert (accepted["rport"], (got["error"], got["length"])) == (conn["sport"], read), got
+    record = one_of(records, conn)
+    assert (record["pid"], record["result"], record["lport"]) == \
+        (server.pid, "reset", listener["lport"]), record
+    assert record["wait_ms"] >= 0, record
+
+
+def test_orphaned_when_the_listener_closes(isolated_netns):
+    """Two connections queued when the server closes its listener: the kernel
+    resets them (the clients read ECONNRESET), and each is orphaned, named by
+    the process that closed the listener."""
+    ns = isolated_netns
+    server, client = peers(ns)
+    with server, client:
+        listener = server.listen("127.0.0.1", backlog=4)
+        with accept_tracer(listener) as t:
+            conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(2)]
+            kernel_reaches(lambda: queued(ns, listener["lport"]) == 2,
+                           lambda: "the listener's queue: %d" % queued(ns, listener["lport"]))
+            server.request("close_listener", id=listener["id"])
+            got = client.request("recv_each")["results"]
+            records = records_at_stop(t)
+    assert [g["error"] for g in got] == ["ECONNRESET"] * 2, got
+    for conn in conns:
+        record = one_of(records, conn)
+        assert (record["pid"], record["comm"], record["result"]) == \
+            (server.pid, "tt-server", "orphaned"), record
+        assert record["wait_ms"] >= 0 and record["backlog_max"] == 4, record
+    assert len(records) == 2, records
+
+
+def test_failed_shows_only_what_was_not_accepted(isolated_netns):
+    """--failed: an accepted connection is not shown; one still queued when
+    the tool stops is, as pending, with no process to name."""
+    server, client = peers(isolated_netns)
+    with server, client:
+        listener = server.listen("127.0.0.1")
+        with accept_tracer(listener, "--failed") as t:
+            ok = client.connect("127.0.0.1", listener["lport"])
+            server.accept(listener)
+            left = client.connect("127.0.0.1", listener["lport"])
+            kernel_reaches(lambda: queued(isolated_netns, listener["lport"]) == 1,
+                           lambda: "the second connection is not queued")
+            records = records_at_stop(t)
+    assert of_conn(records, ok) == [], records
+    record = one_of(records, left)
+    assert (record["pid"], record["comm"], record["result"]) == (None, None, "pending"), record
+    assert record["wait_ms"] >= 0, record
