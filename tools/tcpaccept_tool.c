@@ -88,18 +88,17 @@ static const struct tt_module_use modules[] = {
 const struct tt_tool tcpaccept_tool = {
     .name = "tcpaccept",
     .about = "Trace TCP passive connections (accept()).",
-    .examples =
-	"  tcpaccept                   # trace every successful TCP accept()\n"
-	"  tcpaccept -t                # with seconds since start\n"
-	"  tcpaccept -p 181            # only process 181\n"
-	"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
-	"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
-	"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
-	"  tcpaccept -G                # with the cgroup (service, container) of each\n"
-	"  tcpaccept -j                # JSON lines\n"
-	"  tcpaccept -o                # with WAIT(ms) in the accept queue and RESULT\n"
-	"  tcpaccept --failed          # only connections lost before accept()\n"
-	"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
+    .examples = "  tcpaccept                   # trace every successful TCP accept()\n"
+		"  tcpaccept -t                # with seconds since start\n"
+		"  tcpaccept -p 181            # only process 181\n"
+		"  tcpaccept -P 80,443         # only accepts on local ports 80 and 443\n"
+		"  tcpaccept -4 -U             # only IPv4, with a UID column\n"
+		"  tcpaccept -D 10             # trace for ten seconds, then exit\n"
+		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
+		"  tcpaccept -j                # JSON lines\n"
+		"  tcpaccept -o                # with WAIT(ms) in the accept queue and RESULT\n"
+		"  tcpaccept --failed          # only connections lost before accept()\n"
+		"  tcpaccept --metrics 127.0.0.1:9436 -q  # a Prometheus exporter, no lines\n",
     .options = options,
     .option_count = TT_ARRAY_SIZE(options),
     .handle_option = handle_option,
