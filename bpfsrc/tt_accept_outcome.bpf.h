@@ -121,6 +121,87 @@ int tt_accept_destroy(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
+ * refused: a SYN to a port with no listener, answered with a RST. The kernel
+ * sends it with no socket (tcp_v4_rcv's no_tcp_socket -> tcp_v4_send_reset(NULL,
+ * skb), tcp_v6_rcv's alike); the skb is the SYN, read at its IP and TCP
+ * headers (their wire layout: the addresses and ports the client used). The
+ * kprobe backend probes tcp_v4_send_reset and tcp_v6_send_reset; the
+ * tracepoint backend has tcp:tcp_send_reset, which fires without a socket
+ * from Linux 6.10 on (before, only for a full socket: no refused lines).
+ * No process can be named; with a task filter (-p -u, cgroups) none is shown.
+ */
+#define TT_TCP_FLAG_SYN 0x02
+#define TT_TCP_FLAG_ACK 0x10
+
+static __always_inline void accept_refused(void *ctx, const struct sock *sk,
+                                           const struct sk_buff *skb)
+{
+#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER) || defined(TT_CGROUP_FILTER) ||               \
+    defined(TT_CGROUPMAP_PATH) || defined(TT_MNTNSMAP_PATH)
+	return;
+#endif
+	if (sk || !skb)
+		return;
+	/*
+	 * The header offsets sit in an anonymous struct of a union (struct_group),
+	 * whose members libbcc's rewriter reads wrongly through skb->: by offset.
+	 */
+	unsigned char *head = NULL;
+	u16 network = 0, transport = 0;
+	const char *base = (const char *)skb;
+	bpf_probe_read_kernel(&head, sizeof(head), base + TT_OFFSET_OF(struct sk_buff, head));
+	bpf_probe_read_kernel(&network, sizeof(network),
+	                      base + TT_OFFSET_OF(struct sk_buff, network_header));
+	bpf_probe_read_kernel(&transport, sizeof(transport),
+	                      base + TT_OFFSET_OF(struct sk_buff, transport_header));
+	u8 tcp[14] = {};
+	if (!head || bpf_probe_read_kernel(tcp, sizeof(tcp), head + transport) != 0)
+		return;
+	if ((tcp[13] & (TT_TCP_FLAG_SYN | TT_TCP_FLAG_ACK)) != TT_TCP_FLAG_SYN)
+		return; /* a RST for a stray segment, not a refused connection */
+	struct tcpaccept_event event = {};
+	struct tt_flow *flow = &event.base.flow;
+	flow->rport = ((u16)tcp[0] << 8) | tcp[1];
+	flow->lport = ((u16)tcp[2] << 8) | tcp[3];
+	u8 version = 0;
+	bpf_probe_read_kernel(&version, 1, head + network);
+	if (version >> 4 == 4) {
+		flow->family = TT_AF_INET;
+		bpf_probe_read_kernel(flow->raddr, 4, head + network + 12);
+		bpf_probe_read_kernel(flow->laddr, 4, head + network + 16);
+	} else if (version >> 4 == 6) {
+		flow->family = TT_AF_INET6;
+		bpf_probe_read_kernel(flow->raddr, 16, head + network + 8);
+		bpf_probe_read_kernel(flow->laddr, 16, head + network + 24);
+	} else {
+		return;
+	}
+	if (!tt_family_wanted(flow->family) || !TT_PORT_MATCH(flow->lport))
+		return;
+	event.base.head.ts_ns = bpf_ktime_get_ns();
+	event.outcome.latency_ns = TT_OUTCOME_LATENCY_UNKNOWN;
+	event.outcome.result = TT_RESULT_REFUSED;
+	if (tt_outcome_wanted(&event.outcome))
+		tt_submit_event(ctx, &event);
+}
+
+/* Arguments: (const struct sock *sk, const struct sk_buff *skb, ...). */
+int tt_accept_send_reset(struct bpf_raw_tracepoint_args *ctx)
+{
+	accept_refused(ctx, (const struct sock *)ctx->args[0],
+	               (const struct sk_buff *)ctx->args[1]);
+	return 0;
+}
+
+/* tcp_v4_send_reset and tcp_v6_send_reset: (const struct sock *sk, struct sk_buff *skb, ...). */
+int tt_accept_send_reset_kprobe(struct pt_regs *ctx)
+{
+	accept_refused(ctx, (const struct sock *)PT_REGS_PARM1(ctx),
+	               (const struct sk_buff *)PT_REGS_PARM2(ctx));
+	return 0;
+}
+
+/*
  * At accept()'s return with newsk: its outcome, the flow as it was queued
  * (a child reset since has lost its port), and its record forgotten.
  */

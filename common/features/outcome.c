@@ -83,12 +83,24 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
  * raw tracepoints on either backend; the child's state it reads at accept.
  */
 static const char *const sock_common_members[] = {"skc_state", NULL};
-static const struct tt_kernel_struct accept_structs[] = {{"sock_common", sock_common_members}};
+static const char *const sk_buff_members[] = {"head", "network_header", "transport_header", NULL};
+static const struct tt_kernel_struct accept_structs[] = {{"sock_common", sock_common_members},
+                                                         {"sk_buff", sk_buff_members}};
 static const struct tt_probe accept_probes[] = {
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_state_change), "inet_sock_set_state"},
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_reset), "tcp_receive_reset"},
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_destroy), "tcp_destroy_sock"},
 };
+/*
+ * A RST sent with no socket (refused): on kprobes, the functions that send
+ * it; on tracepoints, tcp:tcp_send_reset, which has it from Linux 6.10 on.
+ */
+static const struct tt_probe refused_kprobes[] = {
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v4_send_reset"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v6_send_reset"},
+};
+static const struct tt_probe refused_tracepoint = {
+    TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_send_reset), "tcp_send_reset"};
 
 static int accept_outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
                                struct tt_module_offer *offer)
@@ -101,9 +113,15 @@ static int accept_outcome_plan(void *state, const struct tt_plan_input *input, s
 	if (plan_outcomes(o, input, plan, offer) != 0)
 		return -1;
 	tt_plan_add_structs(plan, accept_structs, TT_ARRAY_SIZE(accept_structs),
-	                    "#include <net/sock.h>\n");
+	                    "#include <net/sock.h>\n#include <linux/skbuff.h>\n");
 	for (size_t i = 0; i < TT_ARRAY_SIZE(accept_probes); i++)
 		tt_plan_add_probe(plan, &accept_probes[i]);
+	if (input->backend == TT_BACKEND_KPROBE) {
+		for (size_t i = 0; i < TT_ARRAY_SIZE(refused_kprobes); i++)
+			tt_plan_add_probe(plan, &refused_kprobes[i]);
+	} else {
+		tt_plan_add_probe(plan, &refused_tracepoint);
+	}
 	return 0;
 }
 

@@ -188,3 +188,38 @@ def test_failed_shows_only_what_was_not_accepted(isolated_netns):
     record = one_of(records, left)
     assert (record["pid"], record["comm"], record["result"]) == (None, None, "pending"), record
     assert record["wait_ms"] >= 0, record
+
+
+def refused_seen():
+    """Whether this run sees refused SYNs: the kprobe backend always; the
+    tracepoint backend where tcp:tcp_send_reset fires without a socket (6.10+)."""
+    if ttlib.backend_of("tcpaccept") == "kprobe":
+        return True
+    major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    return (major, minor) >= (6, 10)
+
+
+@pytest.mark.parametrize("addr,ip", [("127.0.0.1", 4), ("::1", 6)])
+def test_refused_names_what_the_client_asked_for(isolated_netns, addr, ip):
+    """A SYN to a port with no listener: the client gets ECONNREFUSED, and the
+    line has its address and port, the address and port it asked for, and no
+    process. Where the backend cannot see it (tracepoints before Linux 6.10),
+    the documented absence: no line."""
+    with ttlib.Peer("tt-client", netns=isolated_netns) as client:
+        closed = client.request("listen", addr=addr, ip=ip)  # a free port, then closed
+        client.request("close_listener", id=closed["id"])
+        with accept_tracer(closed) as t:
+            conn = client.connect(addr, closed["lport"], ip=ip)
+            records = records_at_stop(t)
+    assert conn["error"] == "ECONNREFUSED", conn
+    if not refused_seen():
+        assert records == [], records
+        return
+    # A refused socket has lost its address (getsockname() gives the
+    # wildcard), not its port: the SYN went from addr to addr.
+    assert len(records) == 1, records
+    record = records[0]
+    assert (record["pid"], record["comm"], record["result"], record["wait_ms"]) == \
+        (None, None, "refused", None), record
+    assert (record["raddr"], record["rport"], record["laddr"], record["lport"]) == \
+        (addr, conn["sport"], addr, closed["lport"]), record
