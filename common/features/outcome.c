@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "outcome.h"
 
+#include <arpa/inet.h>
 #include <bcc/libbpf.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +10,9 @@
 
 #include "array.h"
 #include "cells.h"
+#include "format.h"
 #include "json.h"
+#include "listen_diag.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_outcome.h"
@@ -17,6 +20,8 @@
 #include "tt_contract.h"
 
 struct outcome {
+	struct tt_listeners listeners; /* tcpaccept's: their drops when tracing began */
+	bool listeners_read;           /* they could be read */
 	bool accepts; /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
 	bool wanted;  /* -o, or --failed */
 	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
@@ -332,6 +337,75 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 	return rc;
 }
 
+/* ------------------------------------ tcpaccept: what the listeners dropped */
+
+/*
+ * A SYN or final ACK the kernel drops because a listener's accept queue (or
+ * SYN queue) is full leaves no trace of its own for a tracepoint (on any
+ * kernel) and is not followed per event by the kprobes yet; the kernel counts
+ * it on the listener (sk_drops, sock_diag's SK_MEMINFO_DROPS, ss -tlm's d).
+ * So -o reads every listener of the tool's network namespace when tracing
+ * begins and when it stops, and says on stderr which ones dropped, how
+ * many, their queue then, and the process holding each.
+ */
+static int accept_after_load(void *state, struct tt_tracer *tracer)
+{
+	(void)tracer;
+	struct outcome *o = state;
+	if (!o->accepts || !o->wanted)
+		return 0;
+	o->listeners_read = tt_listeners_read(&o->listeners) == 0;
+	if (!o->listeners_read)
+		tt_warn("-o: cannot read the listeners (sock_diag): their drops are not reported");
+	return 0;
+}
+
+static void say_drops(const struct tt_listener *l, uint32_t drops)
+{
+	char addr[INET6_ADDRSTRLEN] = "?", comm[TT_COMM_LEN + 1] = "", owner[64] = "";
+	inet_ntop(l->family, l->addr, addr, sizeof(addr));
+	int pid = tt_socket_owner(l->inode, comm, sizeof(comm));
+	if (pid) {
+		char shown[TT_COMM_TEXT_LEN];
+		tt_format_comm(comm, strlen(comm), shown);
+		snprintf(owner, sizeof(owner), " of PID %d (%s)", pid, shown);
+	}
+	bool v6 = l->family == AF_INET6;
+	tt_warn("listener %s%s%s:%u%s: %u SYNs or ACKs dropped while tracing (accept or SYN queue "
+	        "full), queue %u/%u",
+	        v6 ? "[" : "", addr, v6 ? "]" : "", l->port, owner, drops, l->queue, l->max);
+}
+
+static int accept_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
+                            const struct tt_columns *columns)
+{
+	(void)tracer;
+	(void)out;
+	(void)columns;
+	struct outcome *o = state;
+	if (!o->listeners_read)
+		return 0;
+	struct tt_listeners now = {0};
+	if (tt_listeners_read(&now) != 0)
+		tt_warn("-o: cannot read the listeners (sock_diag) at the end: their drops are not "
+		        "reported");
+	for (size_t i = 0; i < now.count; i++) {
+		const struct tt_listener *l = &now.items[i];
+		const struct tt_listener *before = tt_listeners_find(&o->listeners, l->inode);
+		uint32_t drops = l->drops - (before ? before->drops : 0);
+		if (drops)
+			say_drops(l, drops);
+	}
+	tt_listeners_free(&now);
+	return 0;
+}
+
+static void accept_close(void *state)
+{
+	struct outcome *o = state;
+	tt_listeners_free(&o->listeners);
+}
+
 static const struct tt_option outcome_options[] = {
     {'o', "outcome", NULL, "print each attempt at its outcome, with LAT(ms) and RESULT",
      TT_HELP_MODES},
@@ -346,17 +420,19 @@ static const struct tt_option accept_outcome_options[] = {
      TT_HELP_MODES},
 };
 
-/* The two tools' modules differ in their options' words and their plan only. */
-#define OUTCOME_MODULE(option_table, plan_hook)                                                    \
+/* The two tools' modules differ in their options' words, their plan and tcpaccept's drops. */
+#define OUTCOME_MODULE(option_table, plan_hook, load_hook, run_hook, close_hook)                   \
 	{                                                                                          \
 		.options = option_table, .option_count = TT_ARRAY_SIZE(option_table),              \
 		.state_size = sizeof(struct outcome), .option = outcome_option, .plan = plan_hook, \
+		.after_load = load_hook, .after_run = run_hook, .close = close_hook,               \
 		.drain = outcome_drain, .column_place = TT_COLUMNS_TRAIL,                          \
 		.header = outcome_header, .text = outcome_text, .json = outcome_json,              \
 		.count_header = outcome_count_header, .count_text = outcome_count_text,            \
 		.count_json = outcome_count_json,                                                  \
 	}
 
-const struct tt_module tt_outcome_module = OUTCOME_MODULE(outcome_options, outcome_plan);
-const struct tt_module tt_accept_outcome_module =
-    OUTCOME_MODULE(accept_outcome_options, accept_outcome_plan);
+const struct tt_module tt_outcome_module =
+    OUTCOME_MODULE(outcome_options, outcome_plan, NULL, NULL, NULL);
+const struct tt_module tt_accept_outcome_module = OUTCOME_MODULE(
+    accept_outcome_options, accept_outcome_plan, accept_after_load, accept_after_run, accept_close);

@@ -4,6 +4,7 @@ waited in the accept queue and what became of it, checked against both ends
 reads give) in a network namespace of the test's own. The programs are raw
 tracepoints on either backend, so every case is seen on both."""
 import json
+import re
 import os
 import subprocess
 
@@ -223,3 +224,56 @@ def test_refused_names_what_the_client_asked_for(isolated_netns, addr, ip):
         (None, None, "refused", None), record
     assert (record["raddr"], record["rport"], record["laddr"], record["lport"]) == \
         (addr, conn["sport"], addr, closed["lport"]), record
+
+
+def listener_drops(ns, port):
+    """ss -tlm's d of the listener on port: the drops the kernel counted on it."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htlnm", "sport", "= :%d" % port],
+                         capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"\bd(\d+)\)", out).group(1))
+
+
+def in_syn_sent(ns, port):
+    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htn", "state", "syn-sent",
+                          "dport", "= :%d" % port], capture_output=True, text=True,
+                         check=True).stdout
+    return len(out.splitlines())
+
+
+def test_full_queue_drops_are_counted_per_listener(isolated_netns):
+    """listen(fd, 1) and no accept(): the third client's SYNs are dropped, and
+    it stays in SYN_SENT. No tracepoint sees such a drop; -o says on stderr,
+    at the end, how many the kernel counted on that listener while it traced
+    (run in the namespace, whose listeners it reads), between what ss -tlm
+    shows before and after it, with the listener's owner and queue."""
+    ns = isolated_netns
+    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0"],
+                   check=True)
+    server, client = peers(ns)
+    with server, client:
+        listener = server.listen("127.0.0.1", backlog=1)
+        before = listener_drops(ns, listener["lport"])
+        tracer = Tracer("tcpaccept", "-j", "-o", "-P", str(listener["lport"]),
+                        wrapper=("ip", "netns", "exec", ns))
+        with tracer as t:
+            t.wait_stderr("Tracing")
+            conns = [client.connect("127.0.0.1", listener["lport"], nonblocking=True)
+                     for _ in range(3)]
+            kernel_reaches(lambda: in_syn_sent(ns, listener["lport"]) >= 1 and
+                           listener_drops(ns, listener["lport"]) > before,
+                           lambda: "no SYN dropped on the full queue")
+            least = listener_drops(ns, listener["lport"]) - before
+            assert t.stop() == 0, t.stderr
+        most = listener_drops(ns, listener["lport"]) - before
+    said = [line for line in t.stderr_lines if line.startswith("tcpaccept: listener 127.0.0.1:%d "
+                                                               % listener["lport"])]
+    assert len(said) == 1, t.stderr
+    found = re.search(r" of PID (\d+) \(tt-server\): (\d+) SYNs or ACKs dropped .* queue 2/1$",
+                      said[0])
+    assert found, said
+    assert int(found.group(1)) == server.pid, said
+    assert least <= int(found.group(2)) <= most, (said, least, most)
+    # The two queued connections are there, pending, when tracing stops.
+    pending = [json.loads(line) for line in t.lines]
+    assert sorted(r["rport"] for r in pending if r["result"] == "pending") == \
+        sorted(c["sport"] for c in conns[:2]), pending
