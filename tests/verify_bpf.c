@@ -72,6 +72,9 @@ int main(void)
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "-o");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], "--failed -c");
 		verify("tcpconnect", &tcpconnect_tool, backends[b], all_outcome);
+		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o");
+		verify("tcpaccept", &tcpaccept_tool, backends[b], all_outcome);
+		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o --metrics 127.0.0.1:1 -G");
 		/* --metrics: the default labels, quiet; every label; beside -o and -c. */
 		const char *const metrics[] = {
 		    "--metrics 127.0.0.1:1 -q",

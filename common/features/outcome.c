@@ -423,10 +423,10 @@ static const struct tt_option accept_outcome_options[] = {
 /* The two tools' modules differ in their options' words, their plan and tcpaccept's drops. */
 #define OUTCOME_MODULE(option_table, plan_hook, load_hook, run_hook, close_hook)                   \
 	{                                                                                          \
-		.options = option_table, .option_count = TT_ARRAY_SIZE(option_table),              \
-		.state_size = sizeof(struct outcome), .option = outcome_option, .plan = plan_hook, \
-		.after_load = load_hook, .after_run = run_hook, .close = close_hook,               \
-		.drain = outcome_drain, .column_place = TT_COLUMNS_TRAIL,                          \
+		.options = (option_table), .option_count = TT_ARRAY_SIZE(option_table),            \
+		.state_size = sizeof(struct outcome), .option = outcome_option,                    \
+		.plan = (plan_hook), .after_load = (load_hook), .after_run = (run_hook),           \
+		.close = (close_hook), .drain = outcome_drain, .column_place = TT_COLUMNS_TRAIL,   \
 		.header = outcome_header, .text = outcome_text, .json = outcome_json,              \
 		.count_header = outcome_count_header, .count_text = outcome_count_text,            \
 		.count_json = outcome_count_json,                                                  \

@@ -155,7 +155,7 @@ int tt_socket_owner(uint64_t inode, char *comm, size_t comm_size)
 	for (struct dirent *e; !owner && (e = readdir(proc));) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !holds(e->d_name, want))
 			continue;
-		owner = atoi(e->d_name);
+		owner = (int)strtol(e->d_name, NULL, 10);
 		char path[300];
 		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
 		FILE *f = fopen(path, "r");
