@@ -133,15 +133,12 @@ int tt_accept_destroy(struct bpf_raw_tracepoint_args *ctx)
 #define TT_TCP_FLAG_SYN 0x02
 #define TT_TCP_FLAG_ACK 0x10
 
-static __always_inline void accept_refused(void *ctx, const struct sock *sk,
-                                           const struct sk_buff *skb)
+/*
+ * The flow a SYN (without ACK) asks for, from its IP and TCP headers (their
+ * wire layout); false when skb is no such SYN.
+ */
+static __always_inline bool syn_flow(const struct sk_buff *skb, struct tt_flow *flow)
 {
-#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER) || defined(TT_CGROUP_FILTER) ||               \
-    defined(TT_CGROUPMAP_PATH) || defined(TT_MNTNSMAP_PATH)
-	return;
-#endif
-	if (sk || !skb)
-		return;
 	/*
 	 * The header offsets sit in an anonymous struct of a union (struct_group),
 	 * whose members libbcc's rewriter reads wrongly through skb->: by offset.
@@ -156,11 +153,9 @@ static __always_inline void accept_refused(void *ctx, const struct sock *sk,
 	                      base + TT_OFFSET_OF(struct sk_buff, transport_header));
 	u8 tcp[14] = {};
 	if (!head || bpf_probe_read_kernel(tcp, sizeof(tcp), head + transport) != 0)
-		return;
+		return false;
 	if ((tcp[13] & (TT_TCP_FLAG_SYN | TT_TCP_FLAG_ACK)) != TT_TCP_FLAG_SYN)
-		return; /* a RST for a stray segment, not a refused connection */
-	struct tcpaccept_event event = {};
-	struct tt_flow *flow = &event.base.flow;
+		return false;
 	flow->rport = ((u16)tcp[0] << 8) | tcp[1];
 	flow->lport = ((u16)tcp[2] << 8) | tcp[3];
 	u8 version = 0;
@@ -169,20 +164,48 @@ static __always_inline void accept_refused(void *ctx, const struct sock *sk,
 		flow->family = TT_AF_INET;
 		bpf_probe_read_kernel(flow->raddr, 4, head + network + 12);
 		bpf_probe_read_kernel(flow->laddr, 4, head + network + 16);
-	} else if (version >> 4 == 6) {
+		return true;
+	}
+	if (version >> 4 == 6) {
 		flow->family = TT_AF_INET6;
 		bpf_probe_read_kernel(flow->raddr, 16, head + network + 8);
 		bpf_probe_read_kernel(flow->laddr, 16, head + network + 24);
-	} else {
-		return;
+		return true;
 	}
+	return false;
+}
+
+/*
+ * A connection lost at the door (refused, dropped) or answered with a SYN
+ * cookie, in softirq: no process to name, so none is shown with a task
+ * filter (-p -u, cgroups); its listener's queue where there is one.
+ */
+static __always_inline void accept_at_the_door(void *ctx, struct tcpaccept_event *event,
+                                               struct sock *listener, u32 result)
+{
+#if defined(TT_PID_FILTER) || defined(TT_UID_FILTER) || defined(TT_CGROUP_FILTER) ||               \
+    defined(TT_CGROUPMAP_PATH) || defined(TT_MNTNSMAP_PATH)
+	return;
+#endif
+	struct tt_flow *flow = &event->base.flow;
 	if (!tt_family_wanted(flow->family) || !TT_PORT_MATCH(flow->lport))
 		return;
-	event.base.head.ts_ns = bpf_ktime_get_ns();
-	event.outcome.latency_ns = TT_OUTCOME_LATENCY_UNKNOWN;
-	event.outcome.result = TT_RESULT_REFUSED;
-	if (tt_outcome_wanted(&event.outcome))
-		tt_submit_event(ctx, &event);
+	event->base.head.ts_ns = bpf_ktime_get_ns();
+	event->outcome.latency_ns = TT_OUTCOME_LATENCY_UNKNOWN;
+	event->outcome.result = result;
+	if (listener)
+		tt_accept_read_queue(listener, event);
+	if (tt_outcome_wanted(&event->outcome))
+		tt_submit_event(ctx, event);
+}
+
+static __always_inline void accept_refused(void *ctx, const struct sock *sk,
+                                           const struct sk_buff *skb)
+{
+	struct tcpaccept_event event = {};
+	/* Not a SYN: a RST for a stray segment, not a refused connection. */
+	if (!sk && skb && syn_flow(skb, &event.base.flow))
+		accept_at_the_door(ctx, &event, NULL, TT_RESULT_REFUSED);
 }
 
 /* Arguments: (const struct sock *sk, const struct sk_buff *skb, ...). */
@@ -203,6 +226,43 @@ int tt_accept_send_reset_kprobe(struct pt_regs *regs)
 {
 	accept_refused(regs, (const struct sock *)PT_REGS_PARM1(regs),
 	               (const struct sk_buff *)PT_REGS_PARM2(regs));
+	return 0;
+}
+
+/*
+ * dropped and cookie, on the kprobe backend only (no tracepoint sees them).
+ * tcp_conn_request(rsk_ops, af_ops, sk, skb) takes each SYN to a listener;
+ * with its accept queue full (sk_acceptq_is_full: more than the maximum
+ * queued) it drops the SYN, cookies or not. A SYN dropped because the SYN
+ * queue is full without syncookies, and a final ACK dropped on a full queue,
+ * are counted only (the listeners' drops said at the end).
+ */
+int tt_accept_conn_request(struct pt_regs *regs)
+{
+	struct sock *listener = (struct sock *)PT_REGS_PARM3(regs);
+	struct tcpaccept_event event = {};
+	if (!syn_flow((const struct sk_buff *)PT_REGS_PARM4(regs), &event.base.flow))
+		return 0;
+	tt_accept_read_queue(listener, &event);
+	if (event.backlog > event.backlog_max)
+		accept_at_the_door(regs, &event, listener, TT_RESULT_DROPPED);
+	return 0;
+}
+
+#define TT_TCP_SYNACK_COOKIE 2 /* enum tcp_synack_type: NORMAL, FASTOPEN, COOKIE */
+
+/*
+ * tcp_v4_send_synack and tcp_v6_send_synack(sk, dst, fl, req, foc,
+ * synack_type, syn_skb): a SYN-ACK carrying a SYN cookie (the SYN queue was
+ * full, or net.ipv4.tcp_syncookies=2). The request socket has the flow.
+ */
+int tt_accept_send_synack(struct pt_regs *regs)
+{
+	if ((int)PT_REGS_PARM6(regs) != TT_TCP_SYNACK_COOKIE)
+		return 0;
+	struct tcpaccept_event event = {};
+	tt_read_sock_flow((struct sock *)PT_REGS_PARM4(regs), &event.base.flow);
+	accept_at_the_door(regs, &event, (struct sock *)PT_REGS_PARM1(regs), TT_RESULT_COOKIE);
 	return 0;
 }
 

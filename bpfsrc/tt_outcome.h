@@ -16,9 +16,11 @@
 #define TT_RESULT_ABORTED     5 /* closed or shut down by its caller before any answer */
 #define TT_RESULT_PENDING     6 /* still waiting when tracing stopped */
 /* tcpaccept's: a connection the handshake completed on a listener of this host */
-#define TT_RESULT_ACCEPTED 7 /* accept() returned it, open */
-#define TT_RESULT_RESET    8 /* the client reset or closed it before accept() returned it */
-#define TT_RESULT_ORPHANED 9 /* still queued when its listener was closed */
+#define TT_RESULT_ACCEPTED 7  /* accept() returned it, open */
+#define TT_RESULT_RESET    8  /* the client reset or closed it before accept() returned it */
+#define TT_RESULT_ORPHANED 9  /* still queued when its listener was closed */
+#define TT_RESULT_DROPPED  10 /* its SYN dropped: the listener's accept queue was full */
+#define TT_RESULT_COOKIE   11 /* its SYN answered with a SYN cookie */
 #define TT_RESULT_ERRNO    256
 
 /* What --failed leaves out: the attempts that got in. */

@@ -103,6 +103,10 @@ static const struct tt_probe accept_probes[] = {
 static const struct tt_probe refused_kprobes[] = {
     {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v4_send_reset"},
     {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v6_send_reset"},
+    /* dropped and cookie: no tracepoint sees them */
+    {TT_KPROBE, TT_PROGRAM(tt_accept_conn_request), "tcp_conn_request"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_synack), "tcp_v4_send_synack"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_synack), "tcp_v6_send_synack"},
 };
 static const struct tt_probe refused_tracepoint = {
     TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_send_reset), "tcp_send_reset"};
@@ -143,6 +147,8 @@ static const char *result_name(uint32_t result, char buf[TT_RESULT_NAME_LEN])
 	    [TT_RESULT_ACCEPTED] = "accepted",
 	    [TT_RESULT_RESET] = "reset",
 	    [TT_RESULT_ORPHANED] = "orphaned",
+	    [TT_RESULT_DROPPED] = "dropped",
+	    [TT_RESULT_COOKIE] = "cookie",
 	};
 	if (result < TT_ARRAY_SIZE(words))
 		return words[result];

@@ -233,11 +233,17 @@ def listener_drops(ns, port):
     return int(re.search(r"\bd(\d+)\)", out).group(1))
 
 
-def in_syn_sent(ns, port):
+def syn_sent_ports(ns, port):
+    """The client ports still in SYN_SENT to port."""
     out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htn", "state", "syn-sent",
                           "dport", "= :%d" % port], capture_output=True, text=True,
                          check=True).stdout
-    return len(out.splitlines())
+    return {int(line.split()[2].rsplit(":", 1)[1]) for line in out.splitlines()}
+
+
+def per_event_drops():
+    """Whether dropped and cookie come as lines: the kprobe backend only (man page NOTES)."""
+    return ttlib.backend_of("tcpaccept") == "kprobe"
 
 
 def test_full_queue_drops_are_counted_per_listener(isolated_netns):
@@ -259,10 +265,11 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
             t.wait_stderr("Tracing")
             conns = [client.connect("127.0.0.1", listener["lport"], nonblocking=True)
                      for _ in range(3)]
-            kernel_reaches(lambda: in_syn_sent(ns, listener["lport"]) >= 1 and
+            kernel_reaches(lambda: syn_sent_ports(ns, listener["lport"]) and
                            listener_drops(ns, listener["lport"]) > before,
                            lambda: "no SYN dropped on the full queue")
             least = listener_drops(ns, listener["lport"]) - before
+            waiting = syn_sent_ports(ns, listener["lport"])
             assert t.stop() == 0, t.stderr
         most = listener_drops(ns, listener["lport"]) - before
     said = [line for line in t.stderr_lines if line.startswith("tcpaccept: listener 127.0.0.1:%d "
@@ -273,7 +280,45 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
     assert found, said
     assert int(found.group(1)) == server.pid, said
     assert least <= int(found.group(2)) <= most, (said, least, most)
+    records = [json.loads(line) for line in t.lines]
     # The two queued connections are there, pending, when tracing stops.
-    pending = [json.loads(line) for line in t.lines]
-    assert sorted(r["rport"] for r in pending if r["result"] == "pending") == \
-        sorted(c["sport"] for c in conns[:2]), pending
+    queued_ports = {c["sport"] for c in conns} - waiting
+    assert len(queued_ports) == 2, (conns, waiting)
+    assert sorted(r["rport"] for r in records if r["result"] == "pending") == \
+        sorted(queued_ports), records
+    # The one left in SYN_SENT: a line per dropped SYN on kprobes, with the
+    # listener's full queue; no line on tracepoints.
+    dropped = [r for r in records if r["result"] == "dropped"]
+    if per_event_drops():
+        assert dropped and {r["rport"] for r in dropped} == waiting, records
+        assert all((r["backlog"], r["backlog_max"], r["pid"]) == (2, 1, None)
+                   for r in dropped), dropped
+        assert len(dropped) <= most, (dropped, most)
+    else:
+        assert dropped == [], records
+
+
+def test_syn_cookies(isolated_netns):
+    """net.ipv4.tcp_syncookies=2: every SYN is answered with a cookie (the
+    namespace's SyncookiesSent counts it), and the connection is accepted all
+    the same. A line on kprobes; none on tracepoints (man page NOTES)."""
+    ns = isolated_netns
+    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=2"],
+                   check=True)
+    server, client = peers(ns)
+    with server, client:
+        listener = server.listen("127.0.0.1", backlog=8)
+        sent = ns_counter(ns, "TcpExtSyncookiesSent")
+        with accept_tracer(listener) as t:
+            conn = client.connect("127.0.0.1", listener["lport"])
+            server.accept(listener)
+            records = records_at_stop(t)
+        assert ns_counter(ns, "TcpExtSyncookiesSent") == sent + 1
+    assert [r["result"] for r in of_conn(records, conn) if r["result"] != "cookie"] == \
+        ["accepted"], records
+    cookies = [r for r in records if r["result"] == "cookie"]
+    if per_event_drops():
+        assert [(r["rport"], r["lport"], r["pid"]) for r in cookies] == \
+            [(conn["sport"], listener["lport"], None)], records
+    else:
+        assert cookies == [], records
