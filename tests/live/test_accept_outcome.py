@@ -57,24 +57,25 @@ def one_of(records, conn):
     return found[0]
 
 
+def in_ns(ns, *cmd):
+    """What cmd prints, run in the network namespace ns."""
+    return subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True,
+                          check=True).stdout
+
+
 def ns_counter(ns, name):
-    out = subprocess.run(["ip", "netns", "exec", ns, "nstat", "-az", name],
-                         capture_output=True, text=True, check=True).stdout
+    out = in_ns(ns, "nstat", "-az", name)
     return sum(int(line.split()[1]) for line in out.splitlines() if line.startswith(name))
 
 
 def queued(ns, port):
     """The listener's accept queue (ss's Recv-Q of a LISTEN socket)."""
-    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htln", "sport", "= :%d" % port],
-                         capture_output=True, text=True, check=True).stdout
+    out = in_ns(ns, "ss", "-Htln", "sport", "= :%d" % port)
     return sum(int(line.split()[1]) for line in out.splitlines())
 
 
 def in_close_wait(ns, port):
-    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htn", "state", "close-wait",
-                          "sport", "= :%d" % port], capture_output=True, text=True,
-                         check=True).stdout
-    return out.strip() != ""
+    return in_ns(ns, "ss", "-Htn", "state", "close-wait", "sport", "= :%d" % port).strip() != ""
 
 
 def test_wait_is_the_time_in_the_queue(isolated_netns):
@@ -228,16 +229,13 @@ def test_refused_names_what_the_client_asked_for(isolated_netns, addr, ip):
 
 def listener_drops(ns, port):
     """ss -tlm's d of the listener on port: the drops the kernel counted on it."""
-    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htlnm", "sport", "= :%d" % port],
-                         capture_output=True, text=True, check=True).stdout
+    out = in_ns(ns, "ss", "-Htlnm", "sport", "= :%d" % port)
     return int(re.search(r"\bd(\d+)\)", out).group(1))
 
 
 def syn_sent_ports(ns, port):
     """The client ports still in SYN_SENT to port."""
-    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Htn", "state", "syn-sent",
-                          "dport", "= :%d" % port], capture_output=True, text=True,
-                         check=True).stdout
+    out = in_ns(ns, "ss", "-Htn", "state", "syn-sent", "dport", "= :%d" % port)
     return {int(line.split()[2].rsplit(":", 1)[1]) for line in out.splitlines()}
 
 
@@ -253,8 +251,7 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
     (run in the namespace, whose listeners it reads), between what ss -tlm
     shows before and after it, with the listener's owner and queue."""
     ns = isolated_netns
-    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0"],
-                   check=True)
+    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0")
     server, client = peers(ns)
     with server, client:
         listener = server.listen("127.0.0.1", backlog=1)
@@ -303,8 +300,7 @@ def test_syn_cookies(isolated_netns):
     namespace's SyncookiesSent counts it), and the connection is accepted all
     the same. A line on kprobes; none on tracepoints (man page NOTES)."""
     ns = isolated_netns
-    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=2"],
-                   check=True)
+    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=2")
     server, client = peers(ns)
     with server, client:
         listener = server.listen("127.0.0.1", backlog=8)
