@@ -76,13 +76,14 @@ def build_cases(args):
     other_pid = os.getpid()
     cases = []
     options = [("", True), ("-t", True), ("-U", True), ("-j", True), ("-t -U -j", True),
-               ("-c", False), (f"-p {other_pid}", False), ("--buffer perf", True)]
+               ("-c", False), (f"-p {other_pid}", False), ("--buffer perf", True),
+               ("-o", True)]  # each connection at its outcome: the storm's are all lines
     options += [(o, True) for o in args.extra_options]
     for tool in args.tools:
         helped = subprocess.run([tools[tool], "--help"], capture_output=True, text=True).stdout
         for opt, streams in options:
             words = opt.split()
-            # An option the tool does not have (-c, -d, -o are tcpconnect's): no case.
+            # An option the tool does not have (-c and -d are tcpconnect's): no case.
             if any(w.startswith("-") and not re.search(r"(^|[\s,])%s\b" % re.escape(w), helped)
                    for w in words):
                 continue

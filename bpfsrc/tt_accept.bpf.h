@@ -7,8 +7,12 @@
 #include "tt_helpers.bpf.h"
 #include "tt_sock.bpf.h"
 #include "tt_sock_protocol.bpf.h"
-#include "tt_submit.bpf.h"
 #include "tcpaccept.h"
+#ifdef TT_OUTCOME
+#define TT_COUNT_RESULT(event)     ((event)->outcome.result)
+#define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)
+#endif
+#include "tt_submit.bpf.h"
 
 #define TT_IPPROTO_MPTCP 262
 
@@ -25,6 +29,28 @@ static __always_inline bool tt_listener_wanted(struct sock *listener)
 	return TT_PORT_MATCH(port);
 }
 
+/* The listener's accept queue now, into the event. */
+static __always_inline void tt_accept_read_queue(struct sock *listener,
+                                                 struct tcpaccept_event *event)
+{
+	/* u16 before Linux 5.6, u32 since: read them as what they are, in one copy. */
+	__typeof__(listener->sk_ack_backlog) backlog = 0;
+	__typeof__(listener->sk_max_ack_backlog) backlog_max = 0;
+	char queue[TT_SPAN_SIZE(struct sock, sk_ack_backlog, sk_max_ack_backlog)] = {};
+	TT_READ_SPAN_BYTES(queue, listener, struct sock, sk_ack_backlog, sk_max_ack_backlog);
+	TT_SPAN_MEMBER(backlog, queue, struct sock, sk_ack_backlog, sk_max_ack_backlog,
+	               sk_ack_backlog);
+	TT_SPAN_MEMBER(backlog_max, queue, struct sock, sk_ack_backlog, sk_max_ack_backlog,
+	               sk_max_ack_backlog);
+	event->backlog = backlog;
+	event->backlog_max = backlog_max;
+	event->flags = TCPACCEPT_BACKLOG_KNOWN;
+}
+
+#ifdef TT_OUTCOME
+#include "tt_accept_outcome.bpf.h"
+#endif
+
 static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct sock *listener)
 {
 	if (!newsk)
@@ -39,6 +65,12 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	struct tcpaccept_event event = {};
 	struct tt_flow *flow = &event.base.flow;
 	tt_read_sock_flow(newsk, flow);
+#ifdef TT_OUTCOME
+	/* A child reset in the queue has lost its port: the flow as it was queued. */
+	tt_accept_outcome(newsk, &event);
+	if (!tt_outcome_wanted(&event.outcome))
+		return;
+#endif
 	if ((flow->family != TT_AF_INET && flow->family != TT_AF_INET6) ||
 	    !tt_family_wanted(flow->family) || !TT_PORT_MATCH(flow->lport) ||
 	    !TT_PEER_MATCH(flow->family, flow->raddr))
@@ -53,23 +85,8 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	 * An MPTCP listener's queue is its first subflow's, a socket private to
 	 * net/mptcp: its own counts are not the backlog, so it is unknown.
 	 */
-	if (listener && tt_sock_protocol(listener) == TT_IPPROTO_MPTCP)
-		listener = NULL;
-	if (listener) {
-		/* u16 before Linux 5.6, u32 since: read them as what they are, in one copy. */
-		__typeof__(listener->sk_ack_backlog) backlog = 0;
-		__typeof__(listener->sk_max_ack_backlog) backlog_max = 0;
-		char queue[TT_SPAN_SIZE(struct sock, sk_ack_backlog, sk_max_ack_backlog)] = {};
-		TT_READ_SPAN_BYTES(queue, listener, struct sock, sk_ack_backlog,
-		                   sk_max_ack_backlog);
-		TT_SPAN_MEMBER(backlog, queue, struct sock, sk_ack_backlog, sk_max_ack_backlog,
-		               sk_ack_backlog);
-		TT_SPAN_MEMBER(backlog_max, queue, struct sock, sk_ack_backlog, sk_max_ack_backlog,
-		               sk_max_ack_backlog);
-		event.backlog = backlog;
-		event.backlog_max = backlog_max;
-		event.flags = TCPACCEPT_BACKLOG_KNOWN;
-	}
+	if (listener && tt_sock_protocol(listener) != TT_IPPROTO_MPTCP)
+		tt_accept_read_queue(listener, &event);
 	tt_submit_event(ctx, &event);
 }
 

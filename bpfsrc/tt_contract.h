@@ -84,6 +84,13 @@
 /* Programs a module attaches by name (function names, as BCC makes them). */
 #define TT_CONTRACT_PROGRAMS(X)                                                                    \
 	X(tt_outcome_state_change)                   /* tt_outcome.bpf.h */                        \
+	X(tt_accept_state_change)                    /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_reset)                           /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_destroy)                         /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_send_reset)                      /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_send_reset_kprobe)               /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_conn_request)                    /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_send_synack)                     /* tt_accept_outcome.bpf.h */                 \
 	X(tt_dns_ingress)                            /* tt_dns.bpf.h */                            \
 	X(tracepoint__syscalls__sys_enter_accept)    /* tt_accept_syscall.bpf.h */                 \
 	X(tracepoint__syscalls__sys_enter_accept4)   /* tt_accept_syscall.bpf.h */                 \

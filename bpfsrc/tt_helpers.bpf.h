@@ -14,11 +14,15 @@
 #endif
 
 /* Stable kernel ABI values; headers mode defines some as enums, not macros. */
-#define TT_AF_INET      2
-#define TT_AF_INET6     10
-#define TT_IPPROTO_TCP  6
-#define TT_TCP_SYN_SENT 2
-#define TT_TCP_CLOSE    7
+#define TT_AF_INET         2
+#define TT_AF_INET6        10
+#define TT_IPPROTO_TCP     6
+#define TT_TCP_ESTABLISHED 1
+#define TT_TCP_SYN_SENT    2
+#define TT_TCP_SYN_RECV    3
+#define TT_TCP_CLOSE       7
+#define TT_TCP_CLOSE_WAIT  8
+#define TT_TCP_LISTEN      10
 
 /* BPF_RINGBUF_OUTPUT sizes a ring with it (tt_output.bpf.h, tt_dns.bpf.h). */
 #if defined(TT_RING_BUFFER_PAGES) && !defined(PAGE_SIZE)

@@ -50,7 +50,7 @@ static __always_inline void tt_outcome_fill(struct sock *sk, int newstate, u64 s
 static __always_inline bool tt_outcome_wanted(const struct tt_outcome *outcome)
 {
 #if defined(TT_OUTCOME_FAILED) && !defined(TT_METRICS) /* metrics count all (tt_submit.bpf.h) */
-	return outcome->result != TT_RESULT_CONNECTED;
+	return !TT_RESULT_SUCCEEDED(outcome->result);
 #else
 	return true;
 #endif

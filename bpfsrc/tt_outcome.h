@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * How a connection attempt ended (-o), shared by the BPF text
- * (bpfsrc/tt_outcome.bpf.h) and user space (common/features/outcome.c).
+ * (bpfsrc/tt_outcome.bpf.h; tcpaccept's in bpfsrc/tt_accept_outcome.bpf.h)
+ * and user space (common/features/outcome.c).
  */
 #ifndef TT_OUTCOME_H
 #define TT_OUTCOME_H
@@ -14,12 +15,29 @@
 #define TT_RESULT_UNREACHABLE 4 /* an ICMP error: EHOSTUNREACH or ENETUNREACH */
 #define TT_RESULT_ABORTED     5 /* closed or shut down by its caller before any answer */
 #define TT_RESULT_PENDING     6 /* still waiting when tracing stopped */
-#define TT_RESULT_ERRNO       256
+/* tcpaccept's: a connection the handshake completed on a listener of this host */
+#define TT_RESULT_ACCEPTED 7  /* accept() returned it, open */
+#define TT_RESULT_RESET    8  /* the client reset or closed it before accept() returned it */
+#define TT_RESULT_ORPHANED 9  /* still queued when its listener was closed */
+#define TT_RESULT_DROPPED  10 /* its SYN dropped: the listener's accept queue was full */
+#define TT_RESULT_COOKIE   11 /* its SYN answered with a SYN cookie */
+#define TT_RESULT_ERRNO    256
+
+/* What --failed leaves out: the attempts that got in. */
+#define TT_RESULT_SUCCEEDED(result)                                                                \
+	((result) == TT_RESULT_CONNECTED || (result) == TT_RESULT_ACCEPTED)
+
+/* latency_ns when it is not known (tcpaccept: queued before tracing began) */
+#define TT_OUTCOME_LATENCY_UNKNOWN (~(__u64)0)
 
 struct tt_outcome {
-	__u64 latency_ns; /* from the SYN to the outcome (to the stop, when pending) */
-	__s32 error;      /* the socket's sk_err when it left SYN_SENT */
-	__u32 result;     /* TT_RESULT_* */
+	/*
+	 * From the SYN to the outcome (to the stop, when pending); tcpaccept's:
+	 * from the handshake's end to accept()'s return, its time in the queue
+	 */
+	__u64 latency_ns;
+	__s32 error;  /* the socket's sk_err when it left SYN_SENT */
+	__u32 result; /* TT_RESULT_* */
 };
 
 #endif

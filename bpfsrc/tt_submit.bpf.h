@@ -83,7 +83,7 @@ static __always_inline void tt_count_event(const struct tt_event *event, u32 res
 
 /* --failed shows the failures only; the metrics count every attempt. */
 #ifdef TT_OUTCOME_FAILED
-#define tt_metrics_shown(event) (TT_COUNT_RESULT(event) != TT_RESULT_CONNECTED)
+#define tt_metrics_shown(event) (!TT_RESULT_SUCCEEDED(TT_COUNT_RESULT(event)))
 #else
 #define tt_metrics_shown(event) 1
 #endif

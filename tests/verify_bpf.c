@@ -57,6 +57,9 @@ int main(void)
 	char all_outcome[300];
 	snprintf(all_outcome, sizeof(all_outcome), "%s --failed --daddr 10.0.0.0/8,!10.1.0.0/16",
 	         all);
+	char all_accept_outcome[300];
+	snprintf(all_accept_outcome, sizeof(all_accept_outcome),
+	         "%s --failed --raddr 10.0.0.0/8,!10.1.0.0/16", all);
 	/* Each option alone, then all at once (-4 and -6 exclude each other: -6 there). */
 	const char *const shared[] = {"",   "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
 	                              "-G", cgroup,    all};
@@ -87,6 +90,9 @@ int main(void)
 		       "--hist -i 1 --metrics 127.0.0.1:1 --metrics-labels result,comm");
 		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -s -G");
 		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -i 1 --metrics 127.0.0.1:1");
+		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o");
+		verify("tcpaccept", &tcpaccept_tool, backends[b], all_accept_outcome);
+		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o --metrics 127.0.0.1:1 -G");
 		/* --metrics: the default labels, quiet; every label; beside -o and -c. */
 		const char *const metrics[] = {
 		    "--metrics 127.0.0.1:1 -q",

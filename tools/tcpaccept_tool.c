@@ -2,12 +2,15 @@
 /* tcpaccept: its options, modules, BPF programs, kernel types and printer. */
 #include "tcpaccept_tool.h"
 
+#include <stddef.h>
+
 #include "accept_syscalls.h"
 #include "array.h"
 #include "count.h"
 #include "filters.h"
 #include "metrics.h"
 #include "netns_column.h"
+#include "outcome.h"
 #include "print_cgroup.h"
 #include "socket_types.h"
 #include "tcpaccept.h"
@@ -84,6 +87,7 @@ static const struct tt_module_use modules[] = {
     {&tt_count_module, 0},
     {&tt_print_cgroup_module, 0},
     {&tt_metrics_module, 0}, /* no outcome: it counts accepts */
+    {&tt_accept_outcome_module, offsetof(struct tcpaccept_event, outcome)},
 };
 // clang-format on
 
@@ -103,6 +107,8 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -c -i 5           # ... printed and reset every 5 seconds\n"
 		"  tcpaccept -G                # with the cgroup (service, container) of each\n"
 		"  tcpaccept -j                # JSON lines\n"
+		"  tcpaccept -o                # with WAIT(ms) in the accept queue and RESULT\n"
+		"  tcpaccept --failed          # only connections lost before accept()\n"
 		"  tcpaccept --metrics 127.0.0.1:9439 -q  # a Prometheus exporter, no lines\n",
     .options = options,
     .option_count = TT_ARRAY_SIZE(options),

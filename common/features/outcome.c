@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "outcome.h"
 
+#include <arpa/inet.h>
 #include <bcc/libbpf.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +10,9 @@
 
 #include "array.h"
 #include "cells.h"
+#include "format.h"
 #include "json.h"
+#include "listen_diag.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_outcome.h"
@@ -17,6 +20,9 @@
 #include "tt_contract.h"
 
 struct outcome {
+	struct tt_listeners listeners; /* tcpaccept's: their drops when tracing began */
+	bool listeners_read;           /* they could be read */
+	bool accepts; /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
 	bool wanted;  /* -o, or --failed */
 	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
 	bool failed;  /* --failed */
@@ -42,14 +48,10 @@ static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}}
 static const struct tt_probe state_change_probe = {
     TT_RAW_TRACEPOINT, TT_PROGRAM(tt_outcome_state_change), "inet_sock_set_state"};
 
-static int outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
-                        struct tt_module_offer *offer)
+/* What both tools' outcomes add to the plan: 0, or TT_PLAN_USAGE after an error. */
+static int plan_outcomes(struct outcome *o, const struct tt_plan_input *input, struct tt_plan *plan,
+                         struct tt_module_offer *offer)
 {
-	struct outcome *o = state;
-	o->needed = o->wanted || input->outcomes;
-	o->pending = o->wanted || input->pending;
-	if (!o->needed)
-		return 0;
 	if (input->part_offset == 0) {
 		tt_error("-o: this tool's events have no outcome");
 		return TT_PLAN_USAGE;
@@ -61,12 +63,79 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_FAILED), "1");
 	tt_plan_add_structs(plan, kernel_structs, TT_ARRAY_SIZE(kernel_structs),
 	                    "#include <net/sock.h>\n");
+	tt_plan_add_loss_counter(plan, TT_TABLE(tt_pending_overflow));
+	offer->columns = o->wanted; /* not when only another module needs the outcomes */
+	return 0;
+}
+
+static int outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                        struct tt_module_offer *offer)
+{
+	struct outcome *o = state;
+	o->needed = o->wanted || input->outcomes;
+	o->pending = o->wanted || input->pending;
+	if (!o->needed)
+		return 0;
+	int rc = plan_outcomes(o, input, plan, offer);
+	if (rc != 0)
+		return rc;
 	if (input->backend == TT_BACKEND_KPROBE) {
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_PROBE), "1");
 		tt_plan_add_probe(plan, &state_change_probe);
 	}
-	tt_plan_add_loss_counter(plan, TT_TABLE(tt_pending_overflow));
-	offer->columns = o->wanted; /* not when only another module needs the outcomes */
+	return 0;
+}
+
+/*
+ * tcpaccept's: its BPF text has the programs (bpfsrc/tt_accept_outcome.bpf.h),
+ * raw tracepoints on either backend; the child's state it reads at accept.
+ */
+static const char *const sock_common_members[] = {"skc_state", NULL};
+static const char *const sk_buff_members[] = {"head", "network_header", "transport_header", NULL};
+static const struct tt_kernel_struct accept_structs[] = {{"sock_common", sock_common_members},
+                                                         {"sk_buff", sk_buff_members}};
+static const struct tt_probe accept_probes[] = {
+    {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_state_change), "inet_sock_set_state"},
+    {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_reset), "tcp_receive_reset"},
+    {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_destroy), "tcp_destroy_sock"},
+};
+/*
+ * A RST sent with no socket (refused): on kprobes, the functions that send
+ * it; on tracepoints, tcp:tcp_send_reset, which has it from Linux 6.10 on.
+ */
+static const struct tt_probe refused_kprobes[] = {
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v4_send_reset"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v6_send_reset"},
+    /* dropped and cookie: no tracepoint sees them */
+    {TT_KPROBE, TT_PROGRAM(tt_accept_conn_request), "tcp_conn_request"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_synack), "tcp_v4_send_synack"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_send_synack), "tcp_v6_send_synack"},
+};
+static const struct tt_probe refused_tracepoint = {
+    TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_send_reset), "tcp_send_reset"};
+
+static int accept_outcome_plan(void *state, const struct tt_plan_input *input, struct tt_plan *plan,
+                               struct tt_module_offer *offer)
+{
+	struct outcome *o = state;
+	o->accepts = true;
+	o->needed = o->wanted; /* the exporter counts accepts without their outcome */
+	o->pending = o->wanted;
+	if (!o->needed)
+		return 0;
+	int rc = plan_outcomes(o, input, plan, offer);
+	if (rc != 0)
+		return rc;
+	tt_plan_add_structs(plan, accept_structs, TT_ARRAY_SIZE(accept_structs),
+	                    "#include <net/sock.h>\n#include <linux/skbuff.h>\n");
+	for (size_t i = 0; i < TT_ARRAY_SIZE(accept_probes); i++)
+		tt_plan_add_probe(plan, &accept_probes[i]);
+	if (input->backend == TT_BACKEND_KPROBE) {
+		for (size_t i = 0; i < TT_ARRAY_SIZE(refused_kprobes); i++)
+			tt_plan_add_probe(plan, &refused_kprobes[i]);
+	} else {
+		tt_plan_add_probe(plan, &refused_tracepoint);
+	}
 	return 0;
 }
 
@@ -80,6 +149,11 @@ static const char *result_name(uint32_t result, char buf[TT_RESULT_NAME_LEN])
 	    [TT_RESULT_UNREACHABLE] = "unreachable",
 	    [TT_RESULT_ABORTED] = "aborted",
 	    [TT_RESULT_PENDING] = "pending",
+	    [TT_RESULT_ACCEPTED] = "accepted",
+	    [TT_RESULT_RESET] = "reset",
+	    [TT_RESULT_ORPHANED] = "orphaned",
+	    [TT_RESULT_DROPPED] = "dropped",
+	    [TT_RESULT_COOKIE] = "cookie",
 	};
 	if (result < TT_ARRAY_SIZE(words))
 		return words[result];
@@ -112,10 +186,15 @@ static void show(const void *part, struct shown_outcome *shown)
 	shown->result = result_name(outcome.result, shown->buf);
 }
 
+/*
+ * tcpconnect's latency is LAT(ms), "latency_ms"; tcpaccept's is the wait in
+ * the accept queue, WAIT(ms), "wait_ms": "-" or null when it was queued
+ * before tracing began.
+ */
 static void outcome_header(void *state, struct tt_output *out)
 {
-	(void)state;
-	fprintf(out->out, " %-9s %-11s", "LAT(ms)", "RESULT");
+	const struct outcome *o = state;
+	fprintf(out->out, " %-9s %-11s", o->accepts ? "WAIT(ms)" : "LAT(ms)", "RESULT");
 }
 
 /* --fields: LAT(ms) and RESULT each alone. */
@@ -126,18 +205,24 @@ static void latency_field_text(void *state, struct tt_output *out, const struct 
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	tt_cell_millis(out->out, shown.latency_ns, width);
+	if (shown.latency_ns == TT_OUTCOME_LATENCY_UNKNOWN)
+		tt_cell_text(out->out, "-", width);
+	else
+		tt_cell_millis(out->out, shown.latency_ns, width);
 }
 
 static void latency_field_json(void *state, struct tt_output *out, const struct tt_event *event,
                                const void *part)
 {
-	(void)state;
+	const struct outcome *o = state;
 	(void)event;
 	struct shown_outcome shown;
 	show(part, &shown);
-	tt_json_key(out->out, "latency_ms");
-	tt_cell_millis(out->out, shown.latency_ns, 0);
+	tt_json_key(out->out, o->accepts ? "wait_ms" : "latency_ms");
+	if (shown.latency_ns == TT_OUTCOME_LATENCY_UNKNOWN)
+		tt_cell_raw(out->out, "null");
+	else
+		tt_cell_millis(out->out, shown.latency_ns, 0);
 }
 
 static void result_field_text(void *state, struct tt_output *out, const struct tt_event *event,
@@ -178,6 +263,10 @@ static void outcome_json(void *state, struct tt_output *out, const struct tt_eve
 
 static const struct tt_field outcome_fields[] = {
     {"latency_ms", "LAT(ms)", 9, "-o", latency_field_text, latency_field_json},
+    {"result", "RESULT", 11, "-o", result_field_text, result_field_json},
+};
+static const struct tt_field accept_outcome_fields[] = {
+    {"wait_ms", "WAIT(ms)", 9, "-o", latency_field_text, latency_field_json},
     {"result", "RESULT", 11, "-o", result_field_text, result_field_json},
 };
 
@@ -301,6 +390,75 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 	return rc;
 }
 
+/* ------------------------------------ tcpaccept: what the listeners dropped */
+
+/*
+ * A SYN or final ACK the kernel drops because a listener's accept queue (or
+ * SYN queue) is full leaves no trace of its own for a tracepoint (on any
+ * kernel) and is not followed per event by the kprobes yet; the kernel counts
+ * it on the listener (sk_drops, sock_diag's SK_MEMINFO_DROPS, ss -tlm's d).
+ * So -o reads every listener of the tool's network namespace when tracing
+ * begins and when it stops, and says on stderr which ones dropped, how
+ * many, their queue then, and the process holding each.
+ */
+static int accept_after_load(void *state, struct tt_tracer *tracer)
+{
+	(void)tracer;
+	struct outcome *o = state;
+	if (!o->accepts || !o->wanted)
+		return 0;
+	o->listeners_read = tt_listeners_read(&o->listeners) == 0;
+	if (!o->listeners_read)
+		tt_warn("-o: cannot read the listeners (sock_diag): their drops are not reported");
+	return 0;
+}
+
+static void say_drops(const struct tt_listener *l, uint32_t drops)
+{
+	char addr[INET6_ADDRSTRLEN] = "?", comm[TT_COMM_LEN + 1] = "", owner[64] = "";
+	inet_ntop(l->family, l->addr, addr, sizeof(addr));
+	int pid = tt_socket_owner(l->inode, comm, sizeof(comm));
+	if (pid) {
+		char shown[TT_COMM_TEXT_LEN];
+		tt_format_comm(comm, strlen(comm), shown);
+		snprintf(owner, sizeof(owner), " of PID %d (%s)", pid, shown);
+	}
+	bool v6 = l->family == AF_INET6;
+	tt_warn("listener %s%s%s:%u%s: %u SYNs or ACKs dropped while tracing (accept or SYN queue "
+	        "full), queue %u/%u",
+	        v6 ? "[" : "", addr, v6 ? "]" : "", l->port, owner, drops, l->queue, l->max);
+}
+
+static int accept_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
+                            const struct tt_columns *columns)
+{
+	(void)tracer;
+	(void)out;
+	(void)columns;
+	struct outcome *o = state;
+	if (!o->listeners_read)
+		return 0;
+	struct tt_listeners now = {0};
+	if (tt_listeners_read(&now) != 0)
+		tt_warn("-o: cannot read the listeners (sock_diag) at the end: their drops are not "
+		        "reported");
+	for (size_t i = 0; i < now.count; i++) {
+		const struct tt_listener *l = &now.items[i];
+		const struct tt_listener *before = tt_listeners_find(&o->listeners, l->inode);
+		uint32_t drops = l->drops - (before ? before->drops : 0);
+		if (drops)
+			say_drops(l, drops);
+	}
+	tt_listeners_free(&now);
+	return 0;
+}
+
+static void accept_close(void *state)
+{
+	struct outcome *o = state;
+	tt_listeners_free(&o->listeners);
+}
+
 static const struct tt_option outcome_options[] = {
     {'o', "outcome", NULL, "print each attempt at its outcome, with LAT(ms) and RESULT",
      TT_HELP_MODES},
@@ -308,20 +466,28 @@ static const struct tt_option outcome_options[] = {
      TT_HELP_MODES},
 };
 
-const struct tt_module tt_outcome_module = {
-    .options = outcome_options,
-    .option_count = TT_ARRAY_SIZE(outcome_options),
-    .state_size = sizeof(struct outcome),
-    .option = outcome_option,
-    .plan = outcome_plan,
-    .drain = outcome_drain,
-    .column_place = TT_COLUMNS_TRAIL,
-    .header = outcome_header,
-    .text = outcome_text,
-    .json = outcome_json,
-    .fields = outcome_fields,
-    .field_count = TT_ARRAY_SIZE(outcome_fields),
-    .count_header = outcome_count_header,
-    .count_text = outcome_count_text,
-    .count_json = outcome_count_json,
+static const struct tt_option accept_outcome_options[] = {
+    {'o', "outcome", NULL, "print each connection at its outcome, with WAIT(ms) and RESULT",
+     TT_HELP_MODES},
+    {TT_OPT_FAILED, "failed", NULL, "only the connections not accepted (implies -o)",
+     TT_HELP_MODES},
 };
+
+/* The two tools' modules differ in their options' words, their plan and tcpaccept's drops. */
+#define OUTCOME_MODULE(option_table, field_table, plan_hook, load_hook, run_hook, close_hook)      \
+	{                                                                                          \
+		.options = (option_table), .option_count = TT_ARRAY_SIZE(option_table),            \
+		.state_size = sizeof(struct outcome), .option = outcome_option,                    \
+		.plan = (plan_hook), .after_load = (load_hook), .after_run = (run_hook),           \
+		.close = (close_hook), .drain = outcome_drain, .column_place = TT_COLUMNS_TRAIL,   \
+		.header = outcome_header, .text = outcome_text, .json = outcome_json,              \
+		.count_header = outcome_count_header, .count_text = outcome_count_text,            \
+		.count_json = outcome_count_json, .fields = (field_table),                         \
+		.field_count = TT_ARRAY_SIZE(field_table),                                         \
+	}
+
+const struct tt_module tt_outcome_module =
+    OUTCOME_MODULE(outcome_options, outcome_fields, outcome_plan, NULL, NULL, NULL);
+const struct tt_module tt_accept_outcome_module =
+    OUTCOME_MODULE(accept_outcome_options, accept_outcome_fields, accept_outcome_plan,
+                   accept_after_load, accept_after_run, accept_close);

@@ -15,6 +15,12 @@
 enum { TT_OPT_FAILED = 320 };
 
 extern const struct tt_module tt_outcome_module;
+/*
+ * tcpaccept's -o and --failed: WAIT(ms) in the accept queue and RESULT
+ * ("wait_ms", "result"), from the programs of bpfsrc/tt_accept_outcome.bpf.h;
+ * connections still queued when tracing stops are printed then, as pending.
+ */
+extern const struct tt_module tt_accept_outcome_module;
 
 /*
  * A module that needs the outcomes without -o's columns (its needs hook:

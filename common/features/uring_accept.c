@@ -36,14 +36,19 @@ static int uring_accept_plan(void *state, const struct tt_plan_input *input, str
 	/* tracefs has the tracepoint's format; without privileges, say which is missing first. */
 	if (tt_check_privileges() != 0 || tt_ensure_tracefs() != 0)
 		return -1;
-	/* Before Linux 6.0 a completion does not name its request: not seen there. */
+	/*
+	 * Before Linux 6.0 a completion does not name its request: not seen
+	 * there. Said without -v: a server on io_uring would seem idle.
+	 */
 	if (!tt_tracepoint_has_field("io_uring/io_uring_complete", "req")) {
-		tt_info("io_uring accepts are not traced: io_uring:io_uring_complete has no req");
+		tt_warn("io_uring accepts are not traced on this kernel's tracepoints "
+		        "(io_uring_complete has no req before Linux 6.0)");
 		return 0;
 	}
 	bool submit_req = tt_tracepoint_has_field("io_uring/io_uring_submit_req", "req");
 	if (!submit_req && !tt_tracepoint_has_field("io_uring/io_uring_submit_sqe", "req")) {
-		tt_info("io_uring accepts are not traced: no io_uring submit tracepoint with req");
+		tt_warn("io_uring accepts are not traced on this kernel's tracepoints "
+		        "(no io_uring submit tracepoint with req)");
 		return 0;
 	}
 	tt_plan_define(plan, TT_DEFINE(TT_URING_ACCEPT), "1");

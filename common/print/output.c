@@ -20,8 +20,16 @@ void tt_output_task_header(const struct tt_output *o)
 	fprintf(o->out, "%-7s %-16s ", "PID", "COMM");
 }
 
+/*
+ * PID 0 is no task's: an event no process can be named for (tcpaccept -o: a
+ * connection still queued when tracing stopped) shows "-" for PID and COMM.
+ */
 void tt_output_task_text(const struct tt_output *o, const struct tt_event_head *head)
 {
+	if (head->pid == 0) {
+		fprintf(o->out, "%-7s %-16s ", "-", "-");
+		return;
+	}
 	char safe_comm[TT_COMM_TEXT_LEN];
 	tt_format_comm(head->comm, sizeof(head->comm), safe_comm);
 	tt_cell_uint(o->out, head->pid, 7);
@@ -36,6 +44,15 @@ void tt_output_json_head(struct tt_output *o, const struct tt_event_head *head)
 	tt_clock_rfc3339(&o->clock, head->ts_ns, time);
 	FILE *out = o->out;
 	tt_json_open_word(out, "time", time);
+	if (head->pid == 0) { /* no task's (tt_output_task_text) */
+		tt_json_key(out, "pid");
+		tt_cell_raw(out, "null");
+		tt_json_key(out, "uid");
+		tt_cell_raw(out, "null");
+		tt_json_key(out, "comm");
+		tt_cell_raw(out, "null");
+		return;
+	}
 	tt_json_uint(out, "pid", head->pid);
 	tt_json_uint(out, "uid", head->uid);
 	tt_json_text(out, "comm", head->comm, sizeof(head->comm));

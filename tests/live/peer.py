@@ -10,6 +10,7 @@ import ctypes
 import errno
 import json
 import socket
+import struct
 import sys
 import time
 
@@ -61,10 +62,11 @@ class Peer:
             s.connect((req["addr"], req["port"]))
         except OSError as e:
             err = e.errno
-        seconds = time.monotonic() - start
+        at = time.monotonic()
+        seconds = at - start
         local = s.getsockname()
         return {"saddr": local[0], "sport": local[1], "daddr": req["addr"],
-                "dport": req["port"], "errno": err, "seconds": seconds,
+                "dport": req["port"], "errno": err, "seconds": seconds, "at": at,
                 "error": errno.errorcode.get(err, "") if err else ""}
 
     def op_connect_many(self, req):
@@ -97,11 +99,15 @@ class Peer:
         return {"id": key, "laddr": local[0], "lport": local[1]}
 
     def op_accept(self, req):
+        """accept(), after sleeping delay seconds if asked; at: when it returned."""
+        if req.get("delay"):
+            time.sleep(req["delay"])
         conn, remote = self.listeners[req["id"]].accept()
+        at = time.monotonic()
         self.sockets.append(conn)
         local = conn.getsockname()
         return {"raddr": remote[0], "rport": remote[1], "laddr": local[0],
-                "lport": local[1],
+                "lport": local[1], "at": at,
                 "protocol": conn.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL)}
 
     def op_accept_syscall(self, req):
@@ -115,6 +121,28 @@ class Peer:
         local, remote = conn.getsockname(), conn.getpeername()
         return {"raddr": remote[0], "rport": remote[1], "laddr": local[0],
                 "lport": local[1]}
+
+    def op_reset_last(self, req):
+        """Closes the socket of the last connect with a RST (SO_LINGER {1, 0})."""
+        s = self.sockets.pop()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        return {}
+
+    def op_close_listener(self, req):
+        self.listeners.pop(req["id"]).close()
+        return {}
+
+    def op_recv_each(self, req):
+        """What a read of each socket gives: its errno name, or the bytes' count (0: EOF)."""
+        results = []
+        for s in self.sockets:
+            s.settimeout(10)
+            try:
+                results.append({"error": "", "length": len(s.recv(64))})
+            except OSError as e:
+                results.append({"error": errno.errorcode.get(e.errno, str(e)), "length": -1})
+        return {"results": results}
 
     def op_close_last(self, req):
         """Closes the socket of the last connect (and only it)."""

@@ -14,6 +14,7 @@ import pytest
 import ttlib
 from ttlib import move_to_cgroup
 from ttlib import Tracer
+from ttlib import kernel_reaches
 
 pytestmark = pytest.mark.live
 
@@ -178,16 +179,6 @@ def test_failure(outcome_netns, addr, error, result):
     assert record["result"] == result, (record, t.stderr)
     assert record["saddr"] == "198.18.0.1", record
     assert_latency_matches(record, conn)
-
-
-def kernel_reaches(state, why_not, bound=120):
-    """Polls until state() holds: a state of the kernel's that it reaches
-    later on a loaded machine. The bound only ends a test whose kernel never
-    gets there; why_not() says what is missing then."""
-    deadline = time.monotonic() + bound
-    while not state():
-        assert time.monotonic() < deadline, why_not()
-        time.sleep(0.1)
 
 
 def syns_not_sent_again(ns):

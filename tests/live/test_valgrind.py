@@ -2,6 +2,8 @@
 or leak in our code (tests/valgrind/libbpf.supp names the libbpf noise).
 Both ways of finding tracefs run, whatever this machine has mounted: found
 mounted, and mounted by the tool itself (tests/live/mounts.py)."""
+import subprocess
+
 import pytest
 
 import mounts
@@ -49,4 +51,27 @@ def test_memcheck_clean_outcome(isolated_netns):
     ports = {str(waiting["sport"])} | ({"0"} if ttlib.backend_of("tcpconnect") == "tracepoint"
                                       else set())
     assert t.events()[1][4] in ports, t.lines
+    ttlib.assert_memcheck_clean(t, status)
+
+
+def test_memcheck_clean_accept_outcome(isolated_netns):
+    """tcpaccept -o in the namespace: an accept at its outcome, a connection
+    still queued when stopped (read from the kernel's table), and the drops
+    of the listener it reads through sock_diag at the start and the end."""
+    subprocess.run(["ip", "netns", "exec", isolated_netns, "sysctl", "-q",
+                    "net.ipv4.tcp_syncookies=0"], check=True)
+    with ttlib.Peer("tt-server", netns=isolated_netns) as server, \
+         ttlib.Peer("tt-client", netns=isolated_netns) as client:
+        listener = server.listen("127.0.0.1", backlog=1)
+        with Tracer("tcpaccept", "-o", "-P", str(listener["lport"]),
+                    wrapper=("ip", "netns", "exec", isolated_netns, *ttlib.VALGRIND)) as t:
+            t.wait_header(timeout=300)  # compiling under valgrind is slow
+            conns = [client.connect("127.0.0.1", listener["lport"], nonblocking=True)
+                     for _ in range(3)]
+            server.accept(listener)
+            assert t.wait_for(lambda line: "accepted" in line, timeout=60), t.lines
+            status = t.stop(timeout=120)
+    assert [e[-1] for e in t.events()][:2] == ["accepted", "pending"], t.lines
+    assert any("SYNs or ACKs dropped" in line for line in t.stderr_lines), t.stderr[-3000:]
+    assert len(conns) == 3
     ttlib.assert_memcheck_clean(t, status)

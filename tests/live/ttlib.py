@@ -107,6 +107,16 @@ class Peer:
         self.close()
 
 
+def kernel_reaches(state, why_not, bound=120):
+    """Polls until state() holds: a state of the kernel's that it reaches
+    later on a loaded machine. The bound only ends a test whose kernel never
+    gets there; why_not() says what is missing then."""
+    deadline = time.monotonic() + bound
+    while not state():
+        assert time.monotonic() < deadline, why_not()
+        time.sleep(0.1)
+
+
 def move_to_cgroup(pid, path):
     with open(os.path.join(path, "cgroup.procs"), "w") as procs:
         procs.write(str(pid))

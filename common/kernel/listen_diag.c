@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "listen_diag.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TT_TCP_LISTEN 10
+
+static int add(struct tt_listeners *list, const struct tt_listener *l)
+{
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? 2 * list->cap : 32;
+		struct tt_listener *more = realloc(list->items, cap * sizeof(*more));
+		if (!more)
+			return -1;
+		list->items = more;
+		list->cap = cap;
+	}
+	list->items[list->count++] = *l;
+	return 0;
+}
+
+/* One inet_diag reply: the listener, with its drops from INET_DIAG_SKMEMINFO. */
+static int take(struct tt_listeners *list, const struct nlmsghdr *h)
+{
+	const struct inet_diag_msg *msg = NLMSG_DATA(h);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)))
+		return 0;
+	struct tt_listener l = {
+	    .inode = msg->idiag_inode,
+	    .queue = msg->idiag_rqueue,
+	    .max = msg->idiag_wqueue,
+	    .family = msg->idiag_family,
+	    .port = ntohs(msg->id.idiag_sport),
+	};
+	memcpy(l.addr, msg->id.idiag_src, msg->idiag_family == AF_INET ? 4 : 16);
+	int left = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*msg));
+	for (const struct nlattr *a = (const void *)((const char *)msg + NLMSG_ALIGN(sizeof(*msg)));
+	     left >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= left;
+	     left -= NLA_ALIGN(a->nla_len),
+	                         a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		if ((a->nla_type & NLA_TYPE_MASK) != INET_DIAG_SKMEMINFO)
+			continue;
+		const uint32_t *mem = (const void *)((const char *)a + NLA_HDRLEN);
+		if (a->nla_len >= NLA_HDRLEN + (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+			l.drops = mem[SK_MEMINFO_DROPS];
+	}
+	return add(list, &l);
+}
+
+static int read_family(int fd, struct tt_listeners *list, uint8_t family)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} request = {
+	    .nlh = {.nlmsg_len = sizeof(request),
+	            .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+	            .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	    .req = {.sdiag_family = family,
+	            .sdiag_protocol = IPPROTO_TCP,
+	            .idiag_ext = 1U << (INET_DIAG_SKMEMINFO - 1),
+	            .idiag_states = 1U << TT_TCP_LISTEN},
+	};
+	if (send(fd, &request, sizeof(request), 0) != (ssize_t)sizeof(request))
+		return -1;
+	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		int len = (int)n;
+		for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -1;
+			if (take(list, h) != 0)
+				return -1;
+		}
+	}
+}
+
+int tt_listeners_read(struct tt_listeners *list)
+{
+	list->count = 0;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -1;
+	int rc = read_family(fd, list, AF_INET);
+	if (rc == 0)
+		rc = read_family(fd, list, AF_INET6);
+	close(fd);
+	return rc;
+}
+
+void tt_listeners_free(struct tt_listeners *list)
+{
+	free(list->items);
+	*list = (struct tt_listeners){0};
+}
+
+const struct tt_listener *tt_listeners_find(const struct tt_listeners *list, uint64_t inode)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (list->items[i].inode == inode)
+			return &list->items[i];
+	return NULL;
+}
+
+/* Whether process pid has a descriptor on the socket inode. */
+static int holds(const char *pid, const char *want)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	DIR *fds = opendir(path);
+	if (!fds)
+		return 0;
+	int found = 0;
+	for (struct dirent *e; !found && (e = readdir(fds));) {
+		char link[600], target[64];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%s/fd/%s", pid, e->d_name);
+		ssize_t n = readlink(link, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			found = strcmp(target, want) == 0;
+		}
+	}
+	closedir(fds);
+	return found;
+}
+
+int tt_socket_owner(uint64_t inode, char *comm, size_t comm_size)
+{
+	char want[40];
+	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	int owner = 0;
+	for (struct dirent *e; !owner && (e = readdir(proc));) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !holds(e->d_name, want))
+			continue;
+		owner = (int)strtol(e->d_name, NULL, 10);
+		char path[300];
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		comm[0] = '\0';
+		if (f) {
+			if (fgets(comm, (int)comm_size, f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+	}
+	closedir(proc);
+	return owner;
+}
