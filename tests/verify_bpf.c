@@ -97,8 +97,8 @@ int main(void)
 		const char *const metrics[] = {
 		    "--metrics 127.0.0.1:1 -q",
 		    "--metrics 127.0.0.1:1 --metrics-labels family,port,comm,cgroup,peer",
-		    "--metrics-file /x.prom -q --metrics-ephemeral-ports none --metrics-labels "
-		    "port",
+		    ("--metrics-file /x.prom -q --metrics-ephemeral-ports none --metrics-labels "
+		     "port"),
 		};
 		for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
 			verify("tcpconnect", &tcpconnect_tool, backends[b], metrics[i]);

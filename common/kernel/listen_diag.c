@@ -80,15 +80,24 @@ static int read_family(int fd, struct tt_listeners *list, uint8_t family)
 			continue;
 		if (n <= 0)
 			return -1;
-		int len = (int)n;
-		for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len)) {
+		/* As NLMSG_OK and NLMSG_NEXT walk it, unsigned (their int length trips
+		 * -Wsign-compare). */
+		size_t left = (size_t)n;
+		for (const char *at = buf; left >= sizeof(struct nlmsghdr);) {
+			const struct nlmsghdr *h = (const void *)at;
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+				break;
 			if (h->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return -1;
 			if (take(list, h) != 0)
 				return -1;
+			size_t step = NLMSG_ALIGN(h->nlmsg_len);
+			if (step >= left)
+				break;
+			at += step;
+			left -= step;
 		}
 	}
 }
