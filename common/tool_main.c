@@ -457,25 +457,25 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	bool names_learnt = false;
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
-		const struct tt_plan_input input = {
-		    .backend = plan->backend,
-		    .json = run->common.json,
-		    .flow_names = tool->flow_names,
-		    .event_size = tool->event_size,
-		    .part_offset = m->part_offset,
-		    .outcomes = needs.outcomes,
-		    .pending = needs.pending,
-		    .intervals = run->common.interval_seconds != 0,
-		    .dns_names = run->dns_names};
+		const struct tt_plan_input input = {.backend = plan->backend,
+		                                    .json = run->common.json,
+		                                    .flow_names = tool->flow_names,
+		                                    .event_size = tool->event_size,
+		                                    .part_offset = m->part_offset,
+		                                    .outcomes = needs.outcomes,
+		                                    .pending = needs.pending,
+		                                    .intervals = run->common.interval_seconds != 0,
+		                                    .dns_names = run->dns_names};
 		int rc = m->module->plan ? m->module->plan(m->state, &input, plan, &m->offer) : 0;
 		if (rc != 0)
 			return rc == TT_PLAN_USAGE ? TT_PLAN_USAGE : -1;
 		if (m->offer.live_note)
 			run->live_note = m->offer.live_note;
 		if (m->offer.counts && run->counter) {
-			tt_error("%s and %s exclude each other: each counts in the kernel instead of "
-			         "printing",
-			         counts_option(run->counter), counts_option(m));
+			tt_error(
+			    "%s and %s exclude each other: each counts in the kernel instead of "
+			    "printing",
+			    counts_option(run->counter), counts_option(m));
 			return TT_PLAN_USAGE;
 		}
 		if (m->offer.counts)

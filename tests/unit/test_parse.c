@@ -247,8 +247,9 @@ static void test_usage_errors(void)
 	check_usage_error(
 	    &tcpconnect_tool, ARGS("--c"),
 	    "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)");
-	check_usage_error(&tcpaccept_tool, ARGS("--c"),
-	                  "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)");
+	check_usage_error(
+	    &tcpaccept_tool, ARGS("--c"),
+	    "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)");
 	check_usage_error(&tcpconnect_tool, ARGS("--daddr", "10.0.0.1/8"),
 	                  "invalid CIDR list '10.0.0.1/8': bits set past the prefix length");
 	check_usage_error(&tcpaccept_tool, ARGS("--raddr", "1.2.3.4,\x1b[2J"),
