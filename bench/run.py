@@ -202,9 +202,9 @@ def build_cases(args, tool_paths, other_pid, unused_port):
                 dc = Case(f"{tool}{bl} -d", tool, be, base + ["-d"], col, match, None)
                 dc.base = f"{tool}{bl}"
                 cases.append(dc)
-            if tool == "tcpconnect":
-                # -o: each attempt held in the kernel until its outcome, then printed once.
-                cases.append(Case(f"{tool}{bl} -o", tool, be, base + ["-o"], col, match, None))
+            # -o: tcpconnect holds each attempt in the kernel until its outcome;
+            # tcpaccept each child from its SYN to its accept (issue 35). Printed once.
+            cases.append(Case(f"{tool}{bl} -o", tool, be, base + ["-o"], col, match, None))
             # -G: every line names its cgroup (looked up once per cgroup, then cached).
             cases.append(Case(f"{tool}{bl} -G", tool, be, base + ["-G"], col, match, None))
             if args.dns_case and tool == "tcpconnect":
