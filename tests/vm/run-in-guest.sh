@@ -27,6 +27,7 @@ timeout_s=${TT_VM_TIMEOUT:-600}
 cache=${TT_VM_CACHE:-/var/cache/tcptools-vm}
 mem=${TT_VM_MEM:-2048}
 smp=${TT_VM_SMP:-2}
+accel=${TT_VM_ACCEL:-tcg}
 debug=${TT_VM_DEBUG:-0}
 suite=${TT_VM_SUITE:-}
 extra_env=()
@@ -640,7 +641,7 @@ PYEOF
 # slow enough; panic=-1 + -no-reboot turn any guest panic or reboot into a
 # qemu exit instead of a hang.
 qemu=(
-	qemu-system-x86_64 -accel tcg -machine pc -cpu "${TT_VM_CPU:-max}"
+	qemu-system-x86_64 -accel "$accel" -machine pc -cpu "${TT_VM_CPU:-max}"
 	-m "$mem" -smp "$smp"
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel_image" -initrd "$rundir/initrd"
@@ -711,6 +712,15 @@ done
 t2=$(date +%s.%N)
 
 show_failure() {
+	# A guest oops: its first lines say what happened (the tail is the
+	# panic's register dump), so print from the first report on.
+	local oops
+	oops=$(grep -an -m1 -E '(BUG:|Oops|general protection|invalid opcode|int3:|Kernel panic|------------\[ cut here)' \
+		"$rundir/console.log" 2>/dev/null | cut -d: -f1)
+	if [ -n "$oops" ]; then
+		log "--- the guest kernel's report, from its first line ---"
+		tail -n "+$oops" "$rundir/console.log" | head -n 60 >&2
+	fi
 	log "--- last lines of the guest console ---"
 	tail -n 25 "$rundir/console.log" >&2 2>/dev/null || true
 	if [ -s "$rundir/qemu.log" ]; then
