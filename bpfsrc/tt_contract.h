@@ -49,6 +49,7 @@
 	X(TT_METRICS_EPHEMERAL_HI) /* metrics.c: ...to here count as "ephemeral" */                \
 	X(TT_METRICS_HISTOGRAM)    /* metrics.c: the latency histogram (tcpconnect) */             \
 	X(TT_METRICS_QUIET)        /* metrics.c: -q, nothing streamed */                           \
+	X(TT_METRICS_ACCEPTED)     /* metrics.c: tcpaccept -o, no result label: accepted */        \
 	X(TT_SYSCALL_REGS)         /* accept_syscalls.c: exits read the call's registers */        \
 	X(TT_ACCEPT_ENTER)         /* accept_syscalls.c: the enter tracepoints */                  \
 	X(TT_URING_ACCEPT)         /* uring_accept.c */                                            \

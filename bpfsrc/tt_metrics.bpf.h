@@ -6,7 +6,8 @@
  * User space reads the table when it is scraped (common/features/metrics.c);
  * with -q nothing per event leaves the kernel. The names and layouts are in
  * tt_metrics.h. Defined by the plan: TT_METRICS_LABELS, TT_METRICS_PORT_MEMBER
- * (rport or lport), and with the port label TT_METRICS_EPHEMERAL_LO/HI.
+ * (rport or lport), and with the port label TT_METRICS_EPHEMERAL_LO/HI; for
+ * tcpaccept -o without the result label, TT_METRICS_ACCEPTED.
  */
 #ifndef TT_METRICS_BPF_H
 #define TT_METRICS_BPF_H
@@ -39,6 +40,11 @@ static __always_inline u32 tt_metrics_bucket(u64 latency_ns)
 static __always_inline void tt_metrics_count(const struct tt_event *event, u32 result,
                                              u64 latency_ns)
 {
+#ifdef TT_METRICS_ACCEPTED
+	/* tcpaccept -o without the result label: the connections accepted open only. */
+	if (result != TT_RESULT_ACCEPTED)
+		return;
+#endif
 	struct tt_metrics_key key = {};
 #if TT_METRICS_LABELS & TT_METRICS_LABEL_RESULT
 	key.result = result;

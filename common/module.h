@@ -48,6 +48,12 @@ struct tt_plan_input {
 	bool outcomes;
 	/* Some module's needs hook asked for the attempts still pending at the end, -o or not. */
 	bool pending;
+	/*
+	 * Some module's needs hook said its kernel side gives each event a
+	 * result (-o's words, tt_outcome.h), which a module counting events may
+	 * count them by (tcpaccept -o: --metrics' result label).
+	 */
+	bool results;
 	bool intervals; /* -i: what is gathered is printed at each interval */
 	/*
 	 * Where some module's needs hook asked for DNS names: the run's cache of
@@ -61,6 +67,11 @@ struct tt_plan_input {
 struct tt_module_needs {
 	bool outcomes; /* each attempt's outcome and latency (tt_outcome.h), from the kernel */
 	bool pending; /* and the attempts still pending at the end, handed to the counting module */
+	/*
+	 * Not a need but a notice, given at the same time: its kernel side gives
+	 * each event a result (-o), whatever the others ask (input->results).
+	 */
+	bool results;
 	/*
 	 * The name asked for each peer address, learnt from DNS answers: the
 	 * option that needs them (for an error where no module learns them), or NULL.

@@ -464,6 +464,7 @@ static int build_plan(struct tool_run *run, bool must_attach)
 		                                    .part_offset = m->part_offset,
 		                                    .outcomes = needs.outcomes,
 		                                    .pending = needs.pending,
+		                                    .results = needs.results,
 		                                    .intervals = run->common.interval_seconds != 0,
 		                                    .dns_names = run->dns_names};
 		int rc = m->module->plan ? m->module->plan(m->state, &input, plan, &m->offer) : 0;

@@ -93,6 +93,10 @@ int main(void)
 		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o");
 		verify("tcpaccept", &tcpaccept_tool, backends[b], all_accept_outcome);
 		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o --metrics 127.0.0.1:1 -G");
+		/* -c -o per result, by turns with -i; --metrics -o without the result label. */
+		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -o -i 1 -s");
+		verify("tcpaccept", &tcpaccept_tool, backends[b],
+		       "-o --metrics 127.0.0.1:1 --metrics-labels family,port -q");
 		/* --metrics: the default labels, quiet; every label; beside -o and -c. */
 		const char *const metrics[] = {
 		    "--metrics 127.0.0.1:1 -q",

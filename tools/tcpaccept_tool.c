@@ -109,6 +109,7 @@ const struct tt_tool tcpaccept_tool = {
 		"  tcpaccept -j                # JSON lines\n"
 		"  tcpaccept -o                # with WAIT(ms) in the accept queue and RESULT\n"
 		"  tcpaccept --failed          # only connections lost before accept()\n"
+		"  tcpaccept -c -o -i 10       # counts per port and result, listeners' drops\n"
 		"  tcpaccept --metrics 127.0.0.1:9439 -q  # a Prometheus exporter, no lines\n",
     .options = options,
     .option_count = TT_ARRAY_SIZE(options),

@@ -23,6 +23,7 @@
 #include "dns_names.h"
 #include "exposition.h"
 #include "format.h"
+#include "listen_diag.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "outcome.h"
@@ -87,6 +88,7 @@ struct series_table {
 struct metrics {
 	/* Options. */
 	bool serve, quiet;
+	bool labels_given; /* --metrics-labels was given */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char addr_text[64];
@@ -101,7 +103,8 @@ struct metrics {
 	size_t cidr_count;
 
 	/* The plan. */
-	bool connects; /* the tool's events carry an outcome: connects, else accepts */
+	bool connects;       /* the tool's events carry an outcome: connects, else accepts */
+	bool accept_results; /* accepts with -o's results (input->results): tcpaccept -o */
 	enum tt_backend backend;
 
 	/* The run. */
@@ -194,6 +197,7 @@ static int parse_labels(struct metrics *m, const char *arg)
 	if (labels == 0 || strchr(",", arg[0]) || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
 		return tt_bad_value("--metrics-labels", arg, "an empty label name");
 	m->labels = labels;
+	m->labels_given = true;
 	return 0;
 }
 
@@ -347,12 +351,16 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 		return 0;
 	}
 	m->connects = input->part_offset != 0;
+	m->accept_results = !m->connects && input->results;
 	m->backend = input->backend;
 	if (!m->labels)
 		m->labels = m->connects ? TT_METRICS_LABEL_RESULT | TT_METRICS_LABEL_FAMILY
 		                        : TT_METRICS_LABEL_FAMILY | TT_METRICS_LABEL_PORT;
-	if (!m->connects && (m->labels & TT_METRICS_LABEL_RESULT)) {
-		tt_error("--metrics-labels: result is only for tools with outcomes (tcpconnect)");
+	if (!m->connects && m->accept_results && !m->labels_given)
+		m->labels |= TT_METRICS_LABEL_RESULT; /* tcpaccept -o: family,port,result */
+	if (!m->connects && !m->accept_results && (m->labels & TT_METRICS_LABEL_RESULT)) {
+		tt_error("--metrics-labels: result is only for tools with outcomes (tcpconnect, "
+		         "tcpaccept -o)");
 		return TT_PLAN_USAGE;
 	}
 	if (!(m->labels & TT_METRICS_LABEL_PEER_CIDR) != !m->cidr_count) {
@@ -391,6 +399,10 @@ static int metrics_plan(void *state, const struct tt_plan_input *input, struct t
 	if (m->connects) {
 		/* Of each attempt's latency, which outcome.c's side decides (metrics_needs). */
 		tt_plan_define(plan, TT_DEFINE(TT_METRICS_HISTOGRAM), "1");
+	}
+	if (m->accept_results && !(m->labels & TT_METRICS_LABEL_RESULT)) {
+		/* tcpaccept -o without the result label: accepts_total is the accepted ones. */
+		tt_plan_define(plan, TT_DEFINE(TT_METRICS_ACCEPTED), "1");
 	}
 	if (m->quiet) {
 		tt_plan_define(plan, TT_DEFINE(TT_METRICS_QUIET), "1");
@@ -441,17 +453,30 @@ static struct series *admit(struct series_table *t, const struct tt_metrics_key 
 	return &t->items[at];
 }
 
+/* The results a series may have: tcpconnect's, or tcpaccept -o's (every one it counts). */
+static const uint32_t connect_results[] = {TT_RESULT_CONNECTED, TT_RESULT_REFUSED,
+                                           TT_RESULT_TIMEOUT, TT_RESULT_UNREACHABLE,
+                                           TT_RESULT_ABORTED};
+static const uint32_t accept_results[] = {TT_RESULT_ACCEPTED, TT_RESULT_RESET,   TT_RESULT_ORPHANED,
+                                          TT_RESULT_REFUSED,  TT_RESULT_DROPPED, TT_RESULT_COOKIE};
+
+static const uint32_t *results_of(const struct metrics *m, size_t *count)
+{
+	*count = m->accept_results ? TT_ARRAY_SIZE(accept_results) : TT_ARRAY_SIZE(connect_results);
+	return m->accept_results ? accept_results : connect_results;
+}
+
 /* Every result x family (those labelled) from the start, at 0: the series a user knows exist. */
 static int seed(struct metrics *m)
 {
 	const unsigned seeded = TT_METRICS_LABEL_RESULT | TT_METRICS_LABEL_FAMILY;
 	if (m->labels & ~seeded)
 		return 0;
-	static const uint32_t results[] = {TT_RESULT_CONNECTED, TT_RESULT_REFUSED,
-	                                   TT_RESULT_TIMEOUT, TT_RESULT_UNREACHABLE,
-	                                   TT_RESULT_ABORTED};
+	size_t result_count;
+	const uint32_t *results = results_of(m, &result_count);
 	static const uint16_t families[] = {AF_INET, AF_INET6};
-	size_t result_count = m->labels & TT_METRICS_LABEL_RESULT ? 5 : 1;
+	if (!(m->labels & TT_METRICS_LABEL_RESULT))
+		result_count = 1;
 	size_t family_count = m->labels & TT_METRICS_LABEL_FAMILY ? 2 : 1;
 	for (size_t r = 0; r < result_count; r++)
 		for (size_t f = 0; f < family_count; f++) {
@@ -557,6 +582,29 @@ static struct tt_metrics_key shown_key(struct metrics *m, const struct tt_metric
 }
 
 /*
+ * tcpaccept -o, with the result label and others the start could not seed
+ * (port): once a label set is shown, its series of every other result too,
+ * at 0, as far as the cap allows; so a result's first count is a rise
+ * Prometheus sees (rate(), increase()), not a series that appears at 1.
+ */
+static int admit_other_results(struct metrics *m, const struct tt_metrics_key *shown)
+{
+	struct series_table *t = &m->series;
+	if (!m->accept_results || !(m->labels & TT_METRICS_LABEL_RESULT))
+		return 0;
+	size_t count;
+	const uint32_t *results = results_of(m, &count);
+	struct series probe = {.key = *shown};
+	for (size_t i = 0; i < count && t->count < m->max_series; i++) {
+		probe.key.result = results[i];
+		if (!bsearch(&probe, t->items, t->count, sizeof(*t->items), key_order) &&
+		    !admit(t, &probe.key))
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Counts of one kernel key into the series it is shown under, or ~other
  * past the cap. seen: with the query label, the kernel key's own record.
  */
@@ -571,6 +619,7 @@ static int fold(struct metrics *m, const struct tt_metrics_key *counted,
 	struct series *found = other || t->count == 0 ? NULL
 	                                              : bsearch(&probe, t->items, t->count,
 	                                                        sizeof(*t->items), key_order);
+	bool admitted = false;
 	if (!found && !other && t->count < m->max_series) {
 		if (probe.key.query == NOT_YET_NAMED &&
 		    !(probe.key.query = number_query(&m->query_names, name)))
@@ -578,10 +627,11 @@ static int fold(struct metrics *m, const struct tt_metrics_key *counted,
 		found = admit(t, &probe.key);
 		if (!found)
 			return -1;
+		admitted = true;
 	}
 	if (found) {
 		add_value(&found->value, value);
-		return 0;
+		return admitted ? admit_other_results(m, &probe.key) : 0;
 	}
 	add_value(&t->other, value);
 	t->other_seen = true;
@@ -829,6 +879,66 @@ static void emit_histogram(struct strbuf *out, const struct label_text *l,
 	tt_expo_sample(out, name, "_count", l->labels, l->count, NULL, tt_expo_u64(cumulative, n));
 }
 
+static int by_family_and_port(const void *a, const void *b)
+{
+	const struct tt_listener *x = a, *y = b;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/*
+ * tcpaccept -o: the drops the kernel counted on each listening port's
+ * listeners (sock_diag's SK_MEMINFO_DROPS, ss -tlm's d), read at each
+ * scrape and summed per family and port, at most --metrics-max-series of
+ * them, the rest in ~other. A listener's count is its whole life's: when
+ * one closes, its port's counter goes down, which Prometheus takes for a
+ * reset. No samples when the listeners cannot be read.
+ */
+static void emit_listen_drops(const struct metrics *m, enum tt_expo_format format,
+                              struct strbuf *out)
+{
+	const char *name = "tcptools_listen_drops";
+	tt_expo_family(out, format, name, "counter",
+	               "SYNs and final ACKs dropped by the listeners of a port, their accept or "
+	               "SYN queue full (sock_diag).");
+	struct tt_listeners now = {0};
+	if (tt_listeners_read(&now) != 0) {
+		tt_listeners_free(&now);
+		return;
+	}
+	if (now.count > 1)
+		qsort(now.items, now.count, sizeof(*now.items), by_family_and_port);
+	char n[TT_EXPO_NUMBER_LEN], port[8];
+	uint64_t other = 0;
+	bool other_seen = false;
+	size_t shown = 0;
+	for (size_t i = 0; i < now.count;) {
+		const struct tt_listener *first = &now.items[i];
+		uint64_t drops = 0;
+		for (; i < now.count && by_family_and_port(first, &now.items[i]) == 0; i++)
+			drops += now.items[i].drops;
+		if (shown == m->max_series) {
+			other += drops;
+			other_seen = true;
+			continue;
+		}
+		shown++;
+		snprintf(port, sizeof(port), "%u", first->port);
+		const struct tt_expo_label labels[] = {
+		    {"family", first->family == AF_INET6 ? "ipv6" : "ipv4", 4},
+		    {"port", port, sizeof(port)},
+		};
+		tt_expo_sample(out, name, "_total", labels, 2, NULL, tt_expo_u64(drops, n));
+	}
+	if (other_seen) {
+		const struct tt_expo_label labels[] = {{"family", OTHER, sizeof(OTHER)},
+		                                       {"port", OTHER, sizeof(OTHER)}};
+		tt_expo_sample(out, name, "_total", labels, 2, NULL, tt_expo_u64(other, n));
+	}
+	tt_listeners_free(&now);
+}
+
 static int render(void *ctx, enum tt_expo_format format, struct strbuf *out)
 {
 	struct metrics *m = ctx;
@@ -844,14 +954,20 @@ static int render(void *ctx, enum tt_expo_format format, struct strbuf *out)
 		               "Time from the first SYN to the outcome of a connection attempt.");
 		each_series(m, out, emit_histogram);
 	} else if (rc == 0) {
-		tt_expo_family(out, format, "tcptools_accepts", "counter",
-		               "TCP connections accepted (port: the listening port).");
+		tt_expo_family(
+		    out, format, "tcptools_accepts", "counter",
+		    m->labels & TT_METRICS_LABEL_RESULT
+			? "TCP connections to a listener by outcome (tcpaccept -o's RESULT "
+			  "words; port: the listening port)."
+			: "TCP connections accepted (port: the listening port).");
 		each_series(m, out, emit_accepts);
 	}
 	size_t folded = m->series.other_sets;
 	pthread_mutex_unlock(&m->lock);
 	if (rc != 0)
 		return -1;
+	if (m->accept_results)
+		emit_listen_drops(m, format, out);
 	tt_expo_family(out, format, "tcptools_metrics_folded_series", "gauge",
 	               "Label sets beyond --metrics-max-series, counted in the ~other series.");
 	tt_expo_sample(out, "tcptools_metrics_folded_series", "", NULL, 0, NULL,
@@ -1092,7 +1208,7 @@ static const struct tt_option metrics_options[] = {
      "rewrite --metrics-file this often (default 15)", TT_HELP_MODES},
     {TT_OPT_METRICS_LABELS, "metrics-labels", "LIST",
      "of result, family, port, comm, cgroup, peer, peer_cidr, query (default "
-     "result,family; tcpaccept family,port)",
+     "result,family; tcpaccept family,port, with -o family,port,result)",
      TT_HELP_MODES},
     {TT_OPT_METRICS_MAX_SERIES, "metrics-max-series", "N",
      "series per metric at most, the rest counted as ~other (default 1000)", TT_HELP_MODES},

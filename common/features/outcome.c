@@ -21,7 +21,9 @@
 
 struct outcome {
 	struct tt_listeners listeners; /* tcpaccept's: their drops when tracing began */
+	struct tt_listeners last;      /* with -i: as the last interval read them */
 	bool listeners_read;           /* they could be read */
+	bool intervals;                /* tcpaccept -o -i: the drops of each interval */
 	bool accepts; /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
 	bool wanted;  /* -o, or --failed */
 	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
@@ -43,6 +45,14 @@ static int outcome_option(void *state, int key, const char *arg)
 
 static const char *const sock_members[] = {"sk_err", NULL};
 static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}};
+
+/* -o gives each event a result: a module counting events may count by it (--metrics). */
+static void outcome_needs(void *state, struct tt_module_needs *needs)
+{
+	const struct outcome *o = state;
+	if (o->wanted)
+		needs->results = true;
+}
 
 /* Where the kprobe backend learns the outcome (the tracepoint backend has its own). */
 static const struct tt_probe state_change_probe = {
@@ -126,6 +136,9 @@ static int accept_outcome_plan(void *state, const struct tt_plan_input *input, s
 	int rc = plan_outcomes(o, input, plan, offer);
 	if (rc != 0)
 		return rc;
+	/* -i: each interval says which listeners dropped in it (accept_interval). */
+	o->intervals = input->intervals;
+	offer->intervals = input->intervals;
 	tt_plan_add_structs(plan, accept_structs, TT_ARRAY_SIZE(accept_structs),
 	                    "#include <net/sock.h>\n#include <linux/skbuff.h>\n");
 	for (size_t i = 0; i < TT_ARRAY_SIZE(accept_probes); i++)
@@ -410,44 +423,162 @@ static int accept_after_load(void *state, struct tt_tracer *tracer)
 	o->listeners_read = tt_listeners_read(&o->listeners) == 0;
 	if (!o->listeners_read)
 		tt_warn("-o: cannot read the listeners (sock_diag): their drops are not reported");
+	else if (o->intervals && o->listeners.count) {
+		/* The first interval's drops are counted from those at the start. */
+		size_t size = o->listeners.count * sizeof(*o->listeners.items);
+		o->last.items = malloc(size);
+		if (!o->last.items) {
+			tt_error("out of memory");
+			return -1;
+		}
+		memcpy(o->last.items, o->listeners.items, size);
+		o->last.count = o->last.cap = o->listeners.count;
+	}
 	return 0;
+}
+
+/* One listener whose drops grew, as the drops summary names it. */
+struct listener_text {
+	char plain[INET6_ADDRSTRLEN];    /* its address */
+	char addr[INET6_ADDRSTRLEN + 2]; /* the same, an IPv6 one bracketed */
+	char comm[TT_COMM_LEN + 1];      /* the owner's, raw (shown[] is made safe) */
+	char shown[TT_COMM_TEXT_LEN];
+	int pid; /* 0: no owner found */
+};
+
+static void listener_text(const struct tt_listener *l, struct listener_text *t)
+{
+	if (!inet_ntop(l->family, l->addr, t->plain, sizeof(t->plain)))
+		snprintf(t->plain, sizeof(t->plain), "?");
+	bool v6 = l->family == AF_INET6;
+	snprintf(t->addr, sizeof(t->addr), "%s%s%s", v6 ? "[" : "", t->plain, v6 ? "]" : "");
+	t->comm[0] = '\0';
+	t->pid = tt_socket_owner(l->inode, t->comm, sizeof(t->comm));
+	tt_format_comm(t->comm, strlen(t->comm), t->shown);
+}
+
+/*
+ * The summary's sentence for one listener: "listener ADDR:PORT of PID N
+ * (COMM): D SYNs or ACKs dropped <when> (accept or SYN queue full), queue
+ * Q/MAX", when being "while tracing" or "in this interval".
+ */
+static void drops_sentence(const struct tt_listener *l, uint32_t drops, const char *when, char *buf,
+                           size_t size)
+{
+	struct listener_text t;
+	listener_text(l, &t);
+	char owner[64] = "";
+	if (t.pid)
+		snprintf(owner, sizeof(owner), " of PID %d (%s)", t.pid, t.shown);
+	snprintf(buf, size,
+	         "listener %s:%u%s: %u SYNs or ACKs dropped %s (accept or SYN queue full), "
+	         "queue %u/%u",
+	         t.addr, l->port, owner, drops, when, l->queue, l->max);
 }
 
 static void say_drops(const struct tt_listener *l, uint32_t drops)
 {
-	char addr[INET6_ADDRSTRLEN] = "?", comm[TT_COMM_LEN + 1] = "", owner[64] = "";
-	inet_ntop(l->family, l->addr, addr, sizeof(addr));
-	int pid = tt_socket_owner(l->inode, comm, sizeof(comm));
-	if (pid) {
-		char shown[TT_COMM_TEXT_LEN];
-		tt_format_comm(comm, strlen(comm), shown);
-		snprintf(owner, sizeof(owner), " of PID %d (%s)", pid, shown);
-	}
-	bool v6 = l->family == AF_INET6;
-	tt_warn("listener %s%s%s:%u%s: %u SYNs or ACKs dropped while tracing (accept or SYN queue "
-	        "full), queue %u/%u",
-	        v6 ? "[" : "", addr, v6 ? "]" : "", l->port, owner, drops, l->queue, l->max);
+	char sentence[256];
+	drops_sentence(l, drops, "while tracing", sentence, sizeof(sentence));
+	tt_warn("%s", sentence);
 }
 
+/* With -j, an interval's drops on one listener: an object of the interval's rows. */
+static void json_drops(struct tt_output *out, const struct tt_listener *l, uint32_t drops)
+{
+	struct listener_text t;
+	listener_text(l, &t);
+	tt_output_json_row_open(out, "laddr", t.plain);
+	tt_json_uint(out->out, "lport", l->port);
+	tt_json_key(out->out, "pid");
+	if (t.pid)
+		fprintf(out->out, "%d", t.pid);
+	else
+		tt_cell_raw(out->out, "null");
+	tt_json_text(out->out, "comm", t.pid ? t.comm : NULL, TT_COMM_LEN);
+	tt_json_uint(out->out, "drops", drops);
+	tt_json_uint(out->out, "backlog", l->queue);
+	tt_json_uint(out->out, "backlog_max", l->max);
+	tt_json_close(out->out);
+}
+
+/* The drops of each listener in now since before (a listener not in before: all its own). */
+typedef void (*drops_fn)(struct tt_output *out, const struct tt_listener *l, uint32_t drops);
+
+static void each_grown(const struct tt_listeners *now, const struct tt_listeners *before,
+                       struct tt_output *out, drops_fn said)
+{
+	for (size_t i = 0; i < now->count; i++) {
+		const struct tt_listener *l = &now->items[i];
+		const struct tt_listener *was = tt_listeners_find(before, l->inode);
+		uint32_t drops = l->drops - (was ? was->drops : 0);
+		if (drops)
+			said(out, l, drops);
+	}
+}
+
+static void said_at_the_end(struct tt_output *out, const struct tt_listener *l, uint32_t drops)
+{
+	(void)out;
+	say_drops(l, drops);
+}
+
+static void said_in_the_interval(struct tt_output *out, const struct tt_listener *l, uint32_t drops)
+{
+	if (out->json) {
+		json_drops(out, l, drops);
+		return;
+	}
+	char sentence[256];
+	drops_sentence(l, drops, "in this interval", sentence, sizeof(sentence));
+	fprintf(out->out, "%s\n", sentence);
+}
+
+/* The listeners now, into *now (freed by the caller); false, said, when they cannot be read. */
+static bool read_listeners(const struct outcome *o, struct tt_listeners *now, const char *when)
+{
+	if (!o->listeners_read)
+		return false;
+	if (tt_listeners_read(now) == 0)
+		return true;
+	tt_warn("-o: cannot read the listeners (sock_diag) %s: their drops are not reported", when);
+	return false;
+}
+
+/*
+ * -i: the listeners whose drops grew since the last interval, in its block
+ * (a line each, or an object each with -j); now becomes the last reading.
+ * A reading that fails leaves the last one: the next interval says both.
+ */
+static int accept_interval(void *state, struct tt_tracer *tracer, struct tt_output *out,
+                           const struct tt_columns *columns)
+{
+	(void)tracer;
+	(void)columns;
+	struct outcome *o = state;
+	struct tt_listeners now = {0};
+	if (read_listeners(o, &now, "in this interval")) {
+		each_grown(&now, &o->last, out, said_in_the_interval);
+		tt_listeners_free(&o->last);
+		o->last = now;
+	} else {
+		tt_listeners_free(&now);
+	}
+	return 0;
+}
+
+/* The whole run's drops on stderr; with -i, the last interval's in its block first. */
 static int accept_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
                             const struct tt_columns *columns)
 {
 	(void)tracer;
-	(void)out;
 	(void)columns;
 	struct outcome *o = state;
-	if (!o->listeners_read)
-		return 0;
 	struct tt_listeners now = {0};
-	if (tt_listeners_read(&now) != 0)
-		tt_warn("-o: cannot read the listeners (sock_diag) at the end: their drops are not "
-		        "reported");
-	for (size_t i = 0; i < now.count; i++) {
-		const struct tt_listener *l = &now.items[i];
-		const struct tt_listener *before = tt_listeners_find(&o->listeners, l->inode);
-		uint32_t drops = l->drops - (before ? before->drops : 0);
-		if (drops)
-			say_drops(l, drops);
+	if (read_listeners(o, &now, "at the end")) {
+		if (o->intervals)
+			each_grown(&now, &o->last, out, said_in_the_interval);
+		each_grown(&now, &o->listeners, out, said_at_the_end);
 	}
 	tt_listeners_free(&now);
 	return 0;
@@ -457,6 +588,7 @@ static void accept_close(void *state)
 {
 	struct outcome *o = state;
 	tt_listeners_free(&o->listeners);
+	tt_listeners_free(&o->last);
 }
 
 static const struct tt_option outcome_options[] = {
@@ -473,12 +605,18 @@ static const struct tt_option accept_outcome_options[] = {
      TT_HELP_MODES},
 };
 
-/* The two tools' modules differ in their options' words, their plan and tcpaccept's drops. */
-#define OUTCOME_MODULE(option_table, field_table, plan_hook, load_hook, run_hook, close_hook)      \
+/*
+ * The two tools' modules differ in their options' words, their plan and
+ * tcpaccept's drops, which it says at each -i interval too (so -o is a mode
+ * -i goes with).
+ */
+#define OUTCOME_MODULE(option_table, field_table, plan_hook, load_hook, run_hook, close_hook,      \
+                       interval_hook, interval_option)                                             \
 	{                                                                                          \
 		.options = (option_table), .option_count = TT_ARRAY_SIZE(option_table),            \
-		.state_size = sizeof(struct outcome), .option = outcome_option,                    \
-		.plan = (plan_hook), .after_load = (load_hook), .after_run = (run_hook),           \
+		.mode_option = (interval_option), .state_size = sizeof(struct outcome),            \
+		.option = outcome_option, .needs = outcome_needs, .plan = (plan_hook),             \
+		.after_load = (load_hook), .interval = (interval_hook), .after_run = (run_hook),   \
 		.close = (close_hook), .drain = outcome_drain, .column_place = TT_COLUMNS_TRAIL,   \
 		.header = outcome_header, .text = outcome_text, .json = outcome_json,              \
 		.count_header = outcome_count_header, .count_text = outcome_count_text,            \
@@ -487,7 +625,7 @@ static const struct tt_option accept_outcome_options[] = {
 	}
 
 const struct tt_module tt_outcome_module =
-    OUTCOME_MODULE(outcome_options, outcome_fields, outcome_plan, NULL, NULL, NULL);
+    OUTCOME_MODULE(outcome_options, outcome_fields, outcome_plan, NULL, NULL, NULL, NULL, NULL);
 const struct tt_module tt_accept_outcome_module =
     OUTCOME_MODULE(accept_outcome_options, accept_outcome_fields, accept_outcome_plan,
-                   accept_after_load, accept_after_run, accept_close);
+                   accept_after_load, accept_after_run, accept_close, accept_interval, "-o");

@@ -73,7 +73,8 @@ static int read_family(int fd, struct tt_listeners *list, uint8_t family)
 	};
 	if (send(fd, &request, sizeof(request), 0) != (ssize_t)sizeof(request))
 		return -1;
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	/* Not static: the exporter's thread reads the listeners too (metrics.c). */
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EINTR)

@@ -111,7 +111,7 @@ def test_usage_error(tool, args, message):
     # -i prints what a mode counts at each interval: alone there is nothing.
     ("tcpconnect", ["-i", "1"], "-i/--interval needs -c or --hist"),
     ("tcpconnect", ["-i", "1", "-D", "5", "-j", "-o"], "-i/--interval needs -c or --hist"),
-    ("tcpaccept", ["-i", "1"], "-i/--interval needs -c"),
+    ("tcpaccept", ["-i", "1"], "-i/--interval needs -c or -o"),
     ("tcpaccept", ["--hist"], "unknown option '--hist' (see --help)"),
     ("tcpconnect", ["-c", "--hist"], "-c and --hist exclude each other: each counts in the kernel instead of printing"),
     ("tcpconnect", ["--hist", "-c", "-i", "2"], "-c and --hist exclude each other: each counts in the kernel instead of printing"),
@@ -137,7 +137,7 @@ def test_usage_error(tool, args, message):
     ("tcpconnect", ["--metrics-file", "/nonexistent/x.prom", "-q", "-c"],
      "--metrics-file -q and -c exclude each other: each counts in the kernel instead of printing"),
     ("tcpaccept", ["--metrics", "127.0.0.1:9", "--metrics-labels", "result"],
-     "--metrics-labels: result is only for tools with outcomes (tcpconnect)"),
+     "--metrics-labels: result is only for tools with outcomes (tcpconnect, tcpaccept -o)"),
 ])
 def test_usage_error_of_one_tool(tool, args, message):
     check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
