@@ -115,11 +115,15 @@ def scene(isolated_netns):
         s.close()
 
 
-def test_count_per_port_and_result(scene):
+@pytest.mark.parametrize("per_client_port", [False, True])
+def test_count_per_port_and_result(scene, per_client_port):
     """-c -o -j: a row per listening port (and addresses) and result, counted
     in the kernel at each outcome, the connection still queued at the end
-    counted as pending; each count is what the ends saw."""
-    with Tracer("tcpaccept", "-c", "-o", "-j", "-P", scene.ports(), wrapper=scene.inside) as t:
+    counted as pending; each count is what the ends saw. With -s, a row per
+    client port too, the same counts in all."""
+    args = ["-s"] if per_client_port else []
+    with Tracer("tcpaccept", "-c", "-o", "-j", "-P", scene.ports(), *args,
+                wrapper=scene.inside) as t:
         t.wait_stderr("counting in the kernel")
         scene.accepted(3)
         scene.refused(2)
@@ -129,12 +133,15 @@ def test_count_per_port_and_result(scene):
         assert t.stop() == 0, t.stderr
     rows = [json.loads(line) for line in t.lines]
     counted = collections.Counter()
+    keys = ["raddr", "laddr"] + (["rport"] if per_client_port else []) + \
+        ["lport", "accepts", "result"]
     for r in rows:
-        assert list(r) == ["raddr", "laddr", "lport", "accepts", "result"], r
+        assert list(r) == keys, r
         assert (r["raddr"], r["laddr"]) == ("127.0.0.1", "127.0.0.1"), r
         counted[(r["lport"], r["result"])] += r["accepts"]
     assert counted == scene.made, (rows, scene.made)
-    assert len(rows) == len(scene.made), rows  # one row per key
+    # One row per key: per port and result, or per connection with -s.
+    assert len(rows) == (sum(scene.made.values()) if per_client_port else len(scene.made)), rows
 
 
 def test_count_intervals_add_up(scene):
