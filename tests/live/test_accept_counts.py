@@ -172,6 +172,17 @@ def test_count_intervals_add_up(scene):
         assert sum(found[:block + 1], collections.Counter()) == made_by_then, t.lines
 
 
+@pytest.fixture
+def full_queue(isolated_netns):
+    """A listener that never accepts, listen(fd, 1), and a client, in the
+    namespace without SYN cookies: (ns, server, client, its port)."""
+    ns = isolated_netns
+    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0")
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer("tt-client", netns=ns) as client:
+        yield ns, server, client, server.listen("127.0.0.1", backlog=1)["lport"]
+
+
 DROPS_LINE = re.compile(r"^listener 127\.0\.0\.1:(\d+) of PID (\d+) \(tt-server\): (\d+) SYNs "
                         r"or ACKs dropped in this interval \(accept or SYN queue full\), "
                         r"queue 2/1$")
@@ -180,35 +191,30 @@ DROPS_AT_END = re.compile(r"^tcpaccept: listener 127\.0\.0\.1:(\d+) of PID (\d+)
 
 
 @pytest.mark.parametrize("json_lines", [False, True])
-def test_interval_drops_add_up(isolated_netns, json_lines):
+def test_interval_drops_add_up(full_queue, json_lines):
     """-o -i 1 on a full accept queue (listen(fd, 1), never accept()): each
     interval says the listener's drops in it, as a line or (-j) an object,
     one before the end; once the clients stop sending, the intervals add up
     to what ss -tlm shows grew, as the summary at the end does."""
-    ns = isolated_netns
-    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0")
-    with ttlib.Peer("tt-server", netns=ns) as server, \
-         ttlib.Peer("tt-client", netns=ns) as client:
-        listener = server.listen("127.0.0.1", backlog=1)
-        port = listener["lport"]
-        before = listener_drops(ns, port)
-        args = ["-o", "-i", "1", "-P", str(port)] + (["-j"] if json_lines else [])
-        with Tracer("tcpaccept", *args, wrapper=("ip", "netns", "exec", ns)) as t:
-            if json_lines:
-                t.wait_stderr("Tracing")
-            else:
-                t.wait_header()
-            for _ in range(3):
-                client.connect("127.0.0.1", port, nonblocking=True)
-            kernel_reaches(lambda: syn_sent_ports(ns, port) and listener_drops(ns, port) > before,
-                           lambda: "no SYN dropped on the full queue")
-            # An interval that ends while the client still retransmits says it.
-            said = (lambda line: '"drops"' in line) if json_lines else DROPS_LINE.match
-            assert t.wait_for(said), (t.lines, t.stderr)
-            client.request("close")  # no more SYNs: the drops stop growing
-            after = listener_drops(ns, port)
-            assert t.stop() == 0, t.stderr
-        assert listener_drops(ns, port) == after
+    ns, server, client, port = full_queue
+    before = listener_drops(ns, port)
+    args = ["-o", "-i", "1", "-P", str(port)] + (["-j"] if json_lines else [])
+    with Tracer("tcpaccept", *args, wrapper=("ip", "netns", "exec", ns)) as t:
+        if json_lines:
+            t.wait_stderr("Tracing")
+        else:
+            t.wait_header()
+        for _ in range(3):
+            client.connect("127.0.0.1", port, nonblocking=True)
+        kernel_reaches(lambda: syn_sent_ports(ns, port) and listener_drops(ns, port) > before,
+                       lambda: "no SYN dropped on the full queue")
+        # An interval that ends while the client still retransmits says it.
+        said = (lambda line: '"drops"' in line) if json_lines else DROPS_LINE.match
+        assert t.wait_for(said), (t.lines, t.stderr)
+        client.request("close")  # no more SYNs: the drops stop growing
+        after = listener_drops(ns, port)
+        assert t.stop() == 0, t.stderr
+    assert listener_drops(ns, port) == after
     if json_lines:
         objects = [json.loads(line) for line in t.lines]
         rows = [o for o in objects if "drops" in o]
@@ -336,24 +342,19 @@ def test_metrics_listen_drops(isolated_netns):
 
 
 @pytest.mark.valgrind
-def test_memcheck_clean_interval_drops(isolated_netns):
+def test_memcheck_clean_interval_drops(full_queue):
     """-o -i 1 under valgrind memcheck, in the namespace, on a full queue:
     the listeners read at each interval (each reading kept for the next)
     and at the end; no error or leak. (Not with -c: its tables' walk from a
     NULL key, common/features/counter_tables.c, is a memcheck finding of
     its own.)"""
-    ns = isolated_netns
-    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0")
-    with ttlib.Peer("tt-server", netns=ns) as server, \
-         ttlib.Peer("tt-client", netns=ns) as client:
-        listener = server.listen("127.0.0.1", backlog=1)
-        port = listener["lport"]
-        with Tracer("tcpaccept", "-o", "-i", "1", "-P", str(port),
-                    wrapper=("ip", "netns", "exec", ns, *ttlib.VALGRIND)) as t:
-            t.wait_header(timeout=300)  # compiling under valgrind is slow
-            for _ in range(3):
-                client.connect("127.0.0.1", port, nonblocking=True)
-            assert t.wait_for(DROPS_LINE.match, timeout=60), (t.lines, t.stderr)
-            status = t.stop(timeout=120)
+    ns, _, client, port = full_queue
+    with Tracer("tcpaccept", "-o", "-i", "1", "-P", str(port),
+                wrapper=("ip", "netns", "exec", ns, *ttlib.VALGRIND)) as t:
+        t.wait_header(timeout=300)  # compiling under valgrind is slow
+        for _ in range(3):
+            client.connect("127.0.0.1", port, nonblocking=True)
+        assert t.wait_for(DROPS_LINE.match, timeout=60), (t.lines, t.stderr)
+        status = t.stop(timeout=120)
     assert sum(line.split()[-1:] == ["pending"] for line in t.lines) == 2, t.lines
     ttlib.assert_memcheck_clean(t, status)
