@@ -329,7 +329,7 @@ def test_counts_per_source_port_with_pending(outcome_netns):
             pending, _, _ = attempt_in_progress(client)
             # Past the first retransmission, where the tracepoint backend
             # learns the source port of an attempt it still holds.
-            time.sleep(2.5)
+            wait_until_retransmitted(outcome_netns)
             assert ok["errno"] == 0, ok
             assert t.stop() == 0, t.stderr
     rows = {(r["daddr"], r["dport"], r["sport"], r["result"]): r["connects"]
