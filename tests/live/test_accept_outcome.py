@@ -302,9 +302,9 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
         assert dropped == [], records
 
 
-def free_port(peer):
-    """A port of 127.0.0.1 free in the peer's namespace: listened on, then closed."""
-    probe = peer.listen("127.0.0.1")
+def free_port(peer, addr="127.0.0.1", ip=4):
+    """A port of addr free in the peer's namespace: listened on, then closed."""
+    probe = peer.listen(addr, ip=ip)
     peer.request("close_listener", id=probe["id"])
     return probe["lport"]
 
@@ -330,22 +330,39 @@ def test_final_ack_dropped_on_a_full_queue(isolated_netns, abort):
     whose read gives ECONNRESET. A line per overflow on kprobes, with the
     client left out and the server named (its listen() traced); on
     tracepoints, the listener's drops at the end, as ss -tlm counts them."""
-    ns = isolated_netns
+    final_ack_dropped(isolated_netns, abort, ("127.0.0.1", 4), ("127.0.0.1", 4))
+
+
+@pytest.mark.parametrize("listen,connect", [(("::1", 6), ("::1", 6)),
+                                            (("::", 6), ("127.0.0.1", 4))],
+                         ids=["ipv6", "ipv4-client-of-ipv6-listener"])
+def test_final_ack_dropped_over_ipv6(isolated_netns, listen, connect):
+    """The same over IPv6; and from an IPv4 client to a dual-stack IPv6
+    listener, which tcp_v6_syn_recv_sock hands to tcp_v4_syn_recv_sock: still
+    one line per overflow."""
+    final_ack_dropped(isolated_netns, 0, listen, connect)
+
+
+def final_ack_dropped(ns, abort, listen, connect):
+    """test_final_ack_dropped_on_a_full_queue's case: a listener on listen
+    (address, IP version), clients to connect."""
+    (laddr, lip), (caddr, cip) = listen, connect
     in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_abort_on_overflow=%d" % abort)
     server, client = peers(ns)
     with server, client:
-        port = free_port(server)
+        port = free_port(server, laddr, lip)
         tracer = Tracer("tcpaccept", "-j", "-o", "-P", str(port),
                         wrapper=("ip", "netns", "exec", ns))
         with tracer as t:
             t.wait_stderr("Tracing")
-            server.request("listen", addr="127.0.0.1", port=port, backlog=2, defer_accept=60)
-            first = [client.connect("127.0.0.1", port) for _ in range(2)]
+            server.request("listen", addr=laddr, ip=lip, port=port, backlog=2,
+                           defer_accept=60)
+            first = [client.connect(caddr, port, ip=cip) for _ in range(2)]
             for conn in first:
                 client.request("send", sport=conn["sport"])
             kernel_reaches(lambda: queued(ns, port) == 2,
                            lambda: "the first two are not queued: %d" % queued(ns, port))
-            late = [client.connect("127.0.0.1", port) for _ in range(2)]
+            late = [client.connect(caddr, port, ip=cip) for _ in range(2)]
             client.request("send", sport=late[0]["sport"])
             kernel_reaches(lambda: queued(ns, port) == 3,
                            lambda: "the third is not queued: %d" % queued(ns, port))
@@ -376,8 +393,9 @@ def test_final_ack_dropped_on_a_full_queue(isolated_netns, abort):
             (dropped, least_overflows, most_overflows)
     else:
         assert dropped == [], records
+        shown = "[%s]" % laddr if lip == 6 else laddr
         said = [line for line in t.stderr_lines
-                if line.startswith("tcpaccept: listener 127.0.0.1:%d " % port)]
+                if line.startswith("tcpaccept: listener %s:%d " % (shown, port))]
         found = [re.search(r" of PID (\d+) \(tt-server\): (\d+) SYNs or ACKs dropped", line)
                  for line in said]
         assert len(found) == 1 and found[0], t.stderr

@@ -51,14 +51,17 @@ filters="'$live/test_filters.py::test_peer_filter[include-tcpconnect]'"
 filters="$filters '$live/test_filters.py::test_netns_filter_and_column[tcpconnect]'"
 # tcpaccept -o at the listener's door, whose kprobes are each kernel's own
 # functions: a SYN dropped on a full accept queue (its listener older than
-# the tracer, named from /proc), a final ACK dropped (both
-# tcp_abort_on_overflow), SYN cookies (the listener's listen() traced),
-# refused SYNs over IPv4 and IPv6, and a client's reset of a queued
-# connection (its flow read at ESTABLISHED before 6.15). On tracepoints, the
-# drops counted per listener and refused lines (from 6.10 on; before, none).
+# the tracer, named from /proc), a final ACK dropped (with and without
+# tcp_abort_on_overflow; over IPv6; from an IPv4 client to an IPv6
+# listener, which tcp_v6_syn_recv_sock hands to tcp_v4_syn_recv_sock), SYN
+# cookies (the listener's listen() traced), refused SYNs over IPv4 and
+# IPv6, and a client's reset of a queued connection (its flow read at
+# ESTABLISHED before 6.15). On tracepoints, the drops counted per listener
+# and refused lines (from 6.10 on; before, none).
 ao="$live/test_accept_outcome.py"
 accept_outcome="$ao::test_full_queue_drops_are_counted_per_listener"
 accept_outcome="$accept_outcome $ao::test_final_ack_dropped_on_a_full_queue $ao::test_syn_cookies"
+accept_outcome="$accept_outcome $ao::test_final_ack_dropped_over_ipv6"
 accept_outcome="$accept_outcome $ao::test_refused_names_what_the_client_asked_for"
 accept_outcome="$accept_outcome '$ao::test_client_gone_before_accept[reset_last-read0]'"
 accept_outcome_tp="$ao::test_full_queue_drops_are_counted_per_listener"
