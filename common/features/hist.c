@@ -58,7 +58,7 @@ static int hist_plan(void *state, const struct tt_plan_input *input, struct tt_p
 		return 0;
 	if (input->part_offset == 0) {
 		tt_error("--hist: this tool's events have no latency");
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	h->part_offset = input->part_offset;
 	tt_counter_tables_init(&h->tables, TT_TABLE(tt_hist), TT_TABLE(tt_hist_other),
