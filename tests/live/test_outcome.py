@@ -104,8 +104,7 @@ def test_tracing_means_every_program_is_attached():
     attached, as the kernel shows it from outside the tool at that moment:
     an attempt made after the word is seen from its SYN to its outcome."""
     with outcome_tracer() as t:
-        attached = {(e["fd_type"], e.get("func") or e.get("tracepoint"))
-                    for e in ttlib.bpf_json("perf", "list") if e["pid"] == t.proc.pid}
+        attached = ttlib.attached_by(t.proc.pid)
         assert t.stop() == 0, t.stderr
     assert attached == OUTCOME_PROBES[ttlib.backend_of("tcpconnect")], attached
 
