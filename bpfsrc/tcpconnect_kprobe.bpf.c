@@ -12,18 +12,7 @@
  * connect() holds the socket lock until after it returns, so no answer is
  * processed before the attempt waits.
  */
-#include "tt_event.bpf.h"
-#include "tt_helpers.bpf.h"
-#include "tt_sock.bpf.h"
-#include "tcpconnect.h"
-#ifdef TT_DNS
-#include "tt_dns.bpf.h" /* -d: DNS answers, from a cgroup_skb program */
-#endif
-#ifdef TT_OUTCOME
-#define TT_COUNT_RESULT(event)     ((event)->outcome.result)
-#define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)
-#endif
-#include "tt_submit.bpf.h"
+#include "tt_connect.bpf.h"
 
 #ifdef TT_OUTCOME
 #define TT_PENDING_EVENT struct tcpconnect_event

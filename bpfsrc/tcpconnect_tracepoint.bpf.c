@@ -16,19 +16,8 @@
  * the reads this program makes. No syscall tracepoint is used: enabling one
  * sends every system call of every task through the kernel's slow path.
  */
-#include "tt_event.bpf.h"
-#include "tt_helpers.bpf.h"
-#include "tt_sock.bpf.h"
+#include "tt_connect.bpf.h"
 #include "tt_sock_protocol.bpf.h"
-#include "tcpconnect.h"
-#ifdef TT_DNS
-#include "tt_dns.bpf.h" /* -d: DNS answers, from a cgroup_skb program */
-#endif
-#ifdef TT_OUTCOME
-#define TT_COUNT_RESULT(event)     ((event)->outcome.result)
-#define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)
-#endif
-#include "tt_submit.bpf.h"
 
 /* Attempts waiting for their source port (and with -o, their outcome). */
 #define TT_PENDING_EVENT struct tcpconnect_event

@@ -44,6 +44,48 @@
 /* The listener each task is closing (a LISTEN socket going to CLOSE), by pid_tgid. */
 BPF_TABLE("lru_hash", u64, u64, tt_accept_closing, 1024);
 
+/*
+ * The process holding each listener (tt_outcome.h's struct tt_listener_owner),
+ * by the listener's socket inode: the task that called listen() (CLOSE ->
+ * LISTEN, in its own context), or, for the listeners opened before tracing,
+ * what user space found in /proc (common/features/outcome.c, on kprobes,
+ * whose door events have a listener to name). Forgotten when the listener
+ * closes.
+ */
+BPF_TABLE("lru_hash", u64, struct tt_listener_owner, tt_listener_owners, 4096);
+
+/* The inode of sk's socket (sock_i_ino: the socket and its inode are allocated together). */
+static __always_inline u64 listener_inode(struct sock *sk)
+{
+	struct socket *sock = NULL;
+	TT_READ(sock, sk->sk_socket);
+	if (!sock)
+		return 0;
+	unsigned long ino = 0;
+	const char *alloc = (const char *)sock - TT_OFFSET_OF(struct socket_alloc, socket);
+	bpf_probe_read_kernel(&ino, sizeof(ino),
+	                      alloc + TT_OFFSET_OF(struct socket_alloc, vfs_inode) +
+	                          TT_OFFSET_OF(struct inode, i_ino));
+	return ino;
+}
+
+/* listen() on sk, in the task that called it (listening), or its close: owner set, or forgotten. */
+static __always_inline void listener_owned(struct sock *sk, bool listening)
+{
+	u64 inode = listener_inode(sk);
+	if (!inode)
+		return;
+	if (!listening) {
+		tt_listener_owners.delete(&inode);
+		return;
+	}
+	struct tt_listener_owner owner = {};
+	owner.pid = bpf_get_current_pid_tgid() >> 32;
+	owner.uid = (u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(&owner.comm, sizeof(owner.comm));
+	tt_listener_owners.update(&inode, &owner);
+}
+
 static __always_inline void accept_queued(struct sock *child)
 {
 	if (tt_sock_protocol(child) != TT_IPPROTO_TCP)
@@ -79,6 +121,9 @@ int tt_accept_state_change(struct bpf_raw_tracepoint_args *ctx)
 	} else if (oldstate == TT_TCP_LISTEN && newstate == TT_TCP_CLOSE) {
 		u64 pid_tgid = bpf_get_current_pid_tgid(), listener = (u64)sk;
 		tt_accept_closing.update(&pid_tgid, &listener);
+		listener_owned(sk, false);
+	} else if (oldstate == TT_TCP_CLOSE && newstate == TT_TCP_LISTEN) {
+		listener_owned(sk, true);
 	}
 	return 0;
 }
@@ -177,8 +222,9 @@ static __always_inline bool syn_flow(const struct sk_buff *skb, struct tt_flow *
 
 /*
  * A connection lost at the door (refused, dropped) or answered with a SYN
- * cookie, in softirq: no process to name, so none is shown with a task
- * filter (-p -u, cgroups); its listener's queue where there is one.
+ * cookie, in softirq: none is shown with a task filter (-p -u, cgroups),
+ * which would judge whatever task the CPU was running. Where there is a
+ * listener, its queue, and the process holding it as the event's task.
  */
 static __always_inline void accept_at_the_door(void *ctx, struct tcpaccept_event *event,
                                                struct sock *listener, u32 result)
@@ -193,8 +239,16 @@ static __always_inline void accept_at_the_door(void *ctx, struct tcpaccept_event
 	event->base.head.ts_ns = bpf_ktime_get_ns();
 	event->outcome.latency_ns = TT_OUTCOME_LATENCY_UNKNOWN;
 	event->outcome.result = result;
-	if (listener)
+	if (listener) {
 		tt_accept_read_queue(listener, event);
+		u64 inode = listener_inode(listener);
+		struct tt_listener_owner *owner = tt_listener_owners.lookup(&inode);
+		if (owner) {
+			event->base.head.pid = owner->pid;
+			event->base.head.uid = owner->uid;
+			__builtin_memcpy(event->base.head.comm, owner->comm, sizeof(owner->comm));
+		}
+	}
 	if (tt_outcome_wanted(&event->outcome))
 		tt_submit_event(ctx, event);
 }
@@ -234,8 +288,9 @@ int tt_accept_send_reset_kprobe(struct pt_regs *regs)
  * tcp_conn_request(rsk_ops, af_ops, sk, skb) takes each SYN to a listener;
  * with its accept queue full (sk_acceptq_is_full: more than the maximum
  * queued) it drops the SYN, cookies or not. A SYN dropped because the SYN
- * queue is full without syncookies, and a final ACK dropped on a full queue,
- * are counted only (the listeners' drops said at the end).
+ * queue is full without syncookies is counted only (the listeners' drops
+ * said at the end); a final ACK dropped on a full queue is
+ * tt_accept_syn_recv_sock's.
  */
 int tt_accept_conn_request(struct pt_regs *regs)
 {
@@ -246,6 +301,53 @@ int tt_accept_conn_request(struct pt_regs *regs)
 	tt_accept_read_queue(listener, &event);
 	if (event.backlog > event.backlog_max)
 		accept_at_the_door(regs, &event, listener, TT_RESULT_DROPPED);
+	return 0;
+}
+
+#define TT_ETH_P_IP 0x0800
+
+/*
+ * dropped, the final ACK: tcp_v4_syn_recv_sock and tcp_v6_syn_recv_sock(sk,
+ * skb, req, dst, req_unhash, own_req) make the connection's socket when the
+ * handshake's last ACK comes (tcp_check_req), and their first test, on every
+ * kernel from 5.10 to 6.18, is sk_acceptq_is_full(sk): if the listener's
+ * queue is full they return NULL (exit_overflow: ListenOverflows, and
+ * tcp_listendrop). So the queue at entry decides the NULL, and the request
+ * socket has the client's flow; a kretprobe, on every handshake, would add
+ * nothing but its cost. The kernel then drops the ACK (the client, which
+ * thinks itself connected, sends again) or, with
+ * net.ipv4.tcp_abort_on_overflow=1, resets the client. An IPv4 client of an
+ * IPv6 listener: tcp_v6_syn_recv_sock hands it to tcp_v4_syn_recv_sock
+ * before that test, which sees it then.
+ */
+static __always_inline void syn_recv_sock(struct pt_regs *regs, bool v6)
+{
+	struct sock *listener = (struct sock *)PT_REGS_PARM1(regs);
+	struct tcpaccept_event event = {};
+	tt_accept_read_queue(listener, &event);
+	if (event.backlog <= event.backlog_max)
+		return;
+	if (v6) {
+		u16 protocol = 0;
+		bpf_probe_read_kernel(&protocol, sizeof(protocol),
+		                      (const char *)PT_REGS_PARM2(regs) +
+		                          TT_OFFSET_OF(struct sk_buff, protocol));
+		if (tt_ntohs(protocol) == TT_ETH_P_IP)
+			return; /* tcp_v4_syn_recv_sock's, next */
+	}
+	tt_read_sock_flow((struct sock *)PT_REGS_PARM3(regs), &event.base.flow);
+	accept_at_the_door(regs, &event, listener, TT_RESULT_DROPPED);
+}
+
+int tt_accept_syn_recv_sock(struct pt_regs *regs)
+{
+	syn_recv_sock(regs, false);
+	return 0;
+}
+
+int tt_accept_syn_recv_sock6(struct pt_regs *regs)
+{
+	syn_recv_sock(regs, true);
 	return 0;
 }
 

@@ -74,6 +74,7 @@
 	X(pending)             /* tt_pending.bpf.h: claimed slots (tt_pending.h) */                \
 	X(attempts)            /* tt_pending.bpf.h: attempts without a slot */                     \
 	X(tt_pending_overflow) /* tt_pending.bpf.h: -o, attempts refused by both */                \
+	X(tt_listener_owners)  /* tt_accept_outcome.bpf.h: -o, who holds each listener */          \
 	X(tt_task_filter)      /* tt_helpers.bpf.h: -p -u (tt_filter.h) */                         \
 	X(tt_port_bits)        /* tt_helpers.bpf.h: -P */                                          \
 	X(tt_peer_trie)        /* tt_helpers.bpf.h: --daddr/--raddr (tt_filter.h) */               \
@@ -92,6 +93,8 @@
 	X(tt_accept_send_reset_kprobe)               /* tt_accept_outcome.bpf.h */                 \
 	X(tt_accept_conn_request)                    /* tt_accept_outcome.bpf.h */                 \
 	X(tt_accept_send_synack)                     /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_syn_recv_sock)                   /* tt_accept_outcome.bpf.h */                 \
+	X(tt_accept_syn_recv_sock6)                  /* tt_accept_outcome.bpf.h */                 \
 	X(tt_dns_ingress)                            /* tt_dns.bpf.h */                            \
 	X(tracepoint__syscalls__sys_enter_accept)    /* tt_accept_syscall.bpf.h */                 \
 	X(tracepoint__syscalls__sys_enter_accept4)   /* tt_accept_syscall.bpf.h */                 \

@@ -40,4 +40,17 @@ struct tt_outcome {
 	__u32 result; /* TT_RESULT_* */
 };
 
+/*
+ * tcpaccept -o: the process holding a listener, by the listener's socket
+ * inode (the tt_listener_owners table): set by the BPF text when a task
+ * calls listen(), and by user space, from /proc, for the listeners opened
+ * before tracing. It names the server on the lines of connections lost at
+ * its door (dropped, cookie).
+ */
+struct tt_listener_owner {
+	__u32 pid;
+	__u32 uid;
+	char comm[16]; /* TT_COMM_LEN */
+};
+
 #endif

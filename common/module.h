@@ -37,7 +37,6 @@ enum tt_column_place {
 /* What a module's plan hook is given: the run as the options and this kernel make it. */
 struct tt_plan_input {
 	enum tt_backend backend; /* kprobe or tracepoint, as resolved for this kernel */
-	bool json;               /* -j */
 	const struct tt_flow_names *flow_names;
 	size_t event_size;  /* of the tool's events */
 	size_t part_offset; /* of this module's part in them (tt_module_use); 0: none */
@@ -101,8 +100,9 @@ struct tt_module_offer {
 /*
  * Every hook is optional. state is the module's own, zeroed, state_size bytes
  * for one run; each hook runs for the modules in the order the tool lists
- * them. Where order matters it is the hooks': every module's drain runs
- * before any module's after_run.
+ * them. Where order matters it is the hooks': every module's needs runs
+ * before any module's plan, every module's drain before any module's
+ * after_run.
  */
 struct tt_module {
 	const struct tt_option *options; /* shown in --help after the tool's own */

@@ -458,7 +458,6 @@ static int build_plan(struct tool_run *run, bool must_attach)
 	for (size_t i = 0; i < run->columns.count; i++) {
 		struct module_run *m = &run->columns.modules[i];
 		const struct tt_plan_input input = {.backend = plan->backend,
-		                                    .json = run->common.json,
 		                                    .flow_names = tool->flow_names,
 		                                    .event_size = tool->event_size,
 		                                    .part_offset = m->part_offset,

@@ -28,16 +28,15 @@ static const char *cgroup2_dir(void)
 	return NULL;
 }
 
-static void verify(const char *name, const struct tt_tool *tool, const char *backend,
-                   const char *options)
+static void verify(const struct tt_tool *tool, const char *backend, const char *options)
 {
-	char *argv[32] = {(char *)name, "--backend", (char *)backend}, copy[256];
+	char *argv[32] = {(char *)tool->name, "--backend", (char *)backend}, copy[256];
 	int argc = 3;
 	snprintf(copy, sizeof(copy), "%s", options);
 	for (char *word = strtok(copy, " "); word && argc < 31; word = strtok(NULL, " "))
 		argv[argc++] = word;
 	int rc = tt_tool_verify(tool, argc, argv);
-	printf("%s --backend %s %s: %s\n", name, backend, options, rc == 0 ? "ok" : "FAILED");
+	printf("%s --backend %s %s: %s\n", tool->name, backend, options, rc == 0 ? "ok" : "FAILED");
 	CHECK(rc == 0);
 }
 
@@ -60,56 +59,65 @@ int main(void)
 	char all_accept_outcome[300];
 	snprintf(all_accept_outcome, sizeof(all_accept_outcome),
 	         "%s --failed --raddr 10.0.0.0/8,!10.1.0.0/16", all);
-	/* Each option alone, then all at once (-4 and -6 exclude each other: -6 there). */
-	const char *const shared[] = {"",   "-p 4242", "-u 1000", "-4", "-P 80,443,8080",
-	                              "-G", cgroup,    all};
+	const struct tt_tool *const tools[] = {&tcpconnect_tool, &tcpaccept_tool};
+	/*
+	 * For both tools: each option alone, then all at once (-4 and -6 exclude
+	 * each other: -6 there); --metrics with the default labels, quiet, with
+	 * every label, and to a file.
+	 */
+	const char *const shared[] = {
+	    "",
+	    "-p 4242",
+	    "-u 1000",
+	    "-4",
+	    "-P 80,443,8080",
+	    "-G",
+	    cgroup,
+	    all,
+	    "--metrics 127.0.0.1:1 -q",
+	    "--metrics 127.0.0.1:1 --metrics-labels family,port,comm,cgroup,peer",
+	    "--metrics-file /x.prom -q --metrics-ephemeral-ports none --metrics-labels port",
+	};
+	/* For one tool: its options, and its modules beside each other. */
+	const struct {
+		const struct tt_tool *tool;
+		const char *options;
+	} own[] = {
+	    {&tcpconnect_tool, "--daddr 10.0.0.0/8,!::1,fd00::/8"},
+	    {&tcpaccept_tool, "--raddr 10.0.0.0/8,!::1,fd00::/8"},
+	    {&tcpconnect_tool, "-c"},
+	    {&tcpconnect_tool, "-d"},
+	    {&tcpconnect_tool, "-c -s -G"},
+	    {&tcpconnect_tool, all_counted},
+	    {&tcpconnect_tool, "-o"},
+	    {&tcpconnect_tool, "--failed -c"},
+	    {&tcpconnect_tool, all_outcome},
+	    /* -i's tables by turns; --hist alone, by turns, beside --failed and --metrics. */
+	    {&tcpconnect_tool, "-c -i 1 -o -s"},
+	    {&tcpconnect_tool, "--hist"},
+	    {&tcpconnect_tool, "--hist -i 1 --failed"},
+	    {&tcpconnect_tool, "--hist -i 1 --metrics 127.0.0.1:1 --metrics-labels result,comm"},
+	    {&tcpaccept_tool, "-c -s -G"},
+	    {&tcpaccept_tool, "-c -i 1 --metrics 127.0.0.1:1"},
+	    {&tcpaccept_tool, "-o"},
+	    {&tcpaccept_tool, all_accept_outcome},
+	    {&tcpaccept_tool, "-o --metrics 127.0.0.1:1 -G"},
+	    /* -c -o per result, by turns with -i; --metrics -o without the result label. */
+	    {&tcpaccept_tool, "-c -o -i 1 -s"},
+	    {&tcpaccept_tool, "-o --metrics 127.0.0.1:1 --metrics-labels family,port -q"},
+	    {&tcpconnect_tool,
+	     "--metrics 127.0.0.1:1 --metrics-labels result,comm,peer --failed -c -G"},
+	};
 	const char *const backends[] = {"kprobe", "tracepoint"};
-	for (size_t b = 0; b < 2; b++) {
+	for (size_t b = 0; b < TT_ARRAY_SIZE(backends); b++) {
 		for (size_t i = 0; i < TT_ARRAY_SIZE(shared); i++) {
 			if (i > 0 && !shared[i][0])
 				continue; /* no cgroup v2 here */
-			verify("tcpconnect", &tcpconnect_tool, backends[b], shared[i]);
-			verify("tcpaccept", &tcpaccept_tool, backends[b], shared[i]);
+			for (size_t t = 0; t < TT_ARRAY_SIZE(tools); t++)
+				verify(tools[t], backends[b], shared[i]);
 		}
-		verify("tcpconnect", &tcpconnect_tool, backends[b],
-		       "--daddr 10.0.0.0/8,!::1,fd00::/8");
-		verify("tcpaccept", &tcpaccept_tool, backends[b],
-		       "--raddr 10.0.0.0/8,!::1,fd00::/8");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "-d");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -s -G");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], all_counted);
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "-o");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "--failed -c");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], all_outcome);
-		/* -i's tables by turns; --hist alone, by turns, beside --failed and --metrics. */
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "-c -i 1 -o -s");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "--hist");
-		verify("tcpconnect", &tcpconnect_tool, backends[b], "--hist -i 1 --failed");
-		verify("tcpconnect", &tcpconnect_tool, backends[b],
-		       "--hist -i 1 --metrics 127.0.0.1:1 --metrics-labels result,comm");
-		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -s -G");
-		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -i 1 --metrics 127.0.0.1:1");
-		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o");
-		verify("tcpaccept", &tcpaccept_tool, backends[b], all_accept_outcome);
-		verify("tcpaccept", &tcpaccept_tool, backends[b], "-o --metrics 127.0.0.1:1 -G");
-		/* -c -o per result, by turns with -i; --metrics -o without the result label. */
-		verify("tcpaccept", &tcpaccept_tool, backends[b], "-c -o -i 1 -s");
-		verify("tcpaccept", &tcpaccept_tool, backends[b],
-		       "-o --metrics 127.0.0.1:1 --metrics-labels family,port -q");
-		/* --metrics: the default labels, quiet; every label; beside -o and -c. */
-		const char *const metrics[] = {
-		    "--metrics 127.0.0.1:1 -q",
-		    "--metrics 127.0.0.1:1 --metrics-labels family,port,comm,cgroup,peer",
-		    ("--metrics-file /x.prom -q --metrics-ephemeral-ports none --metrics-labels "
-		     "port"),
-		};
-		for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
-			verify("tcpconnect", &tcpconnect_tool, backends[b], metrics[i]);
-			verify("tcpaccept", &tcpaccept_tool, backends[b], metrics[i]);
-		}
-		verify("tcpconnect", &tcpconnect_tool, backends[b],
-		       "--metrics 127.0.0.1:1 --metrics-labels result,comm,peer --failed -c -G");
+		for (size_t i = 0; i < TT_ARRAY_SIZE(own); i++)
+			verify(own[i].tool, backends[b], own[i].options);
 	}
 	return check_done("verify_bpf");
 }

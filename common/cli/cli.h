@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Command lines from option tables: parsing with getopt_long, one-line
- * errors, and --help text. Options every tracing tool has (-D, -i, -j, --backend,
- * --kernel-types, --buffer, --buffer-pages, -v, --ebpf, -h, -V) live here; each tool adds
- * a table of its own.
+ * errors, and --help text. Options every tracing tool has (-D, -i, --fields, -j, -v,
+ * --backend, --kernel-types, --buffer, --buffer-pages, --ebpf, -h, -V) live here; each
+ * tool adds a table of its own.
  *
  * A usage error (unknown option, bad value, missing or stray argument) ends
  * the tool with TT_EXIT_USAGE, as argparse's do (BCC's tools); what fails once

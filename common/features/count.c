@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "count.h"
 
-#include <bcc/libbpf.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +50,9 @@ static int count_plan(void *state, const struct tt_plan_input *input, struct tt_
 	if (!c->wanted)
 		return 0;
 	c->names = input->flow_names;
-	c->tables.tables[0] = TT_TABLE(counts);
-	c->tables.tables[1] = TT_TABLE(counts_other);
-	c->tables.epoch = TT_TABLE(count_epoch);
-	c->tables.key_size = sizeof(struct tt_count_key);
-	c->tables.turns = input->intervals;
+	tt_counter_tables_init(&c->tables, TT_TABLE(counts), TT_TABLE(counts_other),
+	                       TT_TABLE(count_epoch), sizeof(struct tt_count_key),
+	                       input->intervals);
 	tt_plan_define(plan, TT_DEFINE(TT_COUNT), "1");
 	if (c->client_port)
 		tt_plan_define(plan, TT_DEFINE(TT_COUNT_CLIENT_PORT), "1");
@@ -76,18 +72,9 @@ static int count_event(void *state, struct tt_tracer *tracer, const struct tt_ev
                        __u32 result)
 {
 	const struct count *c = state;
-	int counts_fd = tt_counter_tables_fd(&c->tables, tracer);
-	if (counts_fd < 0)
-		return 0;
 	struct tt_count_key key;
 	tt_count_key_fill(&key, event, result, c->client_port, c->names->local_listens);
-	uint64_t count = 0;
-	bpf_lookup_elem(counts_fd, &key, &count); /* a new key: 0 */
-	count++;
-	if (bpf_update_elem(counts_fd, &key, &count, 0) != 0) {
-		tt_warn("an attempt still pending was not counted: %s", strerror(errno));
-		return 0;
-	}
+	tt_counter_tables_add(&c->tables, tracer, &key);
 	return 0;
 }
 

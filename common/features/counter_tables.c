@@ -18,9 +18,31 @@ static uint64_t *count_of(const struct tt_counter_tables *t, unsigned char *entr
 	return (uint64_t *)(void *)(entry + t->key_size);
 }
 
+void tt_counter_tables_init(struct tt_counter_tables *t, const char *table, const char *other,
+                            const char *epoch, size_t key_size, bool turns)
+{
+	t->tables[0] = table;
+	t->tables[1] = other;
+	t->epoch = epoch;
+	t->key_size = key_size;
+	t->turns = turns;
+}
+
 int tt_counter_tables_fd(const struct tt_counter_tables *t, struct tt_tracer *tracer)
 {
 	return tt_tracer_table_fd(tracer, t->tables[t->turns && t->epoch_value]);
+}
+
+void tt_counter_tables_add(const struct tt_counter_tables *t, struct tt_tracer *tracer, void *key)
+{
+	int fd = tt_counter_tables_fd(t, tracer);
+	uint64_t count = 0;
+	if (fd < 0)
+		return;
+	bpf_lookup_elem(fd, key, &count); /* a new key: 0 */
+	count++;
+	if (bpf_update_elem(fd, key, &count, 0) != 0)
+		tt_warn("an attempt still pending was not counted: %s", strerror(errno));
 }
 
 /* Every key of table fd with its count; *count set. NULL when out of memory. */

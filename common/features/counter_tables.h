@@ -36,8 +36,22 @@ struct tt_counter_tables {
 
 #define TT_COUNTER_ENTRY_SIZE(t) ((t)->key_size + sizeof(uint64_t))
 
+/*
+ * The tables of a module's plan hook: counted in table, with -i (turns) in
+ * table and other by turns as epoch says (TT_TABLE()s), keyed by key_size.
+ */
+void tt_counter_tables_init(struct tt_counter_tables *t, const char *table, const char *other,
+                            const char *epoch, size_t key_size, bool turns);
+
 /* The table counted in now: where user space adds what it counts itself. */
 int tt_counter_tables_fd(const struct tt_counter_tables *t, struct tt_tracer *tracer);
+
+/*
+ * One more under key, in the table counted in now, as the BPF text's
+ * .increment() counts: what user space counts itself (an attempt still
+ * pending at the end). A warning when it cannot.
+ */
+void tt_counter_tables_add(const struct tt_counter_tables *t, struct tt_tracer *tracer, void *key);
 
 /*
  * What was counted since the last call (with -i), or in the whole run

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "hist.h"
 
-#include <bcc/libbpf.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,14 +58,12 @@ static int hist_plan(void *state, const struct tt_plan_input *input, struct tt_p
 		return 0;
 	if (input->part_offset == 0) {
 		tt_error("--hist: this tool's events have no latency");
-		return -1;
+		return TT_PLAN_USAGE;
 	}
 	h->part_offset = input->part_offset;
-	h->tables.tables[0] = TT_TABLE(tt_hist);
-	h->tables.tables[1] = TT_TABLE(tt_hist_other);
-	h->tables.epoch = TT_TABLE(tt_hist_epoch);
-	h->tables.key_size = sizeof(struct tt_hist_key);
-	h->tables.turns = input->intervals;
+	tt_counter_tables_init(&h->tables, TT_TABLE(tt_hist), TT_TABLE(tt_hist_other),
+	                       TT_TABLE(tt_hist_epoch), sizeof(struct tt_hist_key),
+	                       input->intervals);
 	tt_plan_define(plan, TT_DEFINE(TT_HIST), "1");
 	if (input->intervals)
 		tt_plan_define(plan, TT_DEFINE(TT_HIST_INTERVAL), "1");
@@ -82,17 +78,10 @@ static int hist_count_event(void *state, struct tt_tracer *tracer, const struct 
                             __u32 result)
 {
 	const struct hist *h = state;
-	int fd = tt_counter_tables_fd(&h->tables, tracer);
-	if (fd < 0)
-		return 0;
 	struct tt_outcome outcome;
 	memcpy(&outcome, (const char *)event + h->part_offset, sizeof(outcome));
 	struct tt_hist_key key = {result, tt_hist_slot(outcome.latency_ns)};
-	uint64_t count = 0;
-	bpf_lookup_elem(fd, &key, &count); /* a new key: 0 */
-	count++;
-	if (bpf_update_elem(fd, &key, &count, 0) != 0)
-		tt_warn("an attempt still pending was not counted: %s", strerror(errno));
+	tt_counter_tables_add(&h->tables, tracer, &key);
 	return 0;
 }
 

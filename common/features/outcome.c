@@ -29,6 +29,7 @@ struct outcome {
 	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
 	bool failed;  /* --failed */
 	bool pending; /* hand the attempts pending at the end over: -o, or another module's need */
+	bool owners;  /* tcpaccept's on kprobes: name the listeners' owners (dropped, cookie) */
 	size_t event_size, part_offset;
 };
 
@@ -101,9 +102,17 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
  * raw tracepoints on either backend; the child's state it reads at accept.
  */
 static const char *const sock_common_members[] = {"skc_state", NULL};
-static const char *const sk_buff_members[] = {"head", "network_header", "transport_header", NULL};
+static const char *const sk_buff_members[] = {"head", "network_header", "transport_header",
+                                              "protocol", NULL};
+/* A listener's socket inode (its owner's key): sk->sk_socket's, allocated with it. */
+static const char *const listener_sock_members[] = {"sk_socket", NULL};
+static const char *const socket_alloc_members[] = {"socket", "vfs_inode", NULL};
+static const char *const inode_members[] = {"i_ino", NULL};
 static const struct tt_kernel_struct accept_structs[] = {{"sock_common", sock_common_members},
-                                                         {"sk_buff", sk_buff_members}};
+                                                         {"sk_buff", sk_buff_members},
+                                                         {"sock", listener_sock_members},
+                                                         {"inode", inode_members},
+                                                         {"socket_alloc", socket_alloc_members}};
 static const struct tt_probe accept_probes[] = {
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_state_change), "inet_sock_set_state"},
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_reset), "tcp_receive_reset"},
@@ -112,12 +121,15 @@ static const struct tt_probe accept_probes[] = {
 /*
  * A RST sent with no socket (refused): on kprobes, the functions that send
  * it; on tracepoints, tcp:tcp_send_reset, which has it from Linux 6.10 on.
+ * The kprobes see the rest of the listener's door too.
  */
 static const struct tt_probe refused_kprobes[] = {
     {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v4_send_reset"},
     {TT_KPROBE, TT_PROGRAM(tt_accept_send_reset_kprobe), "tcp_v6_send_reset"},
-    /* dropped and cookie: no tracepoint sees them */
+    /* dropped (a SYN, a final ACK) and cookie: no tracepoint sees them */
     {TT_KPROBE, TT_PROGRAM(tt_accept_conn_request), "tcp_conn_request"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_syn_recv_sock), "tcp_v4_syn_recv_sock"},
+    {TT_KPROBE, TT_PROGRAM(tt_accept_syn_recv_sock6), "tcp_v6_syn_recv_sock"},
     {TT_KPROBE, TT_PROGRAM(tt_accept_send_synack), "tcp_v4_send_synack"},
     {TT_KPROBE, TT_PROGRAM(tt_accept_send_synack), "tcp_v6_send_synack"},
 };
@@ -139,11 +151,13 @@ static int accept_outcome_plan(void *state, const struct tt_plan_input *input, s
 	/* -i: each interval says which listeners dropped in it (accept_interval). */
 	o->intervals = input->intervals;
 	offer->intervals = input->intervals;
-	tt_plan_add_structs(plan, accept_structs, TT_ARRAY_SIZE(accept_structs),
-	                    "#include <net/sock.h>\n#include <linux/skbuff.h>\n");
+	tt_plan_add_structs(
+	    plan, accept_structs, TT_ARRAY_SIZE(accept_structs),
+	    "#include <net/sock.h>\n#include <linux/skbuff.h>\n#include <linux/fs.h>\n");
 	for (size_t i = 0; i < TT_ARRAY_SIZE(accept_probes); i++)
 		tt_plan_add_probe(plan, &accept_probes[i]);
-	if (input->backend == TT_BACKEND_KPROBE) {
+	o->owners = input->backend == TT_BACKEND_KPROBE;
+	if (o->owners) {
 		for (size_t i = 0; i < TT_ARRAY_SIZE(refused_kprobes); i++)
 			tt_plan_add_probe(plan, &refused_kprobes[i]);
 	} else {
@@ -406,6 +420,34 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 /* ------------------------------------ tcpaccept: what the listeners dropped */
 
 /*
+ * The processes holding the listeners opened before tracing (one pass over
+ * /proc for them all), into the BPF text's table of listeners' owners, which
+ * names the server on the lines of the connections lost at its door; the
+ * text adds the listeners opened while it traces.
+ */
+static void name_listeners(const struct tt_listeners *listeners, struct tt_tracer *tracer)
+{
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_listener_owners));
+	struct tt_socket_owner *owners = calloc(listeners->count, sizeof(*owners));
+	if (fd < 0 || !owners) {
+		free(owners);
+		return;
+	}
+	for (size_t i = 0; i < listeners->count; i++)
+		owners[i].inode = listeners->items[i].inode;
+	tt_socket_owners(owners, listeners->count);
+	for (size_t i = 0; i < listeners->count; i++) {
+		struct tt_listener_owner owner = {.pid = (__u32)owners[i].pid,
+		                                  .uid = owners[i].uid};
+		__u64 inode = owners[i].inode;
+		memcpy(owner.comm, owners[i].comm, sizeof(owner.comm));
+		if (owners[i].pid > 0)
+			bpf_update_elem(fd, &inode, &owner, BPF_ANY);
+	}
+	free(owners);
+}
+
+/*
  * A SYN or final ACK the kernel drops because a listener's accept queue (or
  * SYN queue) is full leaves no trace of its own for a tracepoint (on any
  * kernel) and is not followed per event by the kprobes yet; the kernel counts
@@ -416,14 +458,15 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
  */
 static int accept_after_load(void *state, struct tt_tracer *tracer)
 {
-	(void)tracer;
 	struct outcome *o = state;
 	if (!o->accepts || !o->wanted)
 		return 0;
 	o->listeners_read = tt_listeners_read(&o->listeners) == 0;
 	if (!o->listeners_read)
 		tt_warn("-o: cannot read the listeners (sock_diag): their drops are not reported");
-	else if (o->intervals && o->listeners.count) {
+	else if (o->owners && o->listeners.count > 0)
+		name_listeners(&o->listeners, tracer);
+	if (o->listeners_read && o->intervals && o->listeners.count > 0) {
 		/* The first interval's drops are counted from those at the start. */
 		size_t size = o->listeners.count * sizeof(*o->listeners.items);
 		o->last.items = malloc(size);

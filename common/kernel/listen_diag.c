@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TT_TCP_LISTEN 10
@@ -130,52 +131,88 @@ const struct tt_listener *tt_listeners_find(const struct tt_listeners *list, uin
 	return NULL;
 }
 
-/* Whether process pid has a descriptor on the socket inode. */
-static int holds(const char *pid, const char *want)
+static int by_inode(const void *a, const void *b)
+{
+	const struct tt_socket_owner *x = a, *y = b;
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+/* Process pid as the owner of *owner: its COMM and user. */
+static void take_owner(const char *pid, struct tt_socket_owner *owner)
+{
+	char path[300];
+	struct stat st;
+	owner->pid = (int)strtol(pid, NULL, 10);
+	snprintf(path, sizeof(path), "/proc/%s", pid);
+	owner->uid = stat(path, &st) == 0 ? (uint32_t)st.st_uid : 0;
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	FILE *f = fopen(path, "r");
+	owner->comm[0] = '\0';
+	if (f) {
+		if (fgets(owner->comm, (int)sizeof(owner->comm), f))
+			owner->comm[strcspn(owner->comm, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* The sockets process pid holds among owners (sorted), those not owned yet; how many it took. */
+static size_t scan_fds(const char *pid, struct tt_socket_owner *owners, size_t count)
 {
 	char path[300];
 	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
 	DIR *fds = opendir(path);
 	if (!fds)
 		return 0;
-	int found = 0;
-	for (struct dirent *e; !found && (e = readdir(fds));) {
+	size_t taken = 0;
+	for (struct dirent *e; (e = readdir(fds));) {
+		static const char socket_link[] = "socket:["; /* then the inode, then "]" */
 		char link[600], target[64];
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(link, sizeof(link), "/proc/%s/fd/%s", pid, e->d_name);
 		ssize_t n = readlink(link, target, sizeof(target) - 1);
-		if (n > 0) {
-			target[n] = '\0';
-			found = strcmp(target, want) == 0;
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, socket_link, sizeof(socket_link) - 1) != 0)
+			continue;
+		struct tt_socket_owner key = {
+		    .inode = strtoull(target + sizeof(socket_link) - 1, NULL, 10)};
+		struct tt_socket_owner *found =
+		    bsearch(&key, owners, count, sizeof(*owners), by_inode);
+		if (found && found->pid == 0) {
+			take_owner(pid, found);
+			taken++;
 		}
 	}
 	closedir(fds);
-	return found;
+	return taken;
+}
+
+void tt_socket_owners(struct tt_socket_owner *owners, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		owners[i].pid = 0;
+	if (count == 0)
+		return;
+	qsort(owners, count, sizeof(*owners), by_inode);
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return;
+	size_t left = count;
+	for (struct dirent *e; left > 0 && (e = readdir(proc));) {
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9') {
+			size_t taken = scan_fds(e->d_name, owners, count);
+			left -= taken < left ? taken : left;
+		}
+	}
+	closedir(proc);
 }
 
 int tt_socket_owner(uint64_t inode, char *comm, size_t comm_size)
 {
-	char want[40];
-	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
-	DIR *proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	int owner = 0;
-	for (struct dirent *e; !owner && (e = readdir(proc));) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !holds(e->d_name, want))
-			continue;
-		owner = (int)strtol(e->d_name, NULL, 10);
-		char path[300];
-		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		FILE *f = fopen(path, "r");
-		comm[0] = '\0';
-		if (f) {
-			if (fgets(comm, (int)comm_size, f))
-				comm[strcspn(comm, "\n")] = '\0';
-			fclose(f);
-		}
-	}
-	closedir(proc);
-	return owner;
+	struct tt_socket_owner owner = {.inode = inode};
+	tt_socket_owners(&owner, 1);
+	snprintf(comm, comm_size, "%s", owner.comm);
+	return owner.pid;
 }

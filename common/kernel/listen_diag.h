@@ -32,9 +32,23 @@ int tt_listeners_read(struct tt_listeners *list);
 void tt_listeners_free(struct tt_listeners *list);
 /* The listener with inode in list, or NULL. */
 const struct tt_listener *tt_listeners_find(const struct tt_listeners *list, uint64_t inode);
+/* A socket and the process holding it. */
+struct tt_socket_owner {
+	uint64_t inode; /* the socket's */
+	int pid;        /* 0: no process found */
+	uint32_t uid;   /* its user (the owner of /proc/PID) */
+	char comm[17];  /* its COMM (TASK_COMM_LEN), NUL-terminated */
+};
+
 /*
- * The first process (by PID order of /proc) holding the socket inode, as its
- * PID and COMM (comm has TT_COMM_LEN + 1 bytes); 0 if none is found.
+ * For each of owners[0..count), by its inode, the first process (in /proc's
+ * order, as `ss -p` finds them) holding that socket: one pass over
+ * /proc/PID/fd for them all, ending when each is found. Sorts owners by inode.
+ */
+void tt_socket_owners(struct tt_socket_owner *owners, size_t count);
+/*
+ * The first process holding the socket inode, as its PID and COMM (comm has
+ * TT_COMM_LEN + 1 bytes); 0 if none is found.
  */
 int tt_socket_owner(uint64_t inode, char *comm, size_t comm_size);
 

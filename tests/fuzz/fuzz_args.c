@@ -12,22 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_checks.h"
 #include "tcpaccept_tool.h"
 #include "tcpconnect_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Aborts when the text holds a byte a terminal would act on, other than '\n'. */
-static void check_terminal_safe(const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		unsigned char next = i + 1 < len ? (unsigned char)text[i + 1] : 0;
-		if ((c < 0x20 && c != '\n') || c == 0x7f ||
-		    (c == 0xc2 && next >= 0x80 && next <= 0x9f))
-			abort();
-	}
-}
 
 /* One tool's parse and plan of argv, its stderr taken and checked. */
 static void parse_with(const struct tt_tool *tool, int argc, char **argv, FILE *out,
@@ -43,19 +32,17 @@ static void parse_with(const struct tt_tool *tool, int argc, char **argv, FILE *
 	tt_tool_print(tool, argc, argv, out, clock, NULL, 0);
 	stderr = real_stderr;
 	fclose(capture);
-	check_terminal_safe(said, said_len);
+	fuzz_check_controls(said, said_len, true);
 	free(said);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	char *argv[64];
 	int argc = 0;
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	argv[argc++] = "fuzz";
 	for (char *p = text; argc < 63 && p < text + size; p += strlen(p) + 1)
 		argv[argc++] = p;

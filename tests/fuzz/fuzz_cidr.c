@@ -11,16 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_checks.h"
 #include "parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_reason(const char *why)
-{
-	for (const unsigned char *p = (const unsigned char *)why; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			abort();
-}
 
 static void check_prefix(const struct tt_cidr *c)
 {
@@ -34,11 +28,9 @@ static void check_prefix(const struct tt_cidr *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	struct tt_cidr_list *list = calloc(1, sizeof(*list));
 	if (!list) {
 		free(text);
@@ -46,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	const char *why = tt_parse_cidr_list(text, list);
 	if (why) {
-		check_reason(why);
+		fuzz_check_controls(why, strlen(why), false);
 	} else {
 		if (list->count == 0 || list->count > TT_MAX_CIDRS)
 			abort();

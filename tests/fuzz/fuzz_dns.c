@@ -8,16 +8,15 @@
  * name found must be at most TT_DNS_NAME_MAX bytes and print as one clean
  * line, as text and as JSON. ASan and LeakSanitizer catch the rest.
  */
-#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <wchar.h>
 
 #include "features/dns_names.h"
 #include "format.h"
+#include "fuzz_checks.h"
 #include "json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,20 +28,8 @@ static void check_printable(const char *name)
 		abort();
 	char text[TT_DNS_NAME_MAX + 1];
 	tt_format_safe(name, len, text, sizeof(text));
-	for (const char *p = text; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			abort();
-	/* And valid UTF-8 without C1 controls, by glibc's own decoder. */
-	if (!setlocale(LC_CTYPE, "C.UTF-8"))
-		abort();
-	mbstate_t state = {0};
-	for (size_t i = 0, n = strlen(text); i < n;) {
-		wchar_t wc;
-		size_t used = mbrtowc(&wc, text + i, n - i, &state);
-		if (used == 0 || used > n - i || (wc >= 0x80 && wc <= 0x9f))
-			abort();
-		i += used;
-	}
+	fuzz_check_controls(text, strlen(text), false);
+	fuzz_check_utf8(text, strlen(text));
 	char *json = NULL;
 	size_t json_len = 0;
 	FILE *out = open_memstream(&json, &json_len);
@@ -50,9 +37,7 @@ static void check_printable(const char *name)
 		return;
 	tt_json_string(out, name, len);
 	fclose(out);
-	for (size_t i = 0; i < json_len; i++)
-		if ((unsigned char)json[i] < 0x20 || json[i] == 0x7f)
-			abort();
+	fuzz_check_controls(json, json_len, false);
 	free(json);
 }
 

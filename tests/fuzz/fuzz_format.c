@@ -7,14 +7,13 @@
  * characters but the final newline, and each JSON line is one line with no
  * raw control characters; both are valid UTF-8 without C1 controls.
  */
-#include <locale.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
+#include "fuzz_checks.h"
 #include "json.h"
 #include "tcpaccept.h"
 #include "tcpaccept_tool.h"
@@ -28,22 +27,8 @@ static void check_line(const char *text, size_t len)
 	/* One line: a single newline, at the end; no other control bytes. */
 	if (len == 0 || text[len - 1] != '\n')
 		abort();
-	for (size_t i = 0; i + 1 < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c < 0x20 || c == 0x7f)
-			abort();
-	}
-	/* Valid UTF-8 without C1 controls, by glibc's own decoder. */
-	if (!setlocale(LC_CTYPE, "C.UTF-8"))
-		abort();
-	mbstate_t state = {0};
-	for (size_t i = 0; i < len;) {
-		wchar_t wc;
-		size_t used = mbrtowc(&wc, text + i, len - i, &state);
-		if (used == 0 || used > len - i || (wc >= 0x80 && wc <= 0x9f))
-			abort();
-		i += used;
-	}
+	fuzz_check_controls(text, len - 1, false);
+	fuzz_check_utf8(text, len);
 }
 
 static void print_one(const uint8_t *data, size_t size, int json, int elapsed, int uid)

@@ -10,16 +10,15 @@
 #include <string.h>
 
 #include "cgroup_paths.h"
+#include "fuzz_checks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	char out[32];
 	memset(out, 'x', sizeof(out));
 	if (tt_mountinfo_cgroup2(text, out, sizeof(out)) == 0 && !memchr(out, '\0', sizeof(out)))

@@ -42,6 +42,15 @@ def in_accept(pid):
         return False
 
 
+def read_once(s):
+    """What a read of s gives: its errno name, or the bytes' count (0: EOF)."""
+    s.settimeout(10)
+    try:
+        return {"error": "", "length": len(s.recv(64))}
+    except OSError as e:
+        return {"error": errno.errorcode.get(e.errno, str(e)), "length": -1}
+
+
 class Peer:
     def __init__(self):
         self.listeners = {}
@@ -92,6 +101,8 @@ class Peer:
         s = socket.socket(family_of(req.get("ip", 4)), socket.SOCK_STREAM, protocol_of(req))
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((req["addr"], req.get("port", 0)))
+        if req.get("defer_accept"):  # seconds a connection waits for data before it is queued
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, req["defer_accept"])
         s.listen(req.get("backlog", 128))
         key = len(self.listeners) + 1
         self.listeners[key] = s
@@ -135,14 +146,19 @@ class Peer:
 
     def op_recv_each(self, req):
         """What a read of each socket gives: its errno name, or the bytes' count (0: EOF)."""
-        results = []
-        for s in self.sockets:
-            s.settimeout(10)
-            try:
-                results.append({"error": "", "length": len(s.recv(64))})
-            except OSError as e:
-                results.append({"error": errno.errorcode.get(e.errno, str(e)), "length": -1})
-        return {"results": results}
+        return {"results": [read_once(s) for s in self.sockets]}
+
+    def by_port(self, port):
+        """The socket of a connect whose local port is port."""
+        return next(s for s in self.sockets if s.getsockname()[1] == port)
+
+    def op_send(self, req):
+        """One byte on the connection from local port sport."""
+        return {"sent": self.by_port(req["sport"]).send(b"x")}
+
+    def op_recv(self, req):
+        """What a read of the connection from local port sport gives, as recv_each."""
+        return read_once(self.by_port(req["sport"]))
 
     def op_close_last(self, req):
         """Closes the socket of the last connect (and only it)."""

@@ -260,8 +260,14 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
                         wrapper=("ip", "netns", "exec", ns))
         with tracer as t:
             t.wait_stderr("Tracing")
-            conns = [client.connect("127.0.0.1", listener["lport"], nonblocking=True)
-                     for _ in range(3)]
+            # Two handshakes done and queued before the third SYN: sent at
+            # once, all three SYNs could find room (a slow machine's
+            # softirq takes them before the ACKs), and the third's ACK be
+            # dropped instead, leaving it ESTABLISHED.
+            conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(2)]
+            kernel_reaches(lambda: queued(ns, listener["lport"]) == 2,
+                           lambda: "the listener's queue: %d" % queued(ns, listener["lport"]))
+            conns.append(client.connect("127.0.0.1", listener["lport"], nonblocking=True))
             kernel_reaches(lambda: syn_sent_ports(ns, listener["lport"]) and
                            listener_drops(ns, listener["lport"]) > before,
                            lambda: "no SYN dropped on the full queue")
@@ -284,29 +290,134 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
     assert sorted(r["rport"] for r in records if r["result"] == "pending") == \
         sorted(queued_ports), records
     # The one left in SYN_SENT: a line per dropped SYN on kprobes, with the
-    # listener's full queue; no line on tracepoints.
+    # listener's full queue and the server, whose listener is older than the
+    # tracing (found in /proc); no line on tracepoints.
     dropped = [r for r in records if r["result"] == "dropped"]
     if per_event_drops():
         assert dropped and {r["rport"] for r in dropped} == waiting, records
-        assert all((r["backlog"], r["backlog_max"], r["pid"]) == (2, 1, None)
-                   for r in dropped), dropped
+        assert all((r["backlog"], r["backlog_max"], r["pid"], r["comm"]) ==
+                   (2, 1, server.pid, "tt-server") for r in dropped), dropped
         assert len(dropped) <= most, (dropped, most)
     else:
         assert dropped == [], records
 
 
+def free_port(peer, addr="127.0.0.1", ip=4):
+    """A port of addr free in the peer's namespace: listened on, then closed."""
+    probe = peer.listen(addr, ip=ip)
+    peer.request("close_listener", id=probe["id"])
+    return probe["lport"]
+
+
+def children_of(ns, port):
+    """The client ports of the connections the listener on port made (its
+    children: ESTABLISHED, queued or accepted)."""
+    out = in_ns(ns, "ss", "-Htn", "state", "established", "sport", "= :%d" % port)
+    return {int(line.split()[3].rsplit(":", 1)[1]) for line in out.splitlines()}
+
+
+@pytest.mark.parametrize("abort", [0, 1])
+def test_final_ack_dropped_on_a_full_queue(isolated_netns, abort):
+    """A final ACK dropped because the accept queue is full, by the research
+    note's recipe: listen(fd, 2) with TCP_DEFER_ACCEPT, so that a connection
+    is queued only when its first data comes (its bare ACK is dropped and
+    waits, acked, in the SYN queue; 60 s keeps the kernel from sending the
+    SYN-ACK again meanwhile). Two clients send (queued: 2), two more connect
+    silently; the third sends and takes the last place (3, more than 2: full),
+    the fourth sends and its ACK finds the queue full (the namespace's
+    ListenOverflows). With net.ipv4.tcp_abort_on_overflow=0 the kernel drops
+    it, and each time the client sends again; with 1 it resets the client,
+    whose read gives ECONNRESET. A line per overflow on kprobes, with the
+    client left out and the server named (its listen() traced); on
+    tracepoints, the listener's drops at the end, as ss -tlm counts them."""
+    final_ack_dropped(isolated_netns, abort, ("127.0.0.1", 4), ("127.0.0.1", 4))
+
+
+@pytest.mark.parametrize("listen,connect", [(("::1", 6), ("::1", 6)),
+                                            (("::", 6), ("127.0.0.1", 4))],
+                         ids=["ipv6", "ipv4-client-of-ipv6-listener"])
+def test_final_ack_dropped_over_ipv6(isolated_netns, listen, connect):
+    """The same over IPv6; and from an IPv4 client to a dual-stack IPv6
+    listener, which tcp_v6_syn_recv_sock hands to tcp_v4_syn_recv_sock: still
+    one line per overflow."""
+    final_ack_dropped(isolated_netns, 0, listen, connect)
+
+
+def final_ack_dropped(ns, abort, listen, connect):
+    """test_final_ack_dropped_on_a_full_queue's case: a listener on listen
+    (address, IP version), clients to connect."""
+    (laddr, lip), (caddr, cip) = listen, connect
+    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_abort_on_overflow=%d" % abort)
+    server, client = peers(ns)
+    with server, client:
+        port = free_port(server, laddr, lip)
+        tracer = Tracer("tcpaccept", "-j", "-o", "-P", str(port),
+                        wrapper=("ip", "netns", "exec", ns))
+        with tracer as t:
+            t.wait_stderr("Tracing")
+            server.request("listen", addr=laddr, ip=lip, port=port, backlog=2,
+                           defer_accept=60)
+            first = [client.connect(caddr, port, ip=cip) for _ in range(2)]
+            for conn in first:
+                client.request("send", sport=conn["sport"])
+            kernel_reaches(lambda: queued(ns, port) == 2,
+                           lambda: "the first two are not queued: %d" % queued(ns, port))
+            late = [client.connect(caddr, port, ip=cip) for _ in range(2)]
+            client.request("send", sport=late[0]["sport"])
+            kernel_reaches(lambda: queued(ns, port) == 3,
+                           lambda: "the third is not queued: %d" % queued(ns, port))
+            overflows = ns_counter(ns, "TcpExtListenOverflows")
+            client.request("send", sport=late[1]["sport"])
+            kernel_reaches(lambda: ns_counter(ns, "TcpExtListenOverflows") > overflows,
+                           lambda: "the fourth's ACK did not overflow the queue")
+            least_overflows = ns_counter(ns, "TcpExtListenOverflows") - overflows
+            least = listener_drops(ns, port)
+            children = children_of(ns, port)
+            lost = {c["sport"] for c in first + late} - children
+            got = client.request("recv", sport=min(lost)) if abort and lost else None
+            assert t.stop() == 0, t.stderr
+        most = listener_drops(ns, port)
+        most_overflows = ns_counter(ns, "TcpExtListenOverflows") - overflows
+    assert len(children) == 3 and len(lost) == 1, (children, first, late)
+    if abort:
+        assert got["error"] == "ECONNRESET", got
+    records = [json.loads(line) for line in t.lines]
+    assert sorted(r["rport"] for r in records if r["result"] == "pending") == \
+        sorted(children), records
+    dropped = [r for r in records if r["result"] == "dropped"]
+    if per_event_drops():
+        assert {r["rport"] for r in dropped} == lost, records
+        assert all((r["backlog"], r["backlog_max"], r["pid"], r["comm"], r["lport"]) ==
+                   (3, 2, server.pid, "tt-server", port) for r in dropped), dropped
+        assert least_overflows <= len(dropped) <= most_overflows, \
+            (dropped, least_overflows, most_overflows)
+    else:
+        assert dropped == [], records
+        shown = "[%s]" % laddr if lip == 6 else laddr
+        said = [line for line in t.stderr_lines
+                if line.startswith("tcpaccept: listener %s:%d " % (shown, port))]
+        found = [re.search(r" of PID (\d+) \(tt-server\): (\d+) SYNs or ACKs dropped", line)
+                 for line in said]
+        assert len(found) == 1 and found[0], t.stderr
+        assert int(found[0].group(1)) == server.pid, said
+        assert 1 <= least <= int(found[0].group(2)) <= most, (said, least, most)
+
+
 def test_syn_cookies(isolated_netns):
     """net.ipv4.tcp_syncookies=2: every SYN is answered with a cookie (the
     namespace's SyncookiesSent counts it), and the connection is accepted all
-    the same. A line on kprobes; none on tracepoints (man page NOTES)."""
+    the same. A line on kprobes, named by the server; none on tracepoints
+    (man page NOTES)."""
     ns = isolated_netns
     in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=2")
     server, client = peers(ns)
     with server, client:
-        listener = server.listen("127.0.0.1", backlog=8)
+        port = free_port(server)
         sent = ns_counter(ns, "TcpExtSyncookiesSent")
-        with accept_tracer(listener) as t:
-            conn = client.connect("127.0.0.1", listener["lport"])
+        with accept_tracer({"lport": port}) as t:
+            # Opened while tracing: its listen() names the server.
+            listener = server.listen("127.0.0.1", backlog=8, port=port)
+            conn = client.connect("127.0.0.1", port)
             server.accept(listener)
             records = records_at_stop(t)
         assert ns_counter(ns, "TcpExtSyncookiesSent") == sent + 1
@@ -314,7 +425,7 @@ def test_syn_cookies(isolated_netns):
         ["accepted"], records
     cookies = [r for r in records if r["result"] == "cookie"]
     if per_event_drops():
-        assert [(r["rport"], r["lport"], r["pid"]) for r in cookies] == \
-            [(conn["sport"], listener["lport"], None)], records
+        assert [(r["rport"], r["lport"], r["pid"], r["comm"]) for r in cookies] == \
+            [(conn["sport"], port, server.pid, "tt-server")], records
     else:
         assert cookies == [], records

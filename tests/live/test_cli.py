@@ -13,18 +13,28 @@ pytestmark = pytest.mark.live
 
 TOOLS = ["tcpconnect", "tcpaccept"]
 
-# (arguments, the line after "tool: "), for both tools.
+# (arguments, the line after "tool: "), for both tools: found while parsing.
 USAGE_ERRORS = [
     (["--json=1"], "option '--json' takes no value (see --help)"),
     (["--print-uid=yes"], "option '--print-uid' takes no value (see --help)"),
     (["--ebpf="], "option '--ebpf' takes no value (see --help)"),
     (["-p", "\x1b[2Jx"], "invalid PID '?[2Jx': not a decimal number"),
+    (["-p", "abc"], "invalid PID 'abc': not a decimal number"),
+    (["-p", "-5"], "invalid PID '-5': not a decimal number"),
     (["-p", "0"], "invalid PID '0': out of range (1 to 4194304)"),
     (["-p", "4194305"], "invalid PID '4194305': out of range (1 to 4194304)"),
     (["-u", "4294967295"], "invalid UID '4294967295': out of range (0 to 4294967294)"),
     (["-P", "65536"], "invalid port list '65536': out of range (1 to 65535)"),
+    (["-P", "70000"], "invalid port list '70000': out of range (1 to 65535)"),
+    (["-P", "0"], "invalid port list '0': out of range (1 to 65535)"),
+    (["-P", "80,,81"], "invalid port list '80,,81': empty item in list"),
+    (["-P", "x,1"], "invalid port list 'x,1': not a decimal number"),
     (["--buffer-pages", "16384"], "invalid buffer pages '16384': out of range (1 to 8192)"),
     (["--buffer-pages", "0"], "invalid buffer pages '0': out of range (1 to 8192)"),
+    (["--buffer-pages", "3"], "invalid buffer pages '3': not a power of 2"),
+    (["--backend", "uprobe"], "invalid backend 'uprobe': expected auto, kprobe or tracepoint"),
+    (["--kernel-types", "dwarf"], "invalid kernel types 'dwarf': expected auto, btf or headers"),
+    (["--buffer", "mmap"], "invalid buffer 'mmap': expected auto, ring or perf"),
     (["-D", "0"], "invalid duration '0': out of range (1 to 2147483647)"),
     (["-D", "2s"], "invalid duration '2s': not a decimal number"),
     (["-c", "-i", "0"], "invalid interval '0': out of range (1 to 2147483647)"),
@@ -34,12 +44,13 @@ USAGE_ERRORS = [
     (["-p"], "option '-p' needs an argument (see --help)"),
     (["--pi"], "option '--pid' needs an argument (see --help)"),
     (["-Z"], "unknown option '-Z' (see --help)"),
+    (["--frobnicate"], "unknown option '--frobnicate' (see --help)"),
     (["-\x1b"], "unknown option '-?' (see --help)"),
     (["--no-such=\x1b[2J"], "unknown option '--no-such' (see --help)"),
     (["--\x1b]0;title\x07"], "unknown option '--?]0;title?' (see --help)"),
     (["\x1b[2J"], "unexpected argument '?[2J' (see --help)"),
+    (["stray"], "unexpected argument 'stray' (see --help)"),
     (["--cgroupmap", ""], "invalid map path '': empty"),
-    # U+009B (CSI) is C2 9B in UTF-8: two bytes, two question marks.
     # U+009B (CSI) is C2 9B in UTF-8: a C1 control, both bytes shown as '?'.
     (["--backend", "\x9b2J"], "invalid backend '??2J': expected auto, kprobe or tracepoint"),
     (["-4", "-6"], "-4 and -6 exclude each other"),
@@ -51,7 +62,10 @@ USAGE_ERRORS = [
     (["--netns", "net:[4026531840]"],
      "invalid network namespace inode 'net:[4026531840]': not a decimal number"),
     (["--print-netns=1"], "option '--print-netns' takes no value (see --help)"),
-    # Options that need or exclude each other, found once all are read: still usage errors.
+]
+
+# Options that need or exclude each other, found once all are read: still usage errors.
+PLAN_USAGE_ERRORS = [
     (["-q"], "-q: only with --metrics or --metrics-file"),
     (["--metrics-labels", "family"], "--metrics-labels: only with --metrics or --metrics-file"),
     (["--metrics-max-series", "5"], "--metrics-max-series: only with --metrics or --metrics-file"),
@@ -95,9 +109,14 @@ def check_one_line(r, tool, status, message):
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-@pytest.mark.parametrize("args,message", USAGE_ERRORS)
-def test_usage_error(tool, args, message):
-    check_one_line(ttlib.run_tool(tool, *args), tool, 2, message)
+@pytest.mark.parametrize("args,message,parsing",
+                         [(*e, True) for e in USAGE_ERRORS] +
+                         [(*e, False) for e in PLAN_USAGE_ERRORS])
+def test_usage_error(tool, args, message, parsing):
+    r, bpf_calls = ttlib.bpf_syscalls([ttlib.tool_path(tool), *args])
+    check_one_line(r, tool, 2, message)
+    if parsing:
+        assert bpf_calls == 0  # refused before anything was loaded
 
 
 @pytest.mark.parametrize("tool,args,message", [

@@ -22,19 +22,13 @@ EXPECTED = {
 }
 
 
-def attached_by(pid):
-    """What bpftool perf list shows the process attached: (kind, function or tracepoint)."""
-    return {(e["fd_type"], e.get("func") or e.get("tracepoint"))
-            for e in ttlib.bpf_json("perf", "list") if e["pid"] == pid}
-
-
 @pytest.mark.parametrize("tool", ["tcpconnect", "tcpaccept"])
 def test_default_backend_attaches_kprobes(tool):
     if "--backend" in ttlib.TOOL_ARGS:
         pytest.skip("this run chose its backend (TT_TOOL_ARGS)")
     with Tracer(tool, "-v") as t:
         t.wait_header()
-        attached = attached_by(t.proc.pid)
+        attached = ttlib.attached_by(t.proc.pid)
         t.stop()
     assert attached == EXPECTED[tool], attached
     assert "backend: kprobe" in t.stderr, t.stderr
@@ -70,7 +64,7 @@ def test_tracepoint_backend_on_a_kprobe_kernel(tool):
     regs = ttlib.kernel_gives_task_regs()  # asked before the tracer holds memory
     with Tracer(tool, "--backend", "tracepoint") as t:
         t.wait_header()
-        attached = attached_by(t.proc.pid)
+        attached = ttlib.attached_by(t.proc.pid)
         t.stop()
     expected = set(TRACEPOINTS[tool])
     if tool == "tcpaccept":
@@ -92,7 +86,7 @@ def test_outcome_adds_the_state_change_tracepoint():
         pytest.skip("this run chose its backend (TT_TOOL_ARGS)")
     with Tracer("tcpconnect", "-o") as t:
         t.wait_header()
-        attached = attached_by(t.proc.pid)
+        attached = ttlib.attached_by(t.proc.pid)
         t.stop()
     assert attached == EXPECTED["tcpconnect"] | {("raw_tracepoint", "inet_sock_set_state")}, \
         attached

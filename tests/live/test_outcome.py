@@ -104,8 +104,7 @@ def test_tracing_means_every_program_is_attached():
     attached, as the kernel shows it from outside the tool at that moment:
     an attempt made after the word is seen from its SYN to its outcome."""
     with outcome_tracer() as t:
-        attached = {(e["fd_type"], e.get("func") or e.get("tracepoint"))
-                    for e in ttlib.bpf_json("perf", "list") if e["pid"] == t.proc.pid}
+        attached = ttlib.attached_by(t.proc.pid)
         assert t.stop() == 0, t.stderr
     assert attached == OUTCOME_PROBES[ttlib.backend_of("tcpconnect")], attached
 
@@ -329,7 +328,7 @@ def test_counts_per_source_port_with_pending(outcome_netns):
             pending, _, _ = attempt_in_progress(client)
             # Past the first retransmission, where the tracepoint backend
             # learns the source port of an attempt it still holds.
-            time.sleep(2.5)
+            wait_until_retransmitted(outcome_netns)
             assert ok["errno"] == 0, ok
             assert t.stop() == 0, t.stderr
     rows = {(r["daddr"], r["dport"], r["sport"], r["result"]): r["connects"]

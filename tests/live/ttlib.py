@@ -128,6 +128,12 @@ def bpf_json(*args):
     return json.loads(out.strip() or "[]")  # some commands print a bare newline for none
 
 
+def attached_by(pid):
+    """What bpftool perf list shows the process attached: (kind, function or tracepoint)."""
+    return {(e["fd_type"], e.get("func") or e.get("tracepoint"))
+            for e in bpf_json("perf", "list") if e["pid"] == pid}
+
+
 def kernel_objects_of(pid):
     """The BPF programs a process holds (attached through perf events, or open
     as program and raw tracepoint link fds), with their maps."""

@@ -16,6 +16,7 @@
 #include "tcpconnect.h"
 #include "tcpconnect_tool.h"
 #include "tt_contract.h"
+#include "tt_outcome.h"
 #include "tt_pending.h"
 #include "array.h"
 
@@ -235,6 +236,9 @@ static void check_layouts(void)
 	CHECK(offsetof(struct tcpconnect_slot, event) == TT_PENDING_SLOT_EVENT_OFFSET);
 	CHECK(sizeof(struct tcpconnect_slot) == TT_PENDING_SLOT_SIZE(tcpconnect_tool.event_size));
 	CHECK(TT_PENDING_SLOTS == 1U << TT_PENDING_SLOTS_LOG2);
+	/* A listener's owner, which user space writes for the listeners older than the trace. */
+	CHECK(sizeof(((struct tt_listener_owner *)0)->comm) == TT_COMM_LEN);
+	CHECK(sizeof(struct tt_listener_owner) == 8 + TT_COMM_LEN);
 }
 
 int main(void)

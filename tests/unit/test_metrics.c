@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "check.h"
 #include "exposition.h"
 #include "tt_contract.h"
@@ -46,7 +47,7 @@ static void test_edges(void)
 	    TT_METRICS_EDGES(EDGE_LE)
 #undef EDGE_LE
 	};
-	CHECK(sizeof(ns) / sizeof(ns[0]) == TT_METRICS_EDGE_COUNT);
+	CHECK(TT_ARRAY_SIZE(ns) == TT_METRICS_EDGE_COUNT);
 	for (size_t i = 0; i < TT_METRICS_EDGE_COUNT; i++) {
 		CHECK(decimal_ns(le[i]) == ns[i]);
 		CHECK(i == 0 || ns[i] > ns[i - 1]);
@@ -77,7 +78,7 @@ static void test_texts(void)
 	snprintf(declared, sizeof(declared),
 	         "BPF_F_TABLE(\"hash\", struct tt_metrics_key, struct tt_metrics_value, %s,",
 	         TT_TABLE(tt_metrics));
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+	for (size_t i = 0; i < TT_ARRAY_SIZE(texts); i++) {
 		const char *flat = texts[i];
 		/* The declaration spans lines: compare with whitespace runs as one space. */
 		char *copy = malloc(strlen(flat) + 1);

@@ -5,6 +5,8 @@
 
 #include "array.h"
 #include "check.h"
+#include "hist.h"
+#include "outcome.h"
 #include "parse.h"
 #include "tcpaccept_tool.h"
 #include "tcpconnect_tool.h"
@@ -187,79 +189,92 @@ static void check_usage_error(const struct tt_tool *tool, const char *const *arg
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* Usage errors: (arguments, the line after "tool: "), for both tools. */
+struct usage_error {
+	const char *const *args;
+	const char *message;
+};
+
+static const struct usage_error both_tools[] = {
+    {ARGS("--json=1"), "option '--json' takes no value (see --help)"},
+    {ARGS("--ebpf=yes"), "option '--ebpf' takes no value (see --help)"},
+    {ARGS("-p", "\x1b[2Jx"), "invalid PID '?[2Jx': not a decimal number"},
+    {ARGS("-p", "0"), "invalid PID '0': out of range (1 to 4194304)"},
+    {ARGS("--pid=4194305"), "invalid PID '4194305': out of range (1 to 4194304)"},
+    {ARGS("-u", "4294967295"), "invalid UID '4294967295': out of range (0 to 4294967294)"},
+    {ARGS("-P", "80,65536"), "invalid port list '80,65536': out of range (1 to 65535)"},
+    {ARGS("--buffer-pages", "16384"), "invalid buffer pages '16384': out of range (1 to 8192)"},
+    {ARGS("--buffer-pages", "0"), "invalid buffer pages '0': out of range (1 to 8192)"},
+    {ARGS("--buffer-pages", "3"), "invalid buffer pages '3': not a power of 2"},
+    {ARGS("-D", "0"), "invalid duration '0': out of range (1 to 2147483647)"},
+    {ARGS("--duration", "1.5"), "invalid duration '1.5': not a decimal number"},
+    {ARGS("-D"), "option '-D' needs an argument (see --help)"},
+    {ARGS("--pid"), "option '--pid' needs an argument (see --help)"},
+    {ARGS("--pi"), "option '--pid' needs an argument (see --help)"},
+    {ARGS("-Z"), "unknown option '-Z' (see --help)"},
+    {ARGS("-\x1b"), "unknown option '-?' (see --help)"},
+    {ARGS("--frob=\x1b"), "unknown option '--frob' (see --help)"},
+    {ARGS("--=x"), "unknown option '--' (see --help)"},
+    {ARGS("--\x1b]0;x\x07"), "unknown option '--?]0;x?' (see --help)"},
+    {ARGS("\x1b[2J"), "unexpected argument '?[2J' (see --help)"},
+    {ARGS("--cgroupmap", ""), "invalid map path '': empty"},
+    {ARGS("-4", "-6"), "-4 and -6 exclude each other"},
+    {ARGS("--comm", ""), "invalid command name '': empty"},
+    {ARGS("-N", "0"), "invalid network namespace inode '0': out of range (1 to 4294967295)"},
+    {ARGS("--netns", "4294967296"),
+     "invalid network namespace inode '4294967296': out of range (1 to 4294967295)"},
+    {ARGS("--netns", "net:[4026531840]"),
+     "invalid network namespace inode 'net:[4026531840]': not a decimal number"},
+    {ARGS("--print-netns=1"), "option '--print-netns' takes no value (see --help)"},
+    {ARGS("--backend", "\xff"), "invalid backend '?': expected auto, kprobe or tracepoint"},
+    {ARGS("--c"), "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)"},
+};
+
+/* And those of one tool. */
+static const struct {
+	const struct tt_tool *tool;
+	struct usage_error error;
+} one_tool[] = {
+    {&tcpconnect_tool,
+     {ARGS("--daddr", "10.0.0.1/8"),
+      "invalid CIDR list '10.0.0.1/8': bits set past the prefix length"}},
+    {&tcpaccept_tool,
+     {ARGS("--raddr", "1.2.3.4,\x1b[2J"),
+      "invalid CIDR list '1.2.3.4,?[2J': '?[2J': not an IPv4 or IPv6 address"}},
+    {&tcpaccept_tool, {ARGS("--daddr", "1.2.3.4"), "unknown option '--daddr' (see --help)"}},
+    {&tcpconnect_tool, {ARGS("--raddr", "1.2.3.4"), "unknown option '--raddr' (see --help)"}},
+    {&tcpconnect_tool,
+     {ARGS("--cgroupm", "a\"b"),
+      "invalid map path 'a\"b': has a quote, backslash or control character"}},
+};
+
 static void test_usage_errors(void)
 {
 	const struct tt_tool *tools[] = {&tcpconnect_tool, &tcpaccept_tool};
-	for (size_t i = 0; i < 2; i++) {
-		const struct tt_tool *t = tools[i];
-		check_usage_error(t, ARGS("--json=1"),
-		                  "option '--json' takes no value (see --help)");
-		check_usage_error(t, ARGS("--ebpf=yes"),
-		                  "option '--ebpf' takes no value (see --help)");
-		check_usage_error(t, ARGS("-p", "\x1b[2Jx"),
-		                  "invalid PID '?[2Jx': not a decimal number");
-		check_usage_error(t, ARGS("-p", "0"),
-		                  "invalid PID '0': out of range (1 to 4194304)");
-		check_usage_error(t, ARGS("--pid=4194305"),
-		                  "invalid PID '4194305': out of range (1 to 4194304)");
-		check_usage_error(t, ARGS("-u", "4294967295"),
-		                  "invalid UID '4294967295': out of range (0 to 4294967294)");
-		check_usage_error(t, ARGS("-P", "80,65536"),
-		                  "invalid port list '80,65536': out of range (1 to 65535)");
-		check_usage_error(t, ARGS("--buffer-pages", "16384"),
-		                  "invalid buffer pages '16384': out of range (1 to 8192)");
-		check_usage_error(t, ARGS("--buffer-pages", "0"),
-		                  "invalid buffer pages '0': out of range (1 to 8192)");
-		check_usage_error(t, ARGS("--buffer-pages", "3"),
-		                  "invalid buffer pages '3': not a power of 2");
-		check_usage_error(t, ARGS("-D", "0"),
-		                  "invalid duration '0': out of range (1 to 2147483647)");
-		check_usage_error(t, ARGS("--duration", "1.5"),
-		                  "invalid duration '1.5': not a decimal number");
-		check_usage_error(t, ARGS("-D"), "option '-D' needs an argument (see --help)");
-		check_usage_error(t, ARGS("--pid"),
-		                  "option '--pid' needs an argument (see --help)");
-		check_usage_error(t, ARGS("--pi"), "option '--pid' needs an argument (see --help)");
-		check_usage_error(t, ARGS("-Z"), "unknown option '-Z' (see --help)");
-		check_usage_error(t, ARGS("-\x1b"), "unknown option '-?' (see --help)");
-		check_usage_error(t, ARGS("--frob=\x1b"), "unknown option '--frob' (see --help)");
-		check_usage_error(t, ARGS("--=x"), "unknown option '--' (see --help)");
-		check_usage_error(t, ARGS("--\x1b]0;x\x07"),
-		                  "unknown option '--?]0;x?' (see --help)");
-		check_usage_error(t, ARGS("\x1b[2J"), "unexpected argument '?[2J' (see --help)");
-		check_usage_error(t, ARGS("--cgroupmap", ""), "invalid map path '': empty");
-		check_usage_error(t, ARGS("-4", "-6"), "-4 and -6 exclude each other");
-		check_usage_error(t, ARGS("--comm", ""), "invalid command name '': empty");
-		check_usage_error(t, ARGS("-N", "0"),
-		                  "invalid network namespace inode '0': out of range (1 to "
-		                  "4294967295)");
-		check_usage_error(t, ARGS("--netns", "4294967296"),
-		                  "invalid network namespace inode '4294967296': out of range (1 "
-		                  "to 4294967295)");
-		check_usage_error(t, ARGS("--netns", "net:[4026531840]"),
-		                  "invalid network namespace inode 'net:[4026531840]': not a "
-		                  "decimal number");
-		check_usage_error(t, ARGS("--print-netns=1"),
-		                  "option '--print-netns' takes no value (see --help)");
-		check_usage_error(t, ARGS("--backend", "\xff"),
-		                  "invalid backend '?': expected auto, kprobe or tracepoint");
-	}
-	check_usage_error(
-	    &tcpconnect_tool, ARGS("--c"),
-	    "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)");
-	check_usage_error(
-	    &tcpaccept_tool, ARGS("--c"),
-	    "option '--c' is ambiguous: --comm, --cgroup, --cgroupmap, --count (see --help)");
-	check_usage_error(&tcpconnect_tool, ARGS("--daddr", "10.0.0.1/8"),
-	                  "invalid CIDR list '10.0.0.1/8': bits set past the prefix length");
-	check_usage_error(&tcpaccept_tool, ARGS("--raddr", "1.2.3.4,\x1b[2J"),
-	                  "invalid CIDR list '1.2.3.4,?[2J': '?[2J': not an IPv4 or IPv6 address");
-	check_usage_error(&tcpaccept_tool, ARGS("--daddr", "1.2.3.4"),
-	                  "unknown option '--daddr' (see --help)");
-	check_usage_error(&tcpconnect_tool, ARGS("--raddr", "1.2.3.4"),
-	                  "unknown option '--raddr' (see --help)");
-	check_usage_error(&tcpconnect_tool, ARGS("--cgroupm", "a\"b"),
-	                  "invalid map path 'a\"b': has a quote, backslash or control character");
+	for (size_t i = 0; i < TT_ARRAY_SIZE(tools); i++)
+		for (size_t e = 0; e < TT_ARRAY_SIZE(both_tools); e++)
+			check_usage_error(tools[i], both_tools[e].args, both_tools[e].message);
+	for (size_t e = 0; e < TT_ARRAY_SIZE(one_tool); e++)
+		check_usage_error(one_tool[e].tool, one_tool[e].error.args,
+		                  one_tool[e].error.message);
+}
+
+/*
+ * A module's own usage errors, found by its plan hook: --hist and -o on a
+ * tool whose events carry no outcome (no part of the event for them), as a
+ * new tool that lists these modules without one would have it.
+ */
+static void test_module_usage_errors(void)
+{
+	static const struct tt_module_use hist[] = {{&tt_hist_module, 0}};
+	static const struct tt_module_use outcome[] = {{&tt_outcome_module, 0}};
+	struct tt_tool tool = tcpconnect_tool;
+	tool.modules = hist;
+	tool.module_count = TT_ARRAY_SIZE(hist);
+	check_usage_error(&tool, ARGS("--hist"), "--hist: this tool's events have no latency");
+	tool.modules = outcome;
+	tool.module_count = TT_ARRAY_SIZE(outcome);
+	check_usage_error(&tool, ARGS("-o"), "-o: this tool's events have no outcome");
 }
 
 /* --help: every line within 80 columns, the headings in order, the man page named last. */
@@ -284,7 +299,7 @@ static void test_help(const struct tt_tool *tool)
 	}
 	CHECK(longest > 40 && longest <= 80);
 	const char *at = r.out;
-	for (size_t i = 0; i < sizeof(headings) / sizeof(headings[0]); i++) {
+	for (size_t i = 0; i < TT_ARRAY_SIZE(headings); i++) {
 		const char *found = strstr(r.out, headings[i]);
 		CHECK(found && found > at && found[-1] == '\n' && found[-2] == '\n');
 		at = found ? found : at;
@@ -308,6 +323,7 @@ int main(void)
 	test_cidrs();
 	test_cpus();
 	test_usage_errors();
+	test_module_usage_errors();
 	test_help(&tcpconnect_tool);
 	test_help(&tcpaccept_tool);
 	return check_done("test_parse");

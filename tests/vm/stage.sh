@@ -49,6 +49,24 @@ no_tracefs="'$live/test_system_states.py::test_tracefs[none-tcpconnect]'"
 # filters are the syscall path's, the same on both backends): one case each.
 filters="'$live/test_filters.py::test_peer_filter[include-tcpconnect]'"
 filters="$filters '$live/test_filters.py::test_netns_filter_and_column[tcpconnect]'"
+# tcpaccept -o at the listener's door, whose kprobes are each kernel's own
+# functions: a SYN dropped on a full accept queue (its listener older than
+# the tracer, named from /proc), a final ACK dropped (with and without
+# tcp_abort_on_overflow; over IPv6; from an IPv4 client to an IPv6
+# listener, which tcp_v6_syn_recv_sock hands to tcp_v4_syn_recv_sock), SYN
+# cookies (the listener's listen() traced), refused SYNs over IPv4 and
+# IPv6, and a client's reset of a queued connection (its flow read at
+# ESTABLISHED before 6.15). On tracepoints, the drops counted per listener
+# and refused lines (from 6.10 on; before, none).
+ao="$live/test_accept_outcome.py"
+accept_outcome="$ao::test_full_queue_drops_are_counted_per_listener"
+accept_outcome="$accept_outcome $ao::test_final_ack_dropped_on_a_full_queue $ao::test_syn_cookies"
+accept_outcome="$accept_outcome $ao::test_final_ack_dropped_over_ipv6"
+accept_outcome="$accept_outcome $ao::test_refused_names_what_the_client_asked_for"
+accept_outcome="$accept_outcome '$ao::test_client_gone_before_accept[reset_last-read0]'"
+accept_outcome_tp="$ao::test_full_queue_drops_are_counted_per_listener"
+accept_outcome_tp="$accept_outcome_tp '$ao::test_final_ack_dropped_on_a_full_queue[0]'"
+accept_outcome_tp="$accept_outcome_tp '$ao::test_refused_names_what_the_client_asked_for[127.0.0.1-4]'"
 
 # The parts each kernel runs, one per line: name|environment|pytest arguments.
 # A tool compiles its BPF program at start, which takes a minute or more
@@ -78,6 +96,8 @@ parts_for() { # suite
 		echo "tracepoint|$wait $tp|$core $dns -k 'not default_backend'"
 		;;
 	esac
+	echo "accept outcome, kprobe|$wait|$accept_outcome"
+	echo "accept outcome, tracepoint|$wait $tp|$accept_outcome_tp"
 	case $1 in
 	bullseye)
 		# Linux 5.10 has no BPF atomics: the tracepoint backend keeps every
