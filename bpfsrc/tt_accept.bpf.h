@@ -8,10 +8,6 @@
 #include "tt_sock.bpf.h"
 #include "tt_sock_protocol.bpf.h"
 #include "tcpaccept.h"
-#ifdef TT_OUTCOME
-#define TT_COUNT_RESULT(event)     ((event)->outcome.result)
-#define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)
-#endif
 #include "tt_submit.bpf.h"
 
 #define TT_IPPROTO_MPTCP 262

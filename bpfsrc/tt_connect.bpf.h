@@ -10,10 +10,6 @@
 #ifdef TT_DNS
 #include "tt_dns.bpf.h" /* -d: DNS answers, from a cgroup_skb program */
 #endif
-#ifdef TT_OUTCOME
-#define TT_COUNT_RESULT(event)     ((event)->outcome.result)
-#define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)
-#endif
 #include "tt_submit.bpf.h"
 
 #endif

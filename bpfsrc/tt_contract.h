@@ -67,10 +67,9 @@
 	X(tt_lost)             /* tt_output.bpf.h: events the buffer had no room for */            \
 	X(counts)              /* tt_submit.bpf.h: -c */                                           \
 	X(counts_other)        /* tt_submit.bpf.h: -c -i, counted in by turns with counts */       \
-	X(count_epoch)         /* tt_submit.bpf.h: -c -i, which of the two (0: counts) */          \
+	X(count_epoch)         /* tt_epoch.bpf.h: -c -i, --hist -i: which of the two (0: first) */ \
 	X(tt_hist)             /* tt_hist.bpf.h: --hist (tt_hist.h) */                             \
 	X(tt_hist_other)       /* tt_hist.bpf.h: --hist -i, counted in by turns with tt_hist */    \
-	X(tt_hist_epoch)       /* tt_hist.bpf.h: --hist -i, which of the two (0: tt_hist) */       \
 	X(pending)             /* tt_pending.bpf.h: claimed slots (tt_pending.h) */                \
 	X(attempts)            /* tt_pending.bpf.h: attempts without a slot */                     \
 	X(tt_pending_overflow) /* tt_pending.bpf.h: -o, attempts refused by both */                \

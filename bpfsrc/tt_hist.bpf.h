@@ -8,12 +8,12 @@
 #ifndef TT_HIST_BPF_H
 #define TT_HIST_BPF_H
 
+#include "tt_epoch.bpf.h"
 #include "tt_hist.h"
 
 BPF_HASH(tt_hist, struct tt_hist_key, u64, TT_HIST_MAX_KEYS);
 #ifdef TT_HIST_INTERVAL
-BPF_HASH(tt_hist_other, struct tt_hist_key, u64, TT_HIST_MAX_KEYS);
-BPF_ARRAY(tt_hist_epoch, u32, 1); /* the table counted in: 0 tt_hist, 1 tt_hist_other */
+BPF_HASH(tt_hist_other, struct tt_hist_key, u64, TT_HIST_MAX_KEYS); /* -i: by turns */
 #endif
 
 static __always_inline void tt_hist_count(u32 result, u64 latency_ns)
@@ -22,9 +22,7 @@ static __always_inline void tt_hist_count(u32 result, u64 latency_ns)
 	key.result = result;
 	key.slot = tt_hist_slot(latency_ns);
 #ifdef TT_HIST_INTERVAL
-	int zero = 0;
-	u32 *epoch = tt_hist_epoch.lookup(&zero);
-	if (epoch && *epoch) {
+	if (tt_count_in_other()) {
 		tt_hist_other.increment(key);
 		return;
 	}

@@ -10,14 +10,20 @@
 #ifndef TT_SUBMIT_BPF_H
 #define TT_SUBMIT_BPF_H
 
+#include "tt_epoch.bpf.h" /* -i: which of a counting module's two tables is counted in */
 #include "tt_event.h"
 
-/* A tool whose events carry a result (-o) defines where it is, before this header. */
-#ifndef TT_COUNT_RESULT
-#define TT_COUNT_RESULT(event) 0
-#endif
-/* And its latency (-o), for the histograms. */
-#ifndef TT_EVENT_LATENCY_NS
+/*
+ * -o (TT_OUTCOME): each tool's event carries its outcome as
+ * `struct tt_outcome outcome` (tcpconnect.h, tcpaccept.h; user space reads
+ * it at that offset, tests/unit/test_contract.c checks both events have it):
+ * the result -c, --hist and --metrics count by, and the latency.
+ */
+#ifdef TT_OUTCOME
+#define TT_COUNT_RESULT(event)     ((event)->outcome.result)
+#define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)
+#else
+#define TT_COUNT_RESULT(event)     0
 #define TT_EVENT_LATENCY_NS(event) 0
 #endif
 
@@ -27,14 +33,7 @@
 BPF_HASH(counts, struct tt_count_key, u64, 65536);
 
 #ifdef TT_COUNT_INTERVAL
-/*
- * -i: two tables, and which one is counted in (count_epoch, set by user
- * space): at each interval user space turns the counting to the other,
- * empty one, and reads the one it left; what an increment begun before
- * the turn adds to it is read at the next interval, before it is emptied.
- */
-BPF_HASH(counts_other, struct tt_count_key, u64, 65536);
-BPF_ARRAY(count_epoch, u32, 1);
+BPF_HASH(counts_other, struct tt_count_key, u64, 65536); /* -i: by turns with counts */
 #endif
 
 #ifdef TT_COUNT_CLIENT_PORT
@@ -54,9 +53,7 @@ static __always_inline void tt_count_event(const struct tt_event *event, u32 res
 	struct tt_count_key key;
 	tt_count_key_fill(&key, event, result, TT_COUNT_BY_CLIENT_PORT, TT_COUNT_PASSIVE);
 #ifdef TT_COUNT_INTERVAL
-	int zero = 0;
-	u32 *epoch = count_epoch.lookup(&zero);
-	if (epoch && *epoch) {
+	if (tt_count_in_other()) {
 		counts_other.increment(key);
 		return;
 	}

@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "counter_tables.h"
+#include "flow.h"
 #include "json.h"
 #include "log.h"
 #include "output.h"
@@ -84,64 +85,31 @@ static int most_first(const void *a, const void *b)
 	return x->connects < y->connects ? 1 : x->connects > y->connects ? -1 : 0;
 }
 
-/*
- * A row's cells in the tool's order (libbpf-tools' for tcpconnect): the
- * flow's addresses as the tool orders them, the client's port (-s), the
- * server's port, the count; in the table the header's names, in JSON the
- * tool's names.
- */
-struct row_cells {
-	const char *addr_name[2], *addr_header[2];
-	const char *client_port_name, *server_port_name, *client_port_header, *server_port_header;
-	const char *count_name, *count_header;
-};
-
-static struct row_cells row_cells(const struct tt_flow_names *n)
+/* What the tool counts: the count's header, or its JSON key. */
+static const char *count_word(const struct count *c, bool header)
 {
-	if (n->local_listens) /* tcpaccept: who connected first, as its lines */
-		return (struct row_cells){{n->raddr, n->laddr},
-		                          {"RADDR", "LADDR"},
-		                          n->rport,
-		                          n->lport,
-		                          "RPORT",
-		                          "LPORT",
-		                          "accepts",
-		                          "ACCEPTS"};
-	return (struct row_cells){
-	    {n->laddr, n->raddr}, {"LADDR", "RADDR"}, n->lport, n->rport, "LPORT", "RPORT",
-	    "connects",           "CONNECTS"};
+	if (c->names->local_listens)
+		return header ? "ACCEPTS" : "accepts";
+	return header ? "CONNECTS" : "connects";
 }
 
+/* A row: the flow's cells (print/flow.c), the count, the other modules' count cells. */
 static void print_row(const struct count *c, struct tt_output *o, const struct counted_flow *row,
                       const struct tt_columns *columns)
 {
-	const struct tt_flow *f = &row->key.flow;
-	const struct row_cells cells = row_cells(c->names);
 	struct tt_flow_text text;
-	tt_flow_format(f, &text);
-	bool listens = c->names->local_listens;
-	const char *addr[2] = {listens ? text.raddr : text.laddr,
-	                       listens ? text.laddr : text.raddr};
-	unsigned client_port = listens ? f->rport : f->lport;
-	unsigned server_port = listens ? f->lport : f->rport;
+	tt_flow_format(&row->key.flow, &text);
 	if (o->json) {
-		/* As in the table: the addresses, then the ports. */
-		tt_output_json_row_open(o, cells.addr_name[0], addr[0]);
-		tt_json_word(o->out, cells.addr_name[1], addr[1]);
-		if (c->client_port)
-			tt_json_uint(o->out, cells.client_port_name, client_port);
-		tt_json_uint(o->out, cells.server_port_name, server_port);
-		tt_json_uint(o->out, cells.count_name, row->connects);
+		tt_flow_print_row_json(o, c->names, &text, &row->key.flow, c->client_port);
+		tt_json_uint(o->out, count_word(c, false), row->connects);
 		tt_columns_count_json(columns, o, &row->key);
 		tt_json_close(o->out);
 		return;
 	}
 	/* The count is the last column unless other modules add theirs. */
 	int width = tt_columns_count_cells(columns) ? 8 : 0;
-	fprintf(o->out, "%-15s %-15s ", addr[0], addr[1]);
-	if (c->client_port)
-		fprintf(o->out, "%-5u ", client_port);
-	fprintf(o->out, "%-5u %-*llu", server_port, width, (unsigned long long)row->connects);
+	tt_flow_print_row_text(o->out, c->names, &text, &row->key.flow, c->client_port);
+	fprintf(o->out, "%-*llu", width, (unsigned long long)row->connects);
 	tt_columns_count_text(columns, o, &row->key);
 	fputc('\n', o->out);
 }
@@ -152,13 +120,9 @@ static void print_rows(const struct count *c, struct tt_output *o, struct counte
 {
 	qsort(flows, count, sizeof(*flows), most_first);
 	if (!o->json) {
-		const struct row_cells cells = row_cells(c->names);
 		int width = tt_columns_count_cells(columns) ? 8 : 0;
-		/* libbpf-tools' order: the client's port (-s) before the server's. */
-		fprintf(o->out, "%-15s %-15s ", cells.addr_header[0], cells.addr_header[1]);
-		if (c->client_port)
-			fprintf(o->out, "%-5s ", cells.client_port_header);
-		fprintf(o->out, "%-5s %-*s", cells.server_port_header, width, cells.count_header);
+		tt_flow_print_row_header(o->out, c->names, c->client_port);
+		fprintf(o->out, "%-*s", width, count_word(c, true));
 		tt_columns_count_header(columns, o);
 		fputc('\n', o->out);
 	}

@@ -62,8 +62,7 @@ static int hist_plan(void *state, const struct tt_plan_input *input, struct tt_p
 	}
 	h->part_offset = input->part_offset;
 	tt_counter_tables_init(&h->tables, TT_TABLE(tt_hist), TT_TABLE(tt_hist_other),
-	                       TT_TABLE(tt_hist_epoch), sizeof(struct tt_hist_key),
-	                       input->intervals);
+	                       TT_TABLE(count_epoch), sizeof(struct tt_hist_key), input->intervals);
 	tt_plan_define(plan, TT_DEFINE(TT_HIST), "1");
 	if (input->intervals)
 		tt_plan_define(plan, TT_DEFINE(TT_HIST_INTERVAL), "1");

@@ -58,7 +58,7 @@ struct cidr {
 
 static const char *const label_names[] = {"result", "family", "port",      "comm",
                                           "cgroup", "peer",   "peer_cidr", "query"};
-#define LABEL_COUNT (sizeof(label_names) / sizeof(label_names[0]))
+#define LABEL_COUNT TT_ARRAY_SIZE(label_names)
 
 /* One label set as user space shows it, and what the kernel counted for it. */
 struct series {
@@ -711,27 +711,12 @@ static int read_table(struct metrics *m, bool flush)
 	return 0;
 }
 
-/* A per-CPU u64 counter of the program, summed; 0 when it has none. */
-static uint64_t per_cpu_sum(const struct metrics *m, int fd)
-{
-	if (fd < 0 || m->cpus <= 0)
-		return 0;
-	uint64_t *values = calloc((size_t)m->cpus, sizeof(*values));
-	uint64_t total = 0;
-	int zero = 0;
-	if (values && bpf_lookup_elem(fd, &zero, values) == 0)
-		for (int cpu = 0; cpu < m->cpus; cpu++)
-			total += values[cpu];
-	free(values);
-	return total;
-}
-
 /* Events lost: every loss counter the tracer names (a full buffer, a full pending table). */
 static uint64_t lost_events(const struct metrics *m)
 {
 	uint64_t total = 0;
 	for (unsigned i = 0; i < m->loss_fd_count; i++)
-		total += per_cpu_sum(m, m->loss_fds[i]);
+		total += tt_percpu_counter_sum(m->loss_fds[i], m->cpus);
 	return total;
 }
 

@@ -589,41 +589,44 @@ static bool read_listeners(const struct outcome *o, struct tt_listeners *now, co
 }
 
 /*
- * -i: the listeners whose drops grew since the last interval, in its block
- * (a line each, or an object each with -j); now becomes the last reading.
- * A reading that fails leaves the last one: the next interval says both.
+ * The listeners' drops. At an interval (-i): those whose drops grew since
+ * the last one, in its block (a line each, or an object each with -j); now
+ * becomes the last reading. A reading that fails leaves the last one: the
+ * next interval says both. At the end: with -i the last interval's first,
+ * then the whole run's on stderr.
  */
+static void report_drops(struct outcome *o, struct tt_output *out, bool at_end)
+{
+	struct tt_listeners now = {0};
+	if (read_listeners(o, &now, at_end ? "at the end" : "in this interval")) {
+		if (!at_end || o->intervals)
+			each_grown(&now, &o->last, out, said_in_the_interval);
+		if (at_end) {
+			each_grown(&now, &o->listeners, out, said_at_the_end);
+		} else {
+			tt_listeners_free(&o->last);
+			o->last = now;
+			return;
+		}
+	}
+	tt_listeners_free(&now);
+}
+
 static int accept_interval(void *state, struct tt_tracer *tracer, struct tt_output *out,
                            const struct tt_columns *columns)
 {
 	(void)tracer;
 	(void)columns;
-	struct outcome *o = state;
-	struct tt_listeners now = {0};
-	if (read_listeners(o, &now, "in this interval")) {
-		each_grown(&now, &o->last, out, said_in_the_interval);
-		tt_listeners_free(&o->last);
-		o->last = now;
-	} else {
-		tt_listeners_free(&now);
-	}
+	report_drops(state, out, false);
 	return 0;
 }
 
-/* The whole run's drops on stderr; with -i, the last interval's in its block first. */
 static int accept_after_run(void *state, struct tt_tracer *tracer, struct tt_output *out,
                             const struct tt_columns *columns)
 {
 	(void)tracer;
 	(void)columns;
-	struct outcome *o = state;
-	struct tt_listeners now = {0};
-	if (read_listeners(o, &now, "at the end")) {
-		if (o->intervals)
-			each_grown(&now, &o->last, out, said_in_the_interval);
-		each_grown(&now, &o->listeners, out, said_at_the_end);
-	}
-	tt_listeners_free(&now);
+	report_drops(state, out, true);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cpus.h"
 
+#include <bcc/libbpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 #include "parse.h"
@@ -40,4 +42,18 @@ int tt_possible_cpus(void)
 		if (possible[cpu])
 			count = cpu + 1;
 	return count;
+}
+
+uint64_t tt_percpu_counter_sum(int fd, int cpus)
+{
+	if (fd < 0 || cpus <= 0)
+		return 0;
+	uint64_t *values = calloc((size_t)cpus, sizeof(*values));
+	uint64_t total = 0;
+	int zero = 0;
+	if (values && bpf_lookup_elem(fd, &zero, values) == 0)
+		for (int cpu = 0; cpu < cpus; cpu++)
+			total += values[cpu];
+	free(values);
+	return total;
 }

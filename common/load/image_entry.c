@@ -114,6 +114,22 @@ static unsigned char *take_copy(struct reader *r, size_t len)
 }
 
 /* At most one record per instruction, of a size the kernel could take. */
+/*
+ * A count of at most max items, then room for that many (and one more,
+ * zeroed), its count into *count; NULL, and the reader bad, when it is
+ * larger or there is no memory.
+ */
+static void *take_items(struct reader *r, uint32_t max, size_t item_size, size_t *count)
+{
+	uint32_t n = take_u32(r);
+	void *items = !r->bad && n <= max ? calloc((size_t)n + 1, item_size) : NULL;
+	if (!items)
+		r->bad = true;
+	else
+		*count = n;
+	return items;
+}
+
 static void take_records(struct reader *r, struct tt_image_records *records, uint32_t insn_count)
 {
 	records->rec_size = take_u32(r);
@@ -235,12 +251,10 @@ bool tt_image_decode(const unsigned char *bytes, size_t len, const char *key, si
 	if (image->btf_size > TT_IMAGE_MAX_BTF_BYTES)
 		goto bad;
 	image->btf = take_copy(&r, image->btf_size);
-	uint32_t maps = take_u32(&r);
-	if (r.bad || maps > TT_IMAGE_MAX_MAPS ||
-	    !(image->maps = calloc(maps + 1, sizeof(*image->maps))))
+	image->maps = take_items(&r, TT_IMAGE_MAX_MAPS, sizeof(*image->maps), &image->map_count);
+	if (!image->maps)
 		goto bad;
-	image->map_count = maps;
-	for (size_t i = 0; i < maps && !r.bad; i++) {
+	for (size_t i = 0; i < image->map_count && !r.bad; i++) {
 		struct tt_image_map *m = &image->maps[i];
 		take_string(&r, m->table, sizeof(m->table));
 		take_string(&r, m->name, sizeof(m->name));
@@ -252,12 +266,11 @@ bool tt_image_decode(const unsigned char *bytes, size_t len, const char *key, si
 		if (m->with_btf > 1 || (m->with_btf && !image->btf))
 			goto bad;
 	}
-	uint32_t progs = take_u32(&r);
-	if (r.bad || progs > TT_IMAGE_MAX_PROGS ||
-	    !(image->progs = calloc(progs + 1, sizeof(*image->progs))))
+	image->progs =
+	    take_items(&r, TT_IMAGE_MAX_PROGS, sizeof(*image->progs), &image->prog_count);
+	if (!image->progs)
 		goto bad;
-	image->prog_count = progs;
-	for (size_t i = 0; i < progs && !r.bad; i++) {
+	for (size_t i = 0; i < image->prog_count && !r.bad; i++) {
 		struct tt_image_prog *p = &image->progs[i];
 		take_string(&r, p->function, sizeof(p->function));
 		take_string(&r, p->name, sizeof(p->name));
@@ -270,7 +283,7 @@ bool tt_image_decode(const unsigned char *bytes, size_t len, const char *key, si
 			goto bad;
 		memcpy(p->insns, insns, count * sizeof(*p->insns));
 		p->insn_count = count;
-		if (!tt_image_references_valid(p, maps))
+		if (!tt_image_references_valid(p, image->map_count))
 			goto bad;
 		take_records(&r, &p->func_info, count);
 		take_records(&r, &p->line_info, count);

@@ -21,7 +21,6 @@ struct tt_tracer {
 	size_t buffer_count;
 	int lost_fd; /* the program's tt_lost per-CPU counter */
 	int possible_cpus;
-	uint64_t *percpu_values; /* one per possible CPU, for reading a counter */
 	const struct tt_plan *plan;
 	uint64_t reported_lost;
 	time_t last_lost_check;
@@ -120,22 +119,12 @@ size_t tt_tracer_loss_fds(struct tt_tracer *tracer, int *fds, size_t cap)
 	return count;
 }
 
+/* A per-CPU u64 counter of the program, summed over the possible CPUs (read once). */
 static uint64_t sum_counter(struct tt_tracer *tracer, int fd)
 {
-	if (!tracer->percpu_values && tracer->possible_cpus == 0) {
+	if (tracer->possible_cpus == 0)
 		tracer->possible_cpus = tt_possible_cpus();
-		if (tracer->possible_cpus > 0)
-			tracer->percpu_values =
-			    calloc((size_t)tracer->possible_cpus, sizeof(*tracer->percpu_values));
-	}
-	uint64_t total = 0;
-	int zero = 0;
-	if (fd < 0 || !tracer->percpu_values ||
-	    bpf_lookup_elem(fd, &zero, tracer->percpu_values) != 0)
-		return 0;
-	for (int cpu = 0; cpu < tracer->possible_cpus; cpu++)
-		total += tracer->percpu_values[cpu];
-	return total;
+	return tt_percpu_counter_sum(fd, tracer->possible_cpus);
 }
 
 uint64_t tt_tracer_counter(struct tt_tracer *tracer, const char *table)
@@ -204,6 +193,5 @@ void tt_tracer_stop(struct tt_tracer *tracer)
 	for (size_t i = 0; i < tracer->buffer_count; i++)
 		tt_event_buffers_close(&tracer->buffers[i]);
 	tt_loaded_close(&tracer->loaded);
-	free(tracer->percpu_values);
 	free(tracer);
 }

@@ -16,14 +16,20 @@ void tt_cell_text(FILE *out, const char *text, int width)
 	pad(out, len, width);
 }
 
-void tt_cell_uint(FILE *out, unsigned long long v, int width)
+/* v's decimal digits, ending before digits[n]; where they start. */
+static size_t put_digits(char *digits, size_t n, unsigned long long v)
 {
-	char digits[24];
-	size_t n = sizeof(digits);
 	do {
 		digits[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
+	return n;
+}
+
+void tt_cell_uint(FILE *out, unsigned long long v, int width)
+{
+	char digits[24];
+	size_t n = put_digits(digits, sizeof(digits), v);
 	fwrite_unlocked(digits + n, 1, sizeof(digits) - n, out);
 	pad(out, sizeof(digits) - n, width);
 }
@@ -36,10 +42,7 @@ void tt_cell_millis(FILE *out, unsigned long long ns, int width)
 	for (int i = 0; i < 3; i++, us /= 10)
 		digits[--n] = (char)('0' + us % 10);
 	digits[--n] = '.';
-	do {
-		digits[--n] = (char)('0' + us % 10);
-		us /= 10;
-	} while (us);
+	n = put_digits(digits, n, us);
 	fwrite_unlocked(digits + n, 1, sizeof(digits) - n, out);
 	pad(out, sizeof(digits) - n, width);
 }

@@ -13,6 +13,8 @@
 #include "format.h"
 #include "tt_event.h"
 
+struct tt_output;
+
 /* How a tool names its flow's members in JSON ("saddr", "sport", ...), and their order. */
 struct tt_flow_names {
 	const char *laddr, *lport, *raddr, *rport;
@@ -42,5 +44,22 @@ void tt_flow_print_text(FILE *out, const struct tt_flow_names *names,
 /* The flow's JSON members in the tool's order: ", "ip": 4, "saddr": "...", "sport": N, ..." */
 void tt_flow_print_json(FILE *out, const struct tt_flow_names *names,
                         const struct tt_flow_text *text, const struct tt_flow *flow);
+
+/*
+ * -c's rows (features/count.c), as libbpf-tools orders them: the flow's
+ * addresses in the tool's order, then the client's port (client_port: with
+ * -s) and the server's; tcpconnect "LADDR RADDR [LPORT] RPORT", tcpaccept
+ * "RADDR LADDR [RPORT] LPORT". In the table each cell is followed by a
+ * space (the count follows); in JSON the members carry the tool's names
+ * and open the row's object (tt_output_json_row_open: with -i, the
+ * interval's members first).
+ */
+void tt_flow_print_row_header(FILE *out, const struct tt_flow_names *names, bool client_port);
+void tt_flow_print_row_text(FILE *out, const struct tt_flow_names *names,
+                            const struct tt_flow_text *text, const struct tt_flow *flow,
+                            bool client_port);
+void tt_flow_print_row_json(struct tt_output *o, const struct tt_flow_names *names,
+                            const struct tt_flow_text *text, const struct tt_flow *flow,
+                            bool client_port);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "tcpaccept.h"
 #include "tcpaccept_tool.h"
 #include "tcpconnect.h"
 #include "tcpconnect_tool.h"
@@ -240,6 +241,14 @@ static void check_layouts(void)
 	CHECK(sizeof(((struct tt_listener_owner *)0)->comm) == TT_COMM_LEN);
 	CHECK(sizeof(struct tt_listener_owner) == 8 + TT_COMM_LEN);
 }
+
+/* tt_submit.bpf.h reads -o's result and latency from each tool's event as `outcome`. */
+#define TT_EVENT_HAS_OUTCOME(event)                                                                \
+	_Static_assert(                                                                            \
+	    __builtin_types_compatible_p(__typeof__(((event *)0)->outcome), struct tt_outcome),    \
+	    #event " carries no struct tt_outcome outcome")
+TT_EVENT_HAS_OUTCOME(struct tcpconnect_event);
+TT_EVENT_HAS_OUTCOME(struct tcpaccept_event);
 
 int main(void)
 {
