@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 seconds=${TT_FUZZ_SECONDS:-20}
 
 CC=clang cmake -S . -B build-fuzz -DTT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_args fuzz_format fuzz_dns fuzz_mountinfo fuzz_cache_entry fuzz_exposition fuzz_cidr
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_args fuzz_format fuzz_dns fuzz_mountinfo fuzz_cache_entry fuzz_exposition fuzz_cidr fuzz_proc_tcp
 
 status=0
-for target in args format dns mountinfo cache_entry exposition cidr; do
+for target in args format dns mountinfo cache_entry exposition cidr proc_tcp; do
 	scratch=$(mktemp -d)
 	cp tests/fuzz/corpus/$target/* "$scratch"/
 	echo "== fuzz_$target for ${seconds}s"

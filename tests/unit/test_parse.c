@@ -8,6 +8,7 @@
 #include "hist.h"
 #include "outcome.h"
 #include "parse.h"
+#include "proc_tcp.h"
 #include "tcpaccept_tool.h"
 #include "tcpconnect_tool.h"
 
@@ -315,8 +316,38 @@ static void test_help(const struct tt_tool *tool)
 	CHECK(duration && !strstr(duration + 14, "--duration"));
 }
 
+/* Lines as Linux prints them in /proc/net/tcp and tcp6 (tcp4_seq_show, tcp6_seq_show). */
+static void test_proc_tcp_lines(void)
+{
+	struct tt_proc_socket s;
+	CHECK(
+	    tt_proc_tcp_parse_line("   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 "
+	                           "00:00000000 00000000     0        0 67 1 000000007a7df213 100 "
+	                           "0 0 10 0\n",
+	                           &s) == 0 &&
+	    s.local_port == 0x07E8 && s.state == 0x0A && s.inode == 67);
+	/* SYN_SENT, its timer on; the expiry of a timer already due prints as 16 digits */
+	CHECK(tt_proc_tcp_parse_line(" 123: 010012C6:B63C 020012C6:0050 02 00000001:00000000 "
+	                             "01:FFFFFFFFFFFFFF9C 00000001     0        0 4294967301 1 "
+	                             "0000000000000000 1000 0 0 1 7\n",
+	                             &s) == 0 &&
+	      s.local_port == 0xB63C && s.state == 2 && s.inode == 4294967301ULL);
+	CHECK(tt_proc_tcp_parse_line("   0: 0000000000000000FFFF00000100007F:9C40 "
+	                             "0000000000000000FFFF00000200007F:0050 02 00000000:00000000 "
+	                             "01:00000177 00000000     0        0 48123 1 0000000000000000 "
+	                             "200 0 0 1 7\n",
+	                             &s) == 0 &&
+	      s.local_port == 0x9C40 && s.state == 2 && s.inode == 48123);
+	CHECK(tt_proc_tcp_parse_line("  sl  local_address rem_address   st tx_queue rx_queue tr "
+	                             "tm->when retrnsmt   uid  timeout inode\n",
+	                             &s) == -1);
+	CHECK(tt_proc_tcp_parse_line("", &s) == -1);
+	CHECK(tt_proc_tcp_parse_line("   0: 00000000:07E8 00000000:0000 0A\n", &s) == -1);
+}
+
 int main(void)
 {
+	test_proc_tcp_lines();
 	test_pid();
 	test_uid();
 	test_ports();
