@@ -33,6 +33,7 @@
 
 #include "tt_helpers.bpf.h"
 #include "tt_outcome.h"
+#include "tt_sock.bpf.h" /* tt_sock_inode */
 #include "tcpaccept.h"
 
 #define TT_PENDING_EVENT struct tcpaccept_event
@@ -54,25 +55,10 @@ BPF_TABLE("lru_hash", u64, u64, tt_accept_closing, 1024);
  */
 BPF_TABLE("lru_hash", u64, struct tt_listener_owner, tt_listener_owners, 4096);
 
-/* The inode of sk's socket (sock_i_ino: the socket and its inode are allocated together). */
-static __always_inline u64 listener_inode(struct sock *sk)
-{
-	struct socket *sock = NULL;
-	TT_READ(sock, sk->sk_socket);
-	if (!sock)
-		return 0;
-	unsigned long ino = 0;
-	const char *alloc = (const char *)sock - TT_OFFSET_OF(struct socket_alloc, socket);
-	bpf_probe_read_kernel(&ino, sizeof(ino),
-	                      alloc + TT_OFFSET_OF(struct socket_alloc, vfs_inode) +
-	                          TT_OFFSET_OF(struct inode, i_ino));
-	return ino;
-}
-
 /* listen() on sk, in the task that called it (listening), or its close: owner set, or forgotten. */
 static __always_inline void listener_owned(struct sock *sk, bool listening)
 {
-	u64 inode = listener_inode(sk);
+	u64 inode = tt_sock_inode(sk);
 	if (!inode)
 		return;
 	if (!listening) {
@@ -241,7 +227,7 @@ static __always_inline void accept_at_the_door(void *ctx, struct tcpaccept_event
 	event->outcome.result = result;
 	if (listener) {
 		tt_accept_read_queue(listener, event);
-		u64 inode = listener_inode(listener);
+		u64 inode = tt_sock_inode(listener);
 		struct tt_listener_owner *owner = tt_listener_owners.lookup(&inode);
 		if (owner) {
 			event->base.head.pid = owner->pid;

@@ -38,6 +38,12 @@ struct tt_outcome {
 	__u64 latency_ns;
 	__s32 error;  /* the socket's sk_err when it left SYN_SENT */
 	__u32 result; /* TT_RESULT_* */
+	/*
+	 * tcpconnect's attempt's socket inode, from the connecting task: for an
+	 * attempt still pending at the end whose source port no event brought
+	 * (common/features/outcome.c reads it from /proc/PID/net/tcp then)
+	 */
+	__u64 sock_inode;
 };
 
 /*

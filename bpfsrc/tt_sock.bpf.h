@@ -44,6 +44,28 @@ static __always_inline void tt_read_sock_flow(struct sock *sk, struct tt_flow *f
  * names), for --netns and the NETNS column; 0 when neither asked for it.
  * skc_net is a possible_net_t: one pointer where namespaces are built in.
  */
+/*
+ * The inode of sk's socket (sock_i_ino: the socket and its inode are
+ * allocated together): what /proc/PID/net/tcp and ss -e name it by. 0 for a
+ * socket with no file (a child not yet accepted). With -o only, whose plan
+ * brings the kernel types it reads (common/features/outcome.c).
+ */
+#ifdef TT_OUTCOME
+static __always_inline u64 tt_sock_inode(struct sock *sk)
+{
+	struct socket *sock = NULL;
+	TT_READ(sock, sk->sk_socket);
+	if (!sock)
+		return 0;
+	unsigned long ino = 0;
+	const char *alloc = (const char *)sock - TT_OFFSET_OF(struct socket_alloc, socket);
+	bpf_probe_read_kernel(&ino, sizeof(ino),
+	                      alloc + TT_OFFSET_OF(struct socket_alloc, vfs_inode) +
+	                          TT_OFFSET_OF(struct inode, i_ino));
+	return ino;
+}
+#endif
+
 #if defined(TT_NETNS_FILTER) || defined(TT_EVENT_NETNS)
 static __always_inline u32 tt_sock_netns(struct sock *sk)
 {

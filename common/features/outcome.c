@@ -2,6 +2,9 @@
 #include "outcome.h"
 
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <bcc/libbpf.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "format.h"
 #include "json.h"
 #include "listen_diag.h"
+#include "proc_tcp.h"
 #include "log.h"
 #include "tracer.h"
 #include "tt_outcome.h"
@@ -44,8 +48,12 @@ static int outcome_option(void *state, int key, const char *arg)
 	return 0;
 }
 
-static const char *const sock_members[] = {"sk_err", NULL};
-static const struct tt_kernel_struct kernel_structs[] = {{"sock", sock_members}};
+/* sk_err; and the socket's inode (sk->sk_socket's, allocated with it): tt_sock_inode */
+static const char *const sock_members[] = {"sk_err", "sk_socket", NULL};
+static const char *const socket_alloc_members[] = {"socket", "vfs_inode", NULL};
+static const char *const inode_members[] = {"i_ino", NULL};
+static const struct tt_kernel_struct kernel_structs[] = {
+    {"sock", sock_members}, {"inode", inode_members}, {"socket_alloc", socket_alloc_members}};
 
 /* -o gives each event a result: a module counting events may count by it (--metrics). */
 static void outcome_needs(void *state, struct tt_module_needs *needs)
@@ -73,7 +81,7 @@ static int plan_outcomes(struct outcome *o, const struct tt_plan_input *input, s
 	if (o->failed)
 		tt_plan_define(plan, TT_DEFINE(TT_OUTCOME_FAILED), "1");
 	tt_plan_add_structs(plan, kernel_structs, TT_ARRAY_SIZE(kernel_structs),
-	                    "#include <net/sock.h>\n");
+	                    "#include <net/sock.h>\n#include <linux/fs.h>\n");
 	tt_plan_add_loss_counter(plan, TT_TABLE(tt_pending_overflow));
 	offer->columns = o->wanted; /* not when only another module needs the outcomes */
 	return 0;
@@ -104,15 +112,8 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 static const char *const sock_common_members[] = {"skc_state", NULL};
 static const char *const sk_buff_members[] = {"head", "network_header", "transport_header",
                                               "protocol", NULL};
-/* A listener's socket inode (its owner's key): sk->sk_socket's, allocated with it. */
-static const char *const listener_sock_members[] = {"sk_socket", NULL};
-static const char *const socket_alloc_members[] = {"socket", "vfs_inode", NULL};
-static const char *const inode_members[] = {"i_ino", NULL};
 static const struct tt_kernel_struct accept_structs[] = {{"sock_common", sock_common_members},
-                                                         {"sk_buff", sk_buff_members},
-                                                         {"sock", listener_sock_members},
-                                                         {"inode", inode_members},
-                                                         {"socket_alloc", socket_alloc_members}};
+                                                         {"sk_buff", sk_buff_members}};
 static const struct tt_probe accept_probes[] = {
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_state_change), "inet_sock_set_state"},
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_reset), "tcp_receive_reset"},
@@ -382,6 +383,64 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 }
 
+/* The TCP sockets of one process's network namespace, read once for all its attempts. */
+struct socket_tables {
+	struct {
+		int pid, family, read_rc;
+		struct tt_proc_sockets sockets;
+	} items[8];
+	size_t count;
+};
+
+static const struct tt_proc_socket *find_socket(struct socket_tables *tables, int pid, int family,
+                                                uint64_t inode)
+{
+	size_t i = 0;
+	while (i < tables->count &&
+	       !(tables->items[i].pid == pid && tables->items[i].family == family))
+		i++;
+	if (i == tables->count) {
+		if (i == TT_ARRAY_SIZE(tables->items))
+			i = tables->count = 0; /* many processes: keep the latest few */
+		tables->items[i].pid = pid;
+		tables->items[i].family = family;
+		tables->items[i].read_rc =
+		    tt_proc_sockets_read(pid, family, &tables->items[i].sockets);
+		tables->count++;
+	}
+	return tables->items[i].read_rc == 0
+	           ? tt_proc_sockets_find(&tables->items[i].sockets, inode)
+	           : NULL;
+}
+
+static void free_socket_tables(struct socket_tables *tables)
+{
+	for (size_t i = 0; i < tables->count; i++)
+		if (tables->items[i].read_rc == 0)
+			tt_proc_sockets_free(&tables->items[i].sockets);
+	tables->count = 0;
+}
+
+/*
+ * An attempt still pending whose source port no event brought (the BPF text
+ * reads it at the first retransmission; a kernel may run no program there,
+ * or the stop came first): the port from the kernel's own table, by the
+ * socket's inode. Returns false when the socket has already left SYN_SENT:
+ * its outcome came, and no program saw it.
+ */
+static bool complete_from_proc(struct socket_tables *tables, struct tt_event *base,
+                               const struct tt_outcome *part)
+{
+	if (base->flow.lport != 0 || part->sock_inode == 0)
+		return true;
+	const struct tt_proc_socket *socket =
+	    find_socket(tables, (int)base->head.pid, base->flow.family, part->sock_inode);
+	if (!socket)
+		return true; /* closed meanwhile, or the process is gone: the port stays unknown */
+	base->flow.lport = socket->local_port;
+	return socket->state == TCP_SYN_SENT;
+}
+
 /* The attempts still pending, oldest first, to the sink; then how many were not followed. */
 static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_sink *sink)
 {
@@ -398,17 +457,30 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 	if (list.count > 0)
 		qsort(list.events, list.count, list.event_size, earlier);
 	uint64_t now = monotonic_ns();
+	struct socket_tables tables = {.count = 0};
+	unsigned long long unseen = 0;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < list.count; i++) {
 		unsigned char *event = list.events + i * list.event_size;
-		const struct tt_event *base = (const struct tt_event *)event;
+		struct tt_event *base = (struct tt_event *)event;
 		struct tt_outcome pending = {.result = TT_RESULT_PENDING};
+		memcpy(&pending.sock_inode,
+		       event + o->part_offset + offsetof(struct tt_outcome, sock_inode),
+		       sizeof(pending.sock_inode));
+		if (!complete_from_proc(&tables, base, &pending))
+			unseen++;
 		if (now > base->head.ts_ns)
 			pending.latency_ns = now - base->head.ts_ns;
 		memcpy(event + o->part_offset, &pending, sizeof(pending));
 		rc = tt_event_sink_put(sink, event, pending.result);
 	}
+	free_socket_tables(&tables);
 	free(list.events);
+	if (unseen)
+		tt_warn("%llu attempts printed pending had left SYN_SENT: their outcome came as "
+		        "tracing "
+		        "stopped, or while the kernel ran no BPF program (see NOTES)",
+		        unseen);
 	/* Attempts the pending table had no room for. */
 	uint64_t overflow = tt_tracer_counter(tracer, TT_TABLE(tt_pending_overflow));
 	if (overflow)
