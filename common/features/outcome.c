@@ -392,6 +392,14 @@ struct socket_tables {
 	size_t count;
 };
 
+static void free_socket_tables(struct socket_tables *tables)
+{
+	for (size_t i = 0; i < tables->count; i++)
+		if (tables->items[i].read_rc == 0)
+			tt_proc_sockets_free(&tables->items[i].sockets);
+	tables->count = 0;
+}
+
 static const struct tt_proc_socket *find_socket(struct socket_tables *tables, int pid, int family,
                                                 uint64_t inode)
 {
@@ -400,8 +408,10 @@ static const struct tt_proc_socket *find_socket(struct socket_tables *tables, in
 	       !(tables->items[i].pid == pid && tables->items[i].family == family))
 		i++;
 	if (i == tables->count) {
-		if (i == TT_ARRAY_SIZE(tables->items))
-			i = tables->count = 0; /* many processes: keep the latest few */
+		if (i == TT_ARRAY_SIZE(tables->items)) {
+			free_socket_tables(tables); /* many processes: keep the latest few */
+			i = 0;
+		}
 		tables->items[i].pid = pid;
 		tables->items[i].family = family;
 		tables->items[i].read_rc =
@@ -413,31 +423,36 @@ static const struct tt_proc_socket *find_socket(struct socket_tables *tables, in
 	           : NULL;
 }
 
-static void free_socket_tables(struct socket_tables *tables)
+/* Whether pid's table of family was read (after find_socket asked for it). */
+static bool table_read(const struct socket_tables *tables, int pid, int family)
 {
 	for (size_t i = 0; i < tables->count; i++)
-		if (tables->items[i].read_rc == 0)
-			tt_proc_sockets_free(&tables->items[i].sockets);
-	tables->count = 0;
+		if (tables->items[i].pid == pid && tables->items[i].family == family)
+			return tables->items[i].read_rc == 0;
+	return false;
 }
 
 /*
- * An attempt still pending whose source port no event brought (the BPF text
- * reads it at the first retransmission; a kernel may run no program there,
- * or the stop came first): the port from the kernel's own table, by the
- * socket's inode. Returns false when the socket has already left SYN_SENT:
- * its outcome came, and no program saw it.
+ * An attempt still pending, checked against the kernel's own table of its
+ * process's network namespace, by the socket's inode: the source port, if
+ * no event brought it (the BPF text reads it at the first retransmission; a
+ * kernel may run no program there, or the stop came first). Returns false
+ * when the socket is no longer in SYN_SENT there (or no longer there): its
+ * outcome came, and no program saw it (or it came as tracing stopped).
  */
-static bool complete_from_proc(struct socket_tables *tables, struct tt_event *base,
-                               const struct tt_outcome *part)
+static bool still_pending(struct socket_tables *tables, struct tt_event *base,
+                          const struct tt_outcome *part)
 {
-	if (base->flow.lport != 0 || part->sock_inode == 0)
-		return true;
+	if (part->sock_inode == 0)
+		return true; /* tcpaccept's, or the kprobe backend's: nothing to check */
+	int pid = (int)base->head.pid;
 	const struct tt_proc_socket *socket =
-	    find_socket(tables, (int)base->head.pid, base->flow.family, part->sock_inode);
+	    find_socket(tables, pid, base->flow.family, part->sock_inode);
 	if (!socket)
-		return true; /* closed meanwhile, or the process is gone: the port stays unknown */
-	base->flow.lport = socket->local_port;
+		return !table_read(tables, pid,
+		                   base->flow.family); /* a process gone tells nothing */
+	if (base->flow.lport == 0)
+		base->flow.lport = socket->local_port;
 	return socket->state == TCP_SYN_SENT;
 }
 
@@ -467,7 +482,7 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 		memcpy(&pending.sock_inode,
 		       event + o->part_offset + offsetof(struct tt_outcome, sock_inode),
 		       sizeof(pending.sock_inode));
-		if (!complete_from_proc(&tables, base, &pending))
+		if (!still_pending(&tables, base, &pending))
 			unseen++;
 		if (now > base->head.ts_ns)
 			pending.latency_ns = now - base->head.ts_ns;
@@ -478,8 +493,7 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 	free(list.events);
 	if (unseen)
 		tt_warn("%llu attempts printed pending had left SYN_SENT: their outcome came as "
-		        "tracing "
-		        "stopped, or while the kernel ran no BPF program (see NOTES)",
+		        "tracing stopped, or when the kernel ran no BPF program (see OUTCOMES)",
 		        unseen);
 	/* Attempts the pending table had no room for. */
 	uint64_t overflow = tt_tracer_counter(tracer, TT_TABLE(tt_pending_overflow));
