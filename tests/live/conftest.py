@@ -21,6 +21,14 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "soak: minutes of load (TT_SOAK_SECONDS)")
 
 
+@pytest.fixture(scope="module")
+def init_off_our_cpu():
+    """For modules whose checks wait for what the kernel does in interrupt
+    context (outcomes, drops, counts): ttlib.init_kept_off_our_cpu."""
+    with ttlib.init_kept_off_our_cpu():
+        yield
+
+
 @pytest.fixture
 def server():
     """A listening peer process on IPv4 and IPv6 loopback."""

@@ -21,7 +21,7 @@ from test_intervals import blocks, wait_for_next_block
 from test_metrics import promtool_check, scraped_exporter, settled
 from ttlib import Tracer, kernel_reaches
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.usefixtures("init_off_our_cpu")]
 
 COUNT_HEADER = ["RADDR", "LADDR", "LPORT", "ACCEPTS", "RESULT"]
 

@@ -14,7 +14,7 @@ import ttlib
 from ttlib import Tracer
 from ttlib import kernel_reaches
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.usefixtures("init_off_our_cpu")]
 
 # The tool's wait runs from the child's creation to accept()'s return; the two
 # ends' clocks, from connect()'s return to accept()'s, differ from it by the

@@ -19,7 +19,7 @@ import pytest
 import ttlib
 from ttlib import Tracer
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.usefixtures("init_off_our_cpu")]
 
 DROPPED = "198.18.0.2"  # isolated_netns: a neighbour that never answers
 SERVICE_PORT = 8080     # the listener's, below the ephemeral range

@@ -16,7 +16,7 @@ from ttlib import move_to_cgroup
 from ttlib import Tracer
 from ttlib import kernel_reaches
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.usefixtures("init_off_our_cpu")]
 
 DROPPED = "198.18.0.2"      # isolated_netns: a neighbour that never answers
 DROPPED_TOO = "198.18.0.4"  # another
