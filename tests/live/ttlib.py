@@ -1,6 +1,7 @@
 """Running the real tools and the test peers for live tests (the tracer
 handle and the storm are bench/harness.py's, shared with bench/)."""
 import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -377,6 +378,49 @@ def _threads_of(pid):
     return [int(tid) for tid in os.listdir("/proc/%d/task" % pid)]
 
 
+def _set_affinity_of_init(cpus):
+    # Twice: a thread started during the first pass inherits its creator's
+    # old mask.
+    for _ in range(2):
+        for tid in _threads_of(1):
+            try:
+                os.sched_setaffinity(tid, cpus)
+            except ProcessLookupError:
+                pass
+
+
+def _process_identity(pid):
+    """(pid, start time) of a live process: a pid reused by another process
+    is not the same one, and a zombie is not alive."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    return None if fields[0] == "Z" else [pid, int(fields[19])]
+
+
+@contextlib.contextmanager
+def _shared_state(path):
+    """A JSON object in path, read and written under an exclusive lock."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "r+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        state = json.loads(f.read() or "{}")
+        yield state
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps(state))
+
+
+# Who keeps process 1 off a CPU, and what to restore when the last one ends:
+# shared by every test run on the machine (two at once must not restore
+# each other's pinned state as the original), and kept across a crash (the
+# next run restores what the crashed one saved).
+INIT_OFF_STATE = "/run/tcptools-tests-init-off.json"
+TIMER_MIGRATION = "/proc/sys/kernel/timer_migration"
+
+
 @contextlib.contextmanager
 def init_kept_off_our_cpu():
     """On a kernel that skips BPF programs for process 1 (above), what the
@@ -385,37 +429,34 @@ def init_kept_off_our_cpu():
     thread of process 1 happens to be on that CPU. For the block's duration:
     this process and what it starts run on the last CPU, process 1's threads
     on the others, and timers stay on the CPU that armed them (an idle CPU's
-    timers are otherwise run by another one); all restored at the end.
-    Elsewhere (upstream kernels, the qemu stage's guests) nothing changes."""
+    timers are otherwise run by another one); restored when the last test
+    run using it ends. Elsewhere (upstream kernels, the qemu stage's guests)
+    nothing changes."""
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2 or not kernel_skips_bpf_for_init():
         yield
         return
-    ours, theirs = {cpus[-1]}, set(cpus[:-1])
+    me = _process_identity(os.getpid())
     saved_ours = os.sched_getaffinity(0)
-    init_mask = os.sched_getaffinity(1)
-    migration = "/proc/sys/kernel/timer_migration"
-    with open(migration) as f:
-        saved_migration = f.read().strip()
-    try:
-        # Twice: a thread started during the first pass inherits its
-        # creator's old mask.
-        for _ in range(2):
-            for tid in _threads_of(1):
-                try:
-                    os.sched_setaffinity(tid, theirs)
-                except ProcessLookupError:
-                    pass
-        with open(migration, "w") as f:
+    with _shared_state(INIT_OFF_STATE) as state:
+        holders = [h for h in state.get("holders", []) if _process_identity(h[0]) == h]
+        if not holders and "init_mask" not in state:
+            state["init_mask"] = sorted(os.sched_getaffinity(1))
+            with open(TIMER_MIGRATION) as f:
+                state["timer_migration"] = f.read().strip()
+        _set_affinity_of_init(set(cpus[:-1]))
+        with open(TIMER_MIGRATION, "w") as f:
             f.write("0")
-        os.sched_setaffinity(0, ours)
+        state["holders"] = holders + [me]
+    try:
+        os.sched_setaffinity(0, {cpus[-1]})
         yield
     finally:
         os.sched_setaffinity(0, saved_ours)
-        with open(migration, "w") as f:
-            f.write(saved_migration)
-        for tid in _threads_of(1):
-            try:
-                os.sched_setaffinity(tid, init_mask)
-            except ProcessLookupError:
-                pass
+        with _shared_state(INIT_OFF_STATE) as state:
+            state["holders"] = [h for h in state["holders"]
+                                if h != me and _process_identity(h[0]) == h]
+            if not state["holders"]:
+                with open(TIMER_MIGRATION, "w") as f:
+                    f.write(state.pop("timer_migration"))
+                _set_affinity_of_init(set(state.pop("init_mask")))
