@@ -89,7 +89,7 @@ static __always_inline void record_attempt(struct sock *sk)
 	 * The addresses, for an attempt still pending at the end (its port comes
 	 * later); and the socket's inode, by which user space finds that port in
 	 * /proc/PID/net/tcp if no event brought it: a kernel may run no program
-	 * at the first retransmission (see man/tcpconnect.8, NOTES).
+	 * at the first retransmission (see man/tcpconnect.8, OUTCOMES).
 	 */
 	read_addresses(sk, &event.base.flow);
 	event.outcome.sock_inode = tt_sock_inode(sk);

@@ -400,8 +400,9 @@ static void free_socket_tables(struct socket_tables *tables)
 	tables->count = 0;
 }
 
+/* Socket inode in pid's table of family, or NULL; *table_read: whether that table could be read. */
 static const struct tt_proc_socket *find_socket(struct socket_tables *tables, int pid, int family,
-                                                uint64_t inode)
+                                                uint64_t inode, bool *table_read)
 {
 	size_t i = 0;
 	while (i < tables->count &&
@@ -418,18 +419,8 @@ static const struct tt_proc_socket *find_socket(struct socket_tables *tables, in
 		    tt_proc_sockets_read(pid, family, &tables->items[i].sockets);
 		tables->count++;
 	}
-	return tables->items[i].read_rc == 0
-	           ? tt_proc_sockets_find(&tables->items[i].sockets, inode)
-	           : NULL;
-}
-
-/* Whether pid's table of family was read (after find_socket asked for it). */
-static bool table_read(const struct socket_tables *tables, int pid, int family)
-{
-	for (size_t i = 0; i < tables->count; i++)
-		if (tables->items[i].pid == pid && tables->items[i].family == family)
-			return tables->items[i].read_rc == 0;
-	return false;
+	*table_read = tables->items[i].read_rc == 0;
+	return *table_read ? tt_proc_sockets_find(&tables->items[i].sockets, inode) : NULL;
 }
 
 /*
@@ -446,11 +437,11 @@ static bool still_pending(struct socket_tables *tables, struct tt_event *base,
 	if (part->sock_inode == 0)
 		return true; /* tcpaccept's, or the kprobe backend's: nothing to check */
 	int pid = (int)base->head.pid;
+	bool table_read;
 	const struct tt_proc_socket *socket =
-	    find_socket(tables, pid, base->flow.family, part->sock_inode);
+	    find_socket(tables, pid, base->flow.family, part->sock_inode, &table_read);
 	if (!socket)
-		return !table_read(tables, pid,
-		                   base->flow.family); /* a process gone tells nothing */
+		return !table_read; /* a process gone tells nothing */
 	if (base->flow.lport == 0)
 		base->flow.lport = socket->local_port;
 	return socket->state == TCP_SYN_SENT;
