@@ -63,8 +63,10 @@ static bool read_btf(uint32_t id, struct tt_image *image)
 		return false;
 	struct bpf_btf_info info = {0};
 	__u32 len = sizeof(info);
+	/* Zeroed: memcheck cannot see the kernel fill it, and the bytes go to a file. */
 	bool ok = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.btf_size &&
-	          info.btf_size <= TT_IMAGE_MAX_BTF_BYTES && (image->btf = malloc(info.btf_size));
+	          info.btf_size <= TT_IMAGE_MAX_BTF_BYTES &&
+	          (image->btf = calloc(1, info.btf_size));
 	if (ok) {
 		struct bpf_btf_info raw = {.btf = (__u64)(uintptr_t)image->btf,
 		                           .btf_size = info.btf_size};
