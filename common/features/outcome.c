@@ -511,12 +511,6 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 
 /* ------------------------------------ tcpaccept: what the listeners dropped */
 
-/*
- * The processes holding the listeners opened before tracing (one pass over
- * /proc for them all), into the BPF text's table of listeners' owners, which
- * names the server on the lines of the connections lost at its door; the
- * text adds the listeners opened while it traces.
- */
 /* Owner as the BPF text's table holds it (struct tt_listener_owner). */
 static struct tt_listener_owner table_owner(const struct tt_socket_owner *owner)
 {
@@ -525,6 +519,13 @@ static struct tt_listener_owner table_owner(const struct tt_socket_owner *owner)
 	return shown;
 }
 
+/*
+ * The processes holding the listeners opened before tracing (one pass over
+ * /proc for them all), into the BPF text's table of listeners' owners, which
+ * names the server on the lines of the connections lost at its door; the
+ * text adds the listeners opened while it traces, and makes each one's last
+ * acceptor its owner.
+ */
 static void name_listeners(const struct tt_listeners *listeners, int fd)
 {
 	struct tt_socket_owner *owners = calloc(listeners->count, sizeof(*owners));
