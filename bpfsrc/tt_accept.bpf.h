@@ -62,6 +62,9 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	struct tt_flow *flow = &event.base.flow;
 	tt_read_sock_flow(newsk, flow);
 #ifdef TT_OUTCOME
+	/* Whatever is shown of it: the accepting process owns the listener (door lines). */
+	if (listener)
+		tt_listener_accepted(listener);
 	/* A child reset in the queue has lost its port: the flow as it was queued. */
 	tt_accept_outcome(newsk, &event);
 	if (!tt_outcome_wanted(&event.outcome))

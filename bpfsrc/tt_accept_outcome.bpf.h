@@ -47,11 +47,14 @@ BPF_TABLE("lru_hash", u64, u64, tt_accept_closing, 1024);
 
 /*
  * The process holding each listener (tt_outcome.h's struct tt_listener_owner),
- * by the listener's socket inode: the task that called listen() (CLOSE ->
- * LISTEN, in its own context), or, for the listeners opened before tracing,
- * what user space found in /proc (common/features/outcome.c, on kprobes,
- * whose door events have a listener to name). Forgotten when the listener
- * closes.
+ * by the listener's socket inode: the last process that accepted on it
+ * (tt_listener_accepted: a socket-activated service, or workers handed the
+ * listener by a parent, are not the listen() caller), else the task that
+ * called listen() (CLOSE -> LISTEN, in its own context), else, for the
+ * listeners opened before tracing, what user space found in /proc
+ * (common/features/outcome.c: at the start for the tool's own network
+ * namespace, on kprobes; and for any other listener a door event names by
+ * its inode, tt_outcome.sock_inode). Forgotten when the listener closes.
  */
 BPF_TABLE("lru_hash", u64, struct tt_listener_owner, tt_listener_owners, 4096);
 
@@ -67,6 +70,27 @@ static __always_inline void listener_owned(struct sock *sk, bool listening)
 	}
 	struct tt_listener_owner owner = {};
 	owner.pid = bpf_get_current_pid_tgid() >> 32;
+	owner.uid = (u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(&owner.comm, sizeof(owner.comm));
+	tt_listener_owners.update(&inode, &owner);
+}
+
+/*
+ * accept() returned a connection of listener in the current task: it owns the
+ * listener from now on. Looked up first, written only when the owner changes,
+ * so that a server accepting in a loop costs one lookup per accept.
+ */
+static __always_inline void tt_listener_accepted(struct sock *listener)
+{
+	u64 inode = tt_sock_inode(listener);
+	if (!inode)
+		return;
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct tt_listener_owner *was = tt_listener_owners.lookup(&inode);
+	if (was && was->pid == pid)
+		return;
+	struct tt_listener_owner owner = {};
+	owner.pid = pid;
 	owner.uid = (u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(&owner.comm, sizeof(owner.comm));
 	tt_listener_owners.update(&inode, &owner);
@@ -210,7 +234,10 @@ static __always_inline bool syn_flow(const struct sk_buff *skb, struct tt_flow *
  * A connection lost at the door (refused, dropped) or answered with a SYN
  * cookie, in softirq: none is shown with a task filter (-p -u, cgroups),
  * which would judge whatever task the CPU was running. Where there is a
- * listener, its queue, and the process holding it as the event's task.
+ * listener, its queue, and the process holding it as the event's task; a
+ * listener with no owner known yet (older than the trace, outside the tool's
+ * network namespace) leaves its inode in outcome.sock_inode, for user space
+ * to name it from /proc.
  */
 static __always_inline void accept_at_the_door(void *ctx, struct tcpaccept_event *event,
                                                struct sock *listener, u32 result)
@@ -233,6 +260,8 @@ static __always_inline void accept_at_the_door(void *ctx, struct tcpaccept_event
 			event->base.head.pid = owner->pid;
 			event->base.head.uid = owner->uid;
 			__builtin_memcpy(event->base.head.comm, owner->comm, sizeof(owner->comm));
+		} else {
+			event->outcome.sock_inode = inode;
 		}
 	}
 	if (tt_outcome_wanted(&event->outcome))

@@ -41,7 +41,11 @@ struct tt_outcome {
 	/*
 	 * tcpconnect's attempt's socket inode, from the connecting task: for an
 	 * attempt still pending at the end whose source port no event brought
-	 * (common/features/outcome.c reads it from /proc/PID/net/tcp then)
+	 * (common/features/outcome.c reads it from /proc/PID/net/tcp then).
+	 * tcpaccept's: on a line lost at a listener's door (dropped, cookie)
+	 * whose listener has no owner in tt_listener_owners, the listener's
+	 * socket inode, which user space resolves through /proc (as ss -p);
+	 * else 0.
 	 */
 	__u64 sock_inode;
 };
@@ -49,9 +53,10 @@ struct tt_outcome {
 /*
  * tcpaccept -o: the process holding a listener, by the listener's socket
  * inode (the tt_listener_owners table): set by the BPF text when a task
- * calls listen(), and by user space, from /proc, for the listeners opened
+ * calls listen() and each time another process accepts on it (the last
+ * acceptor owns it), and by user space, from /proc, for the listeners opened
  * before tracing. It names the server on the lines of connections lost at
- * its door (dropped, cookie).
+ * its door (dropped, cookie) and in the listeners' drop summaries.
  */
 struct tt_listener_owner {
 	__u32 pid;

@@ -140,6 +140,13 @@ struct tt_module {
 	/* Loaded, not yet attached: fills the program's maps. 0, or -1 after an error. */
 	int (*after_load)(void *state, struct tt_tracer *tracer);
 	/*
+	 * One of the tool's events, as read from the kernel, before it is
+	 * printed: completes what the kernel could not know (tcpaccept -o: the
+	 * process holding a listener older than the trace, from /proc). part is
+	 * the module's part of it (struct tt_module_use), or NULL.
+	 */
+	void (*arrived)(void *state, struct tt_event *event, void *part);
+	/*
 	 * Tracing stopped, the program still loaded: hands the events the
 	 * kernel still holds (attempts still pending) to sink, which prints
 	 * them, or counts them where a module counts. 0, or -1 after an error.

@@ -299,7 +299,13 @@ static void on_event(void *cookie, const void *data, int size)
 		return;
 	if (tt_batch_full(&run->batch))
 		print_batch(run);
-	tt_batch_add(&run->batch, data);
+	unsigned char *event = tt_batch_add(&run->batch, data);
+	for (size_t i = 0; i < run->columns.count; i++) {
+		const struct module_run *m = &run->columns.modules[i];
+		if (m->module->arrived)
+			m->module->arrived(m->state, (struct tt_event *)event,
+			                   m->part_offset ? event + m->part_offset : NULL);
+	}
 }
 
 /* -------------------------------------------------------------------------- the plan */

@@ -23,13 +23,28 @@
 #include "tt_pending.h"
 #include "tt_contract.h"
 
+/*
+ * tcpaccept's: listeners a door line named only by their inode (older than the
+ * trace, outside the tool's network namespace), each resolved through /proc
+ * once; pid 0: no process held it (not asked again). The oldest is replaced
+ * when full.
+ */
+#define NAMED_LISTENERS 64
+struct named_listeners {
+	struct tt_socket_owner items[NAMED_LISTENERS];
+	size_t count, next;
+};
+
 struct outcome {
 	struct tt_listeners listeners; /* tcpaccept's: their drops when tracing began */
-	struct tt_listeners last;      /* with -i: as the last interval read them */
-	bool listeners_read;           /* they could be read */
-	bool intervals;                /* tcpaccept -o -i: the drops of each interval */
-	bool accepts; /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
-	bool wanted;  /* -o, or --failed */
+	struct named_listeners named;  /* tcpaccept's: owners found for door lines */
+	int owners_fd;                 /* tcpaccept's tt_listener_owners; valid where have_owners */
+	bool have_owners;
+	struct tt_listeners last; /* with -i: as the last interval read them */
+	bool listeners_read;      /* they could be read */
+	bool intervals;           /* tcpaccept -o -i: the drops of each interval */
+	bool accepts;             /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
+	bool wanted;              /* -o, or --failed */
 	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
 	bool failed;  /* --failed */
 	bool pending; /* hand the attempts pending at the end over: -o, or another module's need */
@@ -496,15 +511,23 @@ static int outcome_drain(void *state, struct tt_tracer *tracer, struct tt_event_
 
 /* ------------------------------------ tcpaccept: what the listeners dropped */
 
+/* Owner as the BPF text's table holds it (struct tt_listener_owner). */
+static struct tt_listener_owner table_owner(const struct tt_socket_owner *owner)
+{
+	struct tt_listener_owner shown = {.pid = (__u32)owner->pid, .uid = owner->uid};
+	memcpy(shown.comm, owner->comm, sizeof(shown.comm));
+	return shown;
+}
+
 /*
  * The processes holding the listeners opened before tracing (one pass over
  * /proc for them all), into the BPF text's table of listeners' owners, which
  * names the server on the lines of the connections lost at its door; the
- * text adds the listeners opened while it traces.
+ * text adds the listeners opened while it traces, and makes each one's last
+ * acceptor its owner.
  */
-static void name_listeners(const struct tt_listeners *listeners, struct tt_tracer *tracer)
+static void name_listeners(const struct tt_listeners *listeners, int fd)
 {
-	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_listener_owners));
 	struct tt_socket_owner *owners = calloc(listeners->count, sizeof(*owners));
 	if (fd < 0 || !owners) {
 		free(owners);
@@ -514,14 +537,56 @@ static void name_listeners(const struct tt_listeners *listeners, struct tt_trace
 		owners[i].inode = listeners->items[i].inode;
 	tt_socket_owners(owners, listeners->count);
 	for (size_t i = 0; i < listeners->count; i++) {
-		struct tt_listener_owner owner = {.pid = (__u32)owners[i].pid,
-		                                  .uid = owners[i].uid};
+		struct tt_listener_owner owner = table_owner(&owners[i]);
 		__u64 inode = owners[i].inode;
-		memcpy(owner.comm, owners[i].comm, sizeof(owner.comm));
+		/* Not over an owner the text has set since (a listen(), an accept). */
 		if (owners[i].pid > 0)
-			bpf_update_elem(fd, &inode, &owner, BPF_ANY);
+			bpf_update_elem(fd, &inode, &owner, BPF_NOEXIST);
 	}
 	free(owners);
+}
+
+/* The process holding the listener inode, from the cache or /proc (pid 0: none). */
+static const struct tt_socket_owner *named_listener(struct outcome *o, uint64_t inode)
+{
+	struct named_listeners *named = &o->named;
+	for (size_t i = 0; i < named->count; i++)
+		if (named->items[i].inode == inode)
+			return &named->items[i];
+	size_t i = named->count < NAMED_LISTENERS ? named->count++ : named->next;
+	named->next = (i + 1) % NAMED_LISTENERS;
+	struct tt_socket_owner *owner = &named->items[i];
+	*owner = (struct tt_socket_owner){.inode = inode};
+	tt_socket_owners(owner, 1);
+	if (owner->pid > 0) {
+		/* The next of its door events is named in the kernel. */
+		struct tt_listener_owner shown = table_owner(owner);
+		__u64 key = inode;
+		bpf_update_elem(o->owners_fd, &key, &shown, BPF_NOEXIST);
+	}
+	return owner;
+}
+
+/*
+ * A door line whose listener had no owner in the kernel's table (opened
+ * before tracing, in another network namespace than the tool's, and not
+ * accepted on since): named by the process /proc finds holding it.
+ */
+static void accept_arrived(void *state, struct tt_event *event, void *part)
+{
+	struct outcome *o = state;
+	struct tt_outcome outcome;
+	if (!o->have_owners || !part)
+		return;
+	memcpy(&outcome, part, sizeof(outcome));
+	if (outcome.sock_inode == 0 || event->head.pid != 0)
+		return;
+	const struct tt_socket_owner *owner = named_listener(o, outcome.sock_inode);
+	if (owner->pid <= 0)
+		return;
+	event->head.pid = (__u32)owner->pid;
+	event->head.uid = owner->uid;
+	memcpy(event->head.comm, owner->comm, sizeof(event->head.comm));
 }
 
 /*
@@ -538,11 +603,13 @@ static int accept_after_load(void *state, struct tt_tracer *tracer)
 	struct outcome *o = state;
 	if (!o->accepts || !o->wanted)
 		return 0;
+	o->owners_fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_listener_owners));
+	o->have_owners = o->owners_fd >= 0;
 	o->listeners_read = tt_listeners_read(&o->listeners) == 0;
 	if (!o->listeners_read)
 		tt_warn("-o: cannot read the listeners (sock_diag): their drops are not reported");
-	else if (o->owners && o->listeners.count > 0)
-		name_listeners(&o->listeners, tracer);
+	else if (o->owners && o->have_owners && o->listeners.count > 0)
+		name_listeners(&o->listeners, o->owners_fd);
 	if (o->listeners_read && o->intervals && o->listeners.count > 0) {
 		/* The first interval's drops are counted from those at the start. */
 		size_t size = o->listeners.count * sizeof(*o->listeners.items);
@@ -566,15 +633,28 @@ struct listener_text {
 	int pid; /* 0: no owner found */
 };
 
-static void listener_text(const struct tt_listener *l, struct listener_text *t)
+/*
+ * The listener's owner as the door lines name it: the kernel's table (its
+ * last acceptor, else its listen() caller), else the first holder in /proc.
+ */
+static void listener_text(const struct outcome *o, const struct tt_listener *l,
+                          struct listener_text *t)
 {
 	if (!inet_ntop(l->family, l->addr, t->plain, sizeof(t->plain)))
 		snprintf(t->plain, sizeof(t->plain), "?");
 	bool v6 = l->family == AF_INET6;
 	snprintf(t->addr, sizeof(t->addr), "%s%s%s", v6 ? "[" : "", t->plain, v6 ? "]" : "");
-	t->comm[0] = '\0';
-	t->pid = tt_socket_owner(l->inode, t->comm, sizeof(t->comm));
-	tt_format_comm(t->comm, strlen(t->comm), t->shown);
+	struct tt_listener_owner owner;
+	__u64 inode = l->inode;
+	if (o->have_owners && bpf_lookup_elem(o->owners_fd, &inode, &owner) == 0 && owner.pid) {
+		t->pid = (int)owner.pid;
+		memcpy(t->comm, owner.comm, sizeof(owner.comm));
+		t->comm[sizeof(owner.comm)] = '\0';
+	} else {
+		t->comm[0] = '\0';
+		t->pid = tt_socket_owner(l->inode, t->comm, sizeof(t->comm));
+	}
+	tt_format_comm(t->comm, strnlen(t->comm, TT_COMM_LEN), t->shown);
 }
 
 /*
@@ -582,11 +662,11 @@ static void listener_text(const struct tt_listener *l, struct listener_text *t)
  * (COMM): D SYNs or ACKs dropped <when> (accept or SYN queue full), queue
  * Q/MAX", when being "while tracing" or "in this interval".
  */
-static void drops_sentence(const struct tt_listener *l, uint32_t drops, const char *when, char *buf,
-                           size_t size)
+static void drops_sentence(const struct outcome *o, const struct tt_listener *l, uint32_t drops,
+                           const char *when, char *buf, size_t size)
 {
 	struct listener_text t;
-	listener_text(l, &t);
+	listener_text(o, l, &t);
 	char owner[64] = "";
 	if (t.pid)
 		snprintf(owner, sizeof(owner), " of PID %d (%s)", t.pid, t.shown);
@@ -596,18 +676,19 @@ static void drops_sentence(const struct tt_listener *l, uint32_t drops, const ch
 	         t.addr, l->port, owner, drops, when, l->queue, l->max);
 }
 
-static void say_drops(const struct tt_listener *l, uint32_t drops)
+static void say_drops(const struct outcome *o, const struct tt_listener *l, uint32_t drops)
 {
 	char sentence[256];
-	drops_sentence(l, drops, "while tracing", sentence, sizeof(sentence));
+	drops_sentence(o, l, drops, "while tracing", sentence, sizeof(sentence));
 	tt_warn("%s", sentence);
 }
 
 /* With -j, an interval's drops on one listener: an object of the interval's rows. */
-static void json_drops(struct tt_output *out, const struct tt_listener *l, uint32_t drops)
+static void json_drops(const struct outcome *o, struct tt_output *out, const struct tt_listener *l,
+                       uint32_t drops)
 {
 	struct listener_text t;
-	listener_text(l, &t);
+	listener_text(o, l, &t);
 	tt_output_json_row_open(out, "laddr", t.plain);
 	tt_json_uint(out->out, "lport", l->port);
 	tt_json_key(out->out, "pid");
@@ -623,34 +704,37 @@ static void json_drops(struct tt_output *out, const struct tt_listener *l, uint3
 }
 
 /* The drops of each listener in now since before (a listener not in before: all its own). */
-typedef void (*drops_fn)(struct tt_output *out, const struct tt_listener *l, uint32_t drops);
+typedef void (*drops_fn)(const struct outcome *o, struct tt_output *out,
+                         const struct tt_listener *l, uint32_t drops);
 
-static void each_grown(const struct tt_listeners *now, const struct tt_listeners *before,
-                       struct tt_output *out, drops_fn said)
+static void each_grown(const struct outcome *o, const struct tt_listeners *now,
+                       const struct tt_listeners *before, struct tt_output *out, drops_fn said)
 {
 	for (size_t i = 0; i < now->count; i++) {
 		const struct tt_listener *l = &now->items[i];
 		const struct tt_listener *was = tt_listeners_find(before, l->inode);
 		uint32_t drops = l->drops - (was ? was->drops : 0);
 		if (drops)
-			said(out, l, drops);
+			said(o, out, l, drops);
 	}
 }
 
-static void said_at_the_end(struct tt_output *out, const struct tt_listener *l, uint32_t drops)
+static void said_at_the_end(const struct outcome *o, struct tt_output *out,
+                            const struct tt_listener *l, uint32_t drops)
 {
 	(void)out;
-	say_drops(l, drops);
+	say_drops(o, l, drops);
 }
 
-static void said_in_the_interval(struct tt_output *out, const struct tt_listener *l, uint32_t drops)
+static void said_in_the_interval(const struct outcome *o, struct tt_output *out,
+                                 const struct tt_listener *l, uint32_t drops)
 {
 	if (out->json) {
-		json_drops(out, l, drops);
+		json_drops(o, out, l, drops);
 		return;
 	}
 	char sentence[256];
-	drops_sentence(l, drops, "in this interval", sentence, sizeof(sentence));
+	drops_sentence(o, l, drops, "in this interval", sentence, sizeof(sentence));
 	fprintf(out->out, "%s\n", sentence);
 }
 
@@ -677,9 +761,9 @@ static void report_drops(struct outcome *o, struct tt_output *out, bool at_end)
 	struct tt_listeners now = {0};
 	if (read_listeners(o, &now, at_end ? "at the end" : "in this interval")) {
 		if (!at_end || o->intervals)
-			each_grown(&now, &o->last, out, said_in_the_interval);
+			each_grown(o, &now, &o->last, out, said_in_the_interval);
 		if (at_end) {
-			each_grown(&now, &o->listeners, out, said_at_the_end);
+			each_grown(o, &now, &o->listeners, out, said_at_the_end);
 		} else {
 			tt_listeners_free(&o->last);
 			o->last = now;
@@ -733,22 +817,22 @@ static const struct tt_option accept_outcome_options[] = {
  * tcpaccept's drops, which it says at each -i interval too (so -o is a mode
  * -i goes with).
  */
-#define OUTCOME_MODULE(option_table, field_table, plan_hook, load_hook, run_hook, close_hook,      \
-                       interval_hook, interval_option)                                             \
+#define OUTCOME_MODULE(option_table, field_table, plan_hook, load_hook, arrived_hook, run_hook,    \
+                       close_hook, interval_hook, interval_option)                                 \
 	{                                                                                          \
 		.options = (option_table), .option_count = TT_ARRAY_SIZE(option_table),            \
 		.mode_option = (interval_option), .state_size = sizeof(struct outcome),            \
 		.option = outcome_option, .needs = outcome_needs, .plan = (plan_hook),             \
-		.after_load = (load_hook), .interval = (interval_hook), .after_run = (run_hook),   \
-		.close = (close_hook), .drain = outcome_drain, .column_place = TT_COLUMNS_TRAIL,   \
-		.header = outcome_header, .text = outcome_text, .json = outcome_json,              \
-		.count_header = outcome_count_header, .count_text = outcome_count_text,            \
-		.count_json = outcome_count_json, .fields = (field_table),                         \
-		.field_count = TT_ARRAY_SIZE(field_table),                                         \
+		.after_load = (load_hook), .arrived = (arrived_hook), .interval = (interval_hook), \
+		.after_run = (run_hook), .close = (close_hook), .drain = outcome_drain,            \
+		.column_place = TT_COLUMNS_TRAIL, .header = outcome_header, .text = outcome_text,  \
+		.json = outcome_json, .count_header = outcome_count_header,                        \
+		.count_text = outcome_count_text, .count_json = outcome_count_json,                \
+		.fields = (field_table), .field_count = TT_ARRAY_SIZE(field_table),                \
 	}
 
-const struct tt_module tt_outcome_module =
-    OUTCOME_MODULE(outcome_options, outcome_fields, outcome_plan, NULL, NULL, NULL, NULL, NULL);
-const struct tt_module tt_accept_outcome_module =
-    OUTCOME_MODULE(accept_outcome_options, accept_outcome_fields, accept_outcome_plan,
-                   accept_after_load, accept_after_run, accept_close, accept_interval, "-o");
+const struct tt_module tt_outcome_module = OUTCOME_MODULE(
+    outcome_options, outcome_fields, outcome_plan, NULL, NULL, NULL, NULL, NULL, NULL);
+const struct tt_module tt_accept_outcome_module = OUTCOME_MODULE(
+    accept_outcome_options, accept_outcome_fields, accept_outcome_plan, accept_after_load,
+    accept_arrived, accept_after_run, accept_close, accept_interval, "-o");

@@ -24,9 +24,9 @@ void tt_batch_free(struct tt_batch *batch)
 	batch->events = NULL;
 }
 
-void tt_batch_add(struct tt_batch *batch, const void *data)
+void *tt_batch_add(struct tt_batch *batch, const void *data)
 {
-	memcpy(batch->events + batch->count++ * batch->stride, data, batch->event_size);
+	return memcpy(batch->events + batch->count++ * batch->stride, data, batch->event_size);
 }
 
 static int earlier(const void *a, const void *b)

@@ -24,8 +24,11 @@ struct tt_batch {
 /* 0, or -1 when out of memory or event_size is above TT_MAX_EVENT_SIZE. */
 int tt_batch_init(struct tt_batch *batch, size_t event_size);
 void tt_batch_free(struct tt_batch *batch);
-/* Copies one sample in (perf samples are 4 bytes past an 8-byte boundary: this aligns). */
-void tt_batch_add(struct tt_batch *batch, const void *data);
+/*
+ * Copies one sample in (perf samples are 4 bytes past an 8-byte boundary: this
+ * aligns); returns the copy.
+ */
+void *tt_batch_add(struct tt_batch *batch, const void *data);
 static inline bool tt_batch_full(const struct tt_batch *batch)
 {
 	return batch->count == TT_BATCH_EVENTS;

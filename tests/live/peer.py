@@ -202,6 +202,31 @@ class Peer:
             os.waitpid(pid, 0)
         return {"accepted": accepted}
 
+    def op_listener_inbox(self, req):
+        """An abstract unix socket, name, that another peer of the namespace
+        can pass a listener to (pass_listener, then take_listener)."""
+        self.inbox = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.inbox.bind("\0" + req["name"])
+        self.inbox.listen(1)
+        return {}
+
+    def op_pass_listener(self, req):
+        """Sends listener id to the inbox name (SCM_RIGHTS), keeping it too."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect("\0" + req["name"])
+            socket.send_fds(s, [b"l"], [self.listeners[req["id"]].fileno()])
+        return {}
+
+    def op_take_listener(self, req):
+        """The listener passed to the inbox, as one of this peer's own."""
+        conn, _ = self.inbox.accept()
+        with conn:
+            _, fds, _, _ = socket.recv_fds(conn, 1, 1)
+        s = socket.socket(fileno=fds[0])
+        key = len(self.listeners) + 1
+        self.listeners[key] = s
+        return {"id": key, "lport": s.getsockname()[1]}
+
     def op_close(self, req):
         for s in self.sockets:
             s.close()

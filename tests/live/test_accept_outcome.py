@@ -244,6 +244,31 @@ def per_event_drops():
     return ttlib.backend_of("tcpaccept") == "kprobe"
 
 
+def small_listener(ns, server):
+    """server's listener, listen(fd, 1), in ns without SYN cookies (a SYN
+    to its full queue is dropped): it, and the drops counted on it so far."""
+    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0")
+    listener = server.listen("127.0.0.1", backlog=1)
+    return listener, listener_drops(ns, listener["lport"])
+
+
+def syn_dropped(ns, client, port, before):
+    """The empty queue of the listener on port, listen(fd, 1), filled by two
+    clients, then a third whose SYNs are dropped: the three connects, the
+    drops the kernel counted on the listener since before (at least), and the
+    ports left in SYN_SENT."""
+    # Two handshakes done and queued before the third SYN: sent at once, all
+    # three SYNs could find room (a slow machine's softirq takes them before
+    # the ACKs), and the third's ACK be dropped instead, leaving it ESTABLISHED.
+    conns = [client.connect("127.0.0.1", port) for _ in range(2)]
+    kernel_reaches(lambda: queued(ns, port) == 2,
+                   lambda: "the listener's queue: %d" % queued(ns, port))
+    conns.append(client.connect("127.0.0.1", port, nonblocking=True))
+    kernel_reaches(lambda: syn_sent_ports(ns, port) and listener_drops(ns, port) > before,
+                   lambda: "no SYN dropped on the full queue")
+    return conns, listener_drops(ns, port) - before, syn_sent_ports(ns, port)
+
+
 def test_full_queue_drops_are_counted_per_listener(isolated_netns):
     """listen(fd, 1) and no accept(): the third client's SYNs are dropped, and
     it stays in SYN_SENT. No tracepoint sees such a drop; -o says on stderr,
@@ -251,28 +276,14 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
     (run in the namespace, whose listeners it reads), between what ss -tlm
     shows before and after it, with the listener's owner and queue."""
     ns = isolated_netns
-    in_ns(ns, "sysctl", "-q", "net.ipv4.tcp_syncookies=0")
     server, client = peers(ns)
     with server, client:
-        listener = server.listen("127.0.0.1", backlog=1)
-        before = listener_drops(ns, listener["lport"])
+        listener, before = small_listener(ns, server)
         tracer = Tracer("tcpaccept", "-j", "-o", "-P", str(listener["lport"]),
                         wrapper=("ip", "netns", "exec", ns))
         with tracer as t:
             t.wait_stderr("Tracing")
-            # Two handshakes done and queued before the third SYN: sent at
-            # once, all three SYNs could find room (a slow machine's
-            # softirq takes them before the ACKs), and the third's ACK be
-            # dropped instead, leaving it ESTABLISHED.
-            conns = [client.connect("127.0.0.1", listener["lport"]) for _ in range(2)]
-            kernel_reaches(lambda: queued(ns, listener["lport"]) == 2,
-                           lambda: "the listener's queue: %d" % queued(ns, listener["lport"]))
-            conns.append(client.connect("127.0.0.1", listener["lport"], nonblocking=True))
-            kernel_reaches(lambda: syn_sent_ports(ns, listener["lport"]) and
-                           listener_drops(ns, listener["lport"]) > before,
-                           lambda: "no SYN dropped on the full queue")
-            least = listener_drops(ns, listener["lport"]) - before
-            waiting = syn_sent_ports(ns, listener["lport"])
+            conns, least, waiting = syn_dropped(ns, client, listener["lport"], before)
             assert t.stop() == 0, t.stderr
         most = listener_drops(ns, listener["lport"]) - before
     said = [line for line in t.stderr_lines if line.startswith("tcpaccept: listener 127.0.0.1:%d "
@@ -292,14 +303,11 @@ def test_full_queue_drops_are_counted_per_listener(isolated_netns):
     # The one left in SYN_SENT: a line per dropped SYN on kprobes, with the
     # listener's full queue and the server, whose listener is older than the
     # tracing (found in /proc); no line on tracepoints.
-    dropped = [r for r in records if r["result"] == "dropped"]
     if per_event_drops():
-        assert dropped and {r["rport"] for r in dropped} == waiting, records
-        assert all((r["backlog"], r["backlog_max"], r["pid"], r["comm"]) ==
-                   (2, 1, server.pid, "tt-server") for r in dropped), dropped
+        dropped = dropped_named(records, waiting, server)
         assert len(dropped) <= most, (dropped, most)
     else:
-        assert dropped == [], records
+        assert [r for r in records if r["result"] == "dropped"] == [], records
 
 
 def free_port(peer, addr="127.0.0.1", ip=4):
@@ -429,3 +437,73 @@ def test_syn_cookies(isolated_netns):
             [(conn["sport"], port, server.pid, "tt-server")], records
     else:
         assert cookies == [], records
+
+
+def dropped_named(records, waiting, peer):
+    """The lines of the SYNs dropped (kprobes), each of a client left in
+    SYN_SENT, with the full queue, named by peer (its own pid): returned."""
+    dropped = [r for r in records if r["result"] == "dropped"]
+    assert dropped and {r["rport"] for r in dropped} == waiting, records
+    assert all((r["backlog"], r["backlog_max"], r["pid"], r["comm"]) ==
+               (2, 1, peer.pid, peer.comm) for r in dropped), (dropped, peer.pid)
+    return dropped
+
+
+def test_door_names_the_last_acceptor(isolated_netns):
+    """A listener made by one process (tt-server's listen()) and handed to
+    another through SCM_RIGHTS (tt-worker: a parent's socket passed to its
+    worker, systemd's socket activation), which accepts on it while tracing;
+    the first keeps it, idle, and /proc finds it first. A SYN then dropped on
+    the full queue is named by the worker, the last process that accepted on
+    it, by its own pid: a line per dropped SYN on kprobes; on tracepoints,
+    the listener's drops summary at the end."""
+    ns = isolated_netns
+    server, client = peers(ns)
+    with server, client, ttlib.Peer("tt-worker", netns=ns, wrapper=REALTIME) as worker:
+        listener, before = small_listener(ns, server)
+        port = listener["lport"]
+        inbox = "tt-inbox-%d" % worker.pid
+        worker.request("listener_inbox", name=inbox)
+        server.request("pass_listener", id=listener["id"], name=inbox)
+        handed = worker.request("take_listener")
+        with Tracer("tcpaccept", "-j", "-o", "-P", str(port),
+                    wrapper=("ip", "netns", "exec", ns)) as t:
+            t.wait_stderr("Tracing")
+            first = client.connect("127.0.0.1", port)
+            accepted = worker.accept(handed)
+            _, least, waiting = syn_dropped(ns, client, port, before)
+            assert t.stop() == 0, t.stderr
+        most = listener_drops(ns, port) - before
+    assert (handed["lport"], accepted["rport"]) == (port, first["sport"]), accepted
+    records = [json.loads(line) for line in t.lines]
+    assert (one_of(records, first)["pid"], one_of(records, first)["result"]) == \
+        (worker.pid, "accepted"), records
+    if per_event_drops():
+        dropped_named(records, waiting, worker)
+    said = [line for line in t.stderr_lines
+            if line.startswith("tcpaccept: listener 127.0.0.1:%d " % port)]
+    found = [re.search(r" of PID (\d+) \(tt-worker\): (\d+) SYNs or ACKs dropped", line)
+             for line in said]
+    assert len(found) == 1 and found[0], t.stderr
+    assert int(found[0].group(1)) == worker.pid, (said, worker.pid, server.pid)
+    assert least <= int(found[0].group(2)) <= most, (said, least, most)
+
+
+def test_door_names_an_older_listener_in_another_netns(isolated_netns):
+    """A listener opened in the test's namespace before tracing, the tool in
+    the host's, whose sock_diag does not see it: a SYN dropped on its full
+    queue is named, on kprobes, by the process holding it, which /proc finds
+    by the listener's inode that the line brought (by its own pid).
+    Tracepoints see no such drop (no line), and the drops summaries are of
+    the tool's namespace only."""
+    ns = isolated_netns
+    server, client = peers(ns)
+    with server, client:
+        listener, before = small_listener(ns, server)
+        with accept_tracer(listener) as t:
+            _, _, waiting = syn_dropped(ns, client, listener["lport"], before)
+            records = records_at_stop(t)
+    if per_event_drops():
+        dropped_named(records, waiting, server)
+    else:
+        assert [r for r in records if r["result"] == "dropped"] == [], records

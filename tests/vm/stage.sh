@@ -54,8 +54,10 @@ filters="$filters '$live/test_filters.py::test_netns_filter_and_column[tcpconnec
 # the tracer, named from /proc), a final ACK dropped (with and without
 # tcp_abort_on_overflow; over IPv6; from an IPv4 client to an IPv6
 # listener, which tcp_v6_syn_recv_sock hands to tcp_v4_syn_recv_sock), SYN
-# cookies (the listener's listen() traced), refused SYNs over IPv4 and
-# IPv6, and a client's reset of a queued connection (its flow read at
+# cookies (the listener's listen() traced), a dropped SYN named by the
+# listener's last acceptor (handed the listener), and by /proc for an older
+# listener of another network namespace than the tool's, refused SYNs over
+# IPv4 and IPv6, and a client's reset of a queued connection (its flow read at
 # ESTABLISHED before 6.15). On tracepoints, the drops counted per listener
 # and refused lines (from 6.10 on; before, none).
 ao="$live/test_accept_outcome.py"
@@ -63,6 +65,8 @@ accept_outcome="$ao::test_full_queue_drops_are_counted_per_listener"
 accept_outcome="$accept_outcome $ao::test_final_ack_dropped_on_a_full_queue $ao::test_syn_cookies"
 accept_outcome="$accept_outcome $ao::test_final_ack_dropped_over_ipv6"
 accept_outcome="$accept_outcome $ao::test_refused_names_what_the_client_asked_for"
+accept_outcome="$accept_outcome $ao::test_door_names_the_last_acceptor"
+accept_outcome="$accept_outcome $ao::test_door_names_an_older_listener_in_another_netns"
 accept_outcome="$accept_outcome '$ao::test_client_gone_before_accept[reset_last-read0]'"
 accept_outcome_tp="$ao::test_full_queue_drops_are_counted_per_listener"
 accept_outcome_tp="$accept_outcome_tp '$ao::test_final_ack_dropped_on_a_full_queue[0]'"
