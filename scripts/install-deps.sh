@@ -6,7 +6,8 @@ set -euo pipefail
 build_packages=(cmake gcc make pkg-config libbpfcc-dev libbpf-dev libelf-dev libldns-dev libmicrohttpd-dev dpkg-dev file)
 test_packages=(python3 lintian systemd python3-pytest python3-pytest-timeout bpftool bpftrace iproute2 util-linux curl groff-base man-db strace
 	valgrind python3-bpfcc clang libclang-rt-14-dev clang-format clang-tidy cppcheck liburing-dev
-	prometheus prometheus-node-exporter)
+	prometheus prometheus-node-exporter
+	qemu-system-x86 busybox-static xz-utils)  # the kprobe stage's guests (tests/vm/), installed once before its lanes start
 
 case "${1:-build}" in
 build) wanted=("${build_packages[@]}") ;;
