@@ -78,6 +78,9 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	if (!TT_NETNS_MATCH(netns))
 		return;
 
+#ifdef TT_METRICS_ONLY
+	tt_metrics_head_fill(&event.base.head);
+#else
 	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
 	TT_EVENT_NETNS_SET(&event.base.head, netns);
 	/*
@@ -86,6 +89,7 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 	 */
 	if (listener && tt_sock_protocol(listener) != TT_IPPROTO_MPTCP)
 		tt_accept_read_queue(listener, &event);
+#endif
 	tt_submit_event(ctx, &event);
 }
 

@@ -150,8 +150,13 @@ static __always_inline void accept_returned(void *ctx, long ret)
 	struct fdtable table = {};
 	if (ret < 0 || !accept_exit_table(&table, &listen_fd))
 		return;
+#ifdef TT_METRICS_ONLY
+	/* Counted by the accepted socket alone: the listener's queue would go nowhere. */
+	tt_emit_accept(ctx, tt_sock_in_fdtable(&table, (int)ret), NULL);
+#else
 	tt_emit_accept(ctx, tt_sock_in_fdtable(&table, (int)ret),
 	               tt_sock_in_fdtable(&table, (int)listen_fd));
+#endif
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_accept)

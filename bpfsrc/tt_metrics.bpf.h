@@ -36,6 +36,17 @@ static __always_inline u32 tt_metrics_bucket(u64 latency_ns)
 }
 #endif
 
+/* Of the head, only what the labels count by: for a probe that builds no more (TT_METRICS_ONLY). */
+static __always_inline void tt_metrics_head_fill(struct tt_event_head *head)
+{
+#if TT_METRICS_LABELS & TT_METRICS_LABEL_COMM
+	bpf_get_current_comm(&head->comm, sizeof(head->comm));
+#endif
+#if TT_METRICS_LABELS & TT_METRICS_LABEL_CGROUP
+	head->cgroup_id = bpf_get_current_cgroup_id();
+#endif
+}
+
 /* event: a tool's event, starting with struct tt_event; result: its outcome, or 0. */
 static __always_inline void tt_metrics_count(const struct tt_event *event, u32 result,
                                              u64 latency_ns)

@@ -19,6 +19,14 @@
  * it at that offset, tests/unit/test_contract.c checks both events have it):
  * the result -c, --hist and --metrics count by, and the latency.
  */
+/*
+ * --metrics -q alone: an event is only counted by its labels, so a probe
+ * builds just what they read (tt_metrics_head_fill) and nothing else of it.
+ */
+#if defined(TT_METRICS_QUIET) && !defined(TT_COUNT) && !defined(TT_HIST) && !defined(TT_OUTCOME)
+#define TT_METRICS_ONLY 1
+#endif
+
 #ifdef TT_OUTCOME
 #define TT_COUNT_RESULT(event)     ((event)->outcome.result)
 #define TT_EVENT_LATENCY_NS(event) ((event)->outcome.latency_ns)

@@ -222,6 +222,35 @@ def test_accepts_counted_exactly(isolated_netns):
     assert tracer.lines == [], tracer.lines
 
 
+def test_accept_labels_from_the_accepted_socket(isolated_netns):
+    """tcpaccept --metrics -q builds of each accept only what its labels
+    count by (the accepted socket; no listener, no queue): every label the
+    kernel counts by still names what the server's accept() saw."""
+    ns = isolated_netns
+    with ttlib.Peer("tt-server", netns=ns) as server, \
+         ttlib.Peer("tt-client", netns=ns) as client:
+        listener = server.listen("127.0.0.1", port=SERVICE_PORT)
+        labels = ("--metrics-labels", "family,port,comm,peer")
+        with scraped_exporter("tcpaccept", "-p", str(server.pid), *labels) as \
+                (tracer, target, prom):
+            for _ in range(3):
+                assert client.connect("127.0.0.1", SERVICE_PORT, bind="127.0.0.2")["errno"] == 0
+                accepted = server.accept(listener)
+                assert accepted["raddr"] == "127.0.0.2", accepted
+            text = settled(tracer, prom, "tcptools", target)
+            promtool_check(text)
+            found = {tuple(sorted(labels)): value
+                     for labels, (_, value) in prom.query("tcptools_accepts_total").items()}
+            want = (("comm", "tt-server"), ("family", "ipv4"), ("peer", "127.0.0.2"),
+                    ("port", str(SERVICE_PORT)))
+            assert {tuple((k, v) for k, v in labels if not k.startswith("__") and
+                          k not in ("job", "instance")): value
+                    for labels, value in found.items()} == {want: 3}, found
+            assert prom.value("tcptools_lost_events_total") == 0
+            assert tracer.stop() == 0, tracer.stderr
+    assert tracer.lines == [], tracer.lines
+
+
 def test_bad_address_is_a_usage_error():
     for bad in ("localhost:9435", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "::1:80",
                 "[::1]", "[nope]:80", ""):
