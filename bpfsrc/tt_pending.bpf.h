@@ -28,6 +28,21 @@ BPF_TABLE("lru_hash", u64, TT_PENDING_EVENT, attempts, 16384);
 #endif
 
 #ifdef TT_BPF_ATOMICS
+/*
+ * Entries put in the map (never fewer than it holds: an LRU's evictions and
+ * an update that replaces are not taken off). Mostly 0, while the slots have
+ * room: then a socket with no slot is known to have no attempt without a
+ * lookup, which every end of a socket not followed (a client's, an accepted
+ * one's) would otherwise pay.
+ */
+BPF_ARRAY(tt_pending_in_map, u64, 1);
+
+static __always_inline u64 *tt_pending_map_count(void)
+{
+	int zero = 0;
+	return tt_pending_in_map.lookup(&zero);
+}
+
 struct tt_pending_slot {
 	TT_PENDING_SLOT_MEMBERS(TT_PENDING_EVENT);
 };
@@ -53,15 +68,25 @@ static __always_inline void tt_pending_add(u64 sk, TT_PENDING_EVENT *event)
 		return;
 	}
 #endif
+#ifdef TT_BPF_ATOMICS
+	/* Counted before it is there, so that no lookup that should find it skips it. */
+	u64 *in_map = tt_pending_map_count();
+	if (!in_map)
+		return;
+	__sync_fetch_and_add(in_map, 1);
+#endif
+	int error = attempts.update(&sk, event);
+#ifdef TT_BPF_ATOMICS
+	if (error)
+		__sync_fetch_and_add(in_map, -1);
+#endif
 #ifdef TT_OUTCOME
-	if (attempts.update(&sk, event) != 0) {
+	if (error) {
 		int zero = 0;
 		u64 *overflow = tt_pending_overflow.lookup(&zero);
 		if (overflow)
 			(*overflow)++;
 	}
-#else
-	attempts.update(&sk, event);
 #endif
 }
 
@@ -75,6 +100,9 @@ static __always_inline TT_PENDING_EVENT *tt_pending_find(u64 sk, struct tt_pendi
 		*slot = claimed;
 		return &claimed->event;
 	}
+	u64 *in_map = tt_pending_map_count();
+	if (!in_map || *in_map == 0)
+		return NULL;
 #endif
 	return attempts.lookup(&sk);
 }
@@ -87,8 +115,12 @@ static __always_inline void tt_pending_forget(u64 sk, struct tt_pending_slot *sl
 		__sync_val_compare_and_swap(&slot->sk, sk, 0);
 		return;
 	}
-#endif
+	u64 *in_map = tt_pending_map_count();
+	if (in_map && attempts.delete(&sk) == 0)
+		__sync_fetch_and_add(in_map, -1);
+#else
 	attempts.delete(&sk);
+#endif
 }
 
 #endif
