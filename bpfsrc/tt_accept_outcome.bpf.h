@@ -44,6 +44,12 @@
 
 /* The listener each task is closing (a LISTEN socket going to CLOSE), by pid_tgid. */
 BPF_TABLE("lru_hash", u64, u64, tt_accept_closing, 1024);
+/*
+ * Entries put in tt_accept_closing (never fewer than it holds): while 0, the
+ * end of a socket with no record, every socket's but a queued child's, needs
+ * no lookup there.
+ */
+BPF_ARRAY(tt_accept_closing_count, u64, 1);
 
 /*
  * The process holding each listener (tt_outcome.h's struct tt_listener_owner),
@@ -58,9 +64,37 @@ BPF_TABLE("lru_hash", u64, u64, tt_accept_closing, 1024);
  */
 BPF_TABLE("lru_hash", u64, struct tt_listener_owner, tt_listener_owners, 4096);
 
+/*
+ * Bumped whenever a listener is opened or closed here, so that a CPU's memory
+ * of the last accept (tt_accepted_last) does not outlive its listener: a new
+ * listener may have the old one's address.
+ */
+BPF_ARRAY(tt_listeners_changed, u32, 1);
+
+/*
+ * What this CPU last wrote to tt_listener_owners from an accept: a server
+ * accepting in a loop on one listener is known to own it without reading
+ * its inode or the table.
+ */
+struct tt_accepted_last {
+	u64 listener;
+	u32 pid;
+	u32 listeners_changed; /* tt_listeners_changed then */
+};
+BPF_PERCPU_ARRAY(tt_accepted_last, struct tt_accepted_last, 1);
+
+static __always_inline u32 *listeners_changed(void)
+{
+	int zero = 0;
+	return tt_listeners_changed.lookup(&zero);
+}
+
 /* listen() on sk, in the task that called it (listening), or its close: owner set, or forgotten. */
 static __always_inline void listener_owned(struct sock *sk, bool listening)
 {
+	u32 *changed = listeners_changed();
+	if (changed)
+		__sync_fetch_and_add(changed, 1);
 	u64 inode = tt_sock_inode(sk);
 	if (!inode)
 		return;
@@ -82,10 +116,22 @@ static __always_inline void listener_owned(struct sock *sk, bool listening)
  */
 static __always_inline void tt_listener_accepted(struct sock *listener)
 {
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	int zero = 0;
+	struct tt_accepted_last *last = tt_accepted_last.lookup(&zero);
+	u32 *changed = listeners_changed();
+	if (!last || !changed)
+		return;
+	u32 changed_now = *changed;
+	if (last->listener == (u64)listener && last->pid == pid &&
+	    last->listeners_changed == changed_now)
+		return;
 	u64 inode = tt_sock_inode(listener);
 	if (!inode)
 		return;
-	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	last->listener = (u64)listener;
+	last->pid = pid;
+	last->listeners_changed = changed_now;
 	struct tt_listener_owner *was = tt_listener_owners.lookup(&inode);
 	if (was && was->pid == pid)
 		return;
@@ -130,7 +176,13 @@ int tt_accept_state_change(struct bpf_raw_tracepoint_args *ctx)
 			tt_read_sock_flow(sk, &record->base.flow);
 	} else if (oldstate == TT_TCP_LISTEN && newstate == TT_TCP_CLOSE) {
 		u64 pid_tgid = bpf_get_current_pid_tgid(), listener = (u64)sk;
-		tt_accept_closing.update(&pid_tgid, &listener);
+		int zero = 0;
+		u64 *closing_count = tt_accept_closing_count.lookup(&zero);
+		if (closing_count) {
+			__sync_fetch_and_add(closing_count, 1);
+			if (tt_accept_closing.update(&pid_tgid, &listener) != 0)
+				__sync_fetch_and_add(closing_count, -1);
+		}
 		listener_owned(sk, false);
 	} else if (oldstate == TT_TCP_CLOSE && newstate == TT_TCP_LISTEN) {
 		listener_owned(sk, true);
@@ -154,11 +206,16 @@ int tt_accept_destroy(struct bpf_raw_tracepoint_args *ctx)
 	struct sock *sk = (struct sock *)ctx->args[0];
 	struct tt_pending_slot *slot;
 	struct tcpaccept_event *record = accept_record(sk, &slot);
+	int zero = 0;
+	u64 *closing_count = tt_accept_closing_count.lookup(&zero);
+	if (!closing_count || (!record && *closing_count == 0))
+		return 0;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u64 *closing = tt_accept_closing.lookup(&pid_tgid);
 	if (!record) {
-		if (closing && *closing == (u64)sk) /* the listener itself, after its queue */
-			tt_accept_closing.delete(&pid_tgid);
+		/* The listener itself, after its queue. */
+		if (closing && *closing == (u64)sk && tt_accept_closing.delete(&pid_tgid) == 0)
+			__sync_fetch_and_add(closing_count, -1);
 		return 0;
 	}
 	if (closing && tt_task_wanted(pid_tgid)) {
