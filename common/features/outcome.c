@@ -38,13 +38,12 @@ struct named_listeners {
 struct outcome {
 	struct tt_listeners listeners; /* tcpaccept's: their drops when tracing began */
 	struct named_listeners named;  /* tcpaccept's: owners found for door lines */
-	int owners_fd;                 /* tcpaccept's tt_listener_owners; valid where have_owners */
-	bool have_owners;
-	struct tt_listeners last; /* with -i: as the last interval read them */
-	bool listeners_read;      /* they could be read */
-	bool intervals;           /* tcpaccept -o -i: the drops of each interval */
-	bool accepts;             /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
-	bool wanted;              /* -o, or --failed */
+	int owners_fd;                 /* tcpaccept's tt_listener_owners, or -1 */
+	struct tt_listeners last;      /* with -i: as the last interval read them */
+	bool listeners_read;           /* they could be read */
+	bool intervals;                /* tcpaccept -o -i: the drops of each interval */
+	bool accepts; /* tcpaccept's (tt_accept_outcome_module): WAIT(ms), wait_ms */
+	bool wanted;  /* -o, or --failed */
 	bool needed;  /* -o, or another module's need (input->outcomes): no columns then */
 	bool failed;  /* --failed */
 	bool pending; /* hand the attempts pending at the end over: -o, or another module's need */
@@ -157,6 +156,7 @@ static int accept_outcome_plan(void *state, const struct tt_plan_input *input, s
 {
 	struct outcome *o = state;
 	o->accepts = true;
+	o->owners_fd = -1;     /* the state is zeroed: fd 0 would look valid until the load */
 	o->needed = o->wanted; /* the exporter counts accepts without their outcome */
 	o->pending = o->wanted;
 	if (!o->needed)
@@ -576,7 +576,7 @@ static void accept_arrived(void *state, struct tt_event *event, void *part)
 {
 	struct outcome *o = state;
 	struct tt_outcome outcome;
-	if (!o->have_owners || !part)
+	if (o->owners_fd < 0 || !part)
 		return;
 	memcpy(&outcome, part, sizeof(outcome));
 	if (outcome.sock_inode == 0 || event->head.pid != 0)
@@ -604,11 +604,10 @@ static int accept_after_load(void *state, struct tt_tracer *tracer)
 	if (!o->accepts || !o->wanted)
 		return 0;
 	o->owners_fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_listener_owners));
-	o->have_owners = o->owners_fd >= 0;
 	o->listeners_read = tt_listeners_read(&o->listeners) == 0;
 	if (!o->listeners_read)
 		tt_warn("-o: cannot read the listeners (sock_diag): their drops are not reported");
-	else if (o->owners && o->have_owners && o->listeners.count > 0)
+	else if (o->owners && o->owners_fd >= 0 && o->listeners.count > 0)
 		name_listeners(&o->listeners, o->owners_fd);
 	if (o->listeners_read && o->intervals && o->listeners.count > 0) {
 		/* The first interval's drops are counted from those at the start. */
@@ -646,7 +645,7 @@ static void listener_text(const struct outcome *o, const struct tt_listener *l,
 	snprintf(t->addr, sizeof(t->addr), "%s%s%s", v6 ? "[" : "", t->plain, v6 ? "]" : "");
 	struct tt_listener_owner owner;
 	__u64 inode = l->inode;
-	if (o->have_owners && bpf_lookup_elem(o->owners_fd, &inode, &owner) == 0 && owner.pid) {
+	if (o->owners_fd >= 0 && bpf_lookup_elem(o->owners_fd, &inode, &owner) == 0 && owner.pid) {
 		t->pid = (int)owner.pid;
 		memcpy(t->comm, owner.comm, sizeof(owner.comm));
 		t->comm[sizeof(owner.comm)] = '\0';
