@@ -594,9 +594,10 @@ static void accept_arrived(void *state, struct tt_event *event, void *part)
  * SYN queue) is full leaves no trace of its own for a tracepoint (on any
  * kernel) and is not followed per event by the kprobes yet; the kernel counts
  * it on the listener (sk_drops, sock_diag's SK_MEMINFO_DROPS, ss -tlm's d).
- * So -o reads every listener of the tool's network namespace when tracing
- * begins and when it stops, and says on stderr which ones dropped, how
- * many, their queue then, and the process holding each.
+ * So -o reads every listener (of every network namespace it can enter, else
+ * of its own) when tracing begins and when it stops, and says on stderr
+ * which ones dropped, how many, their queue then, and the process holding
+ * each.
  */
 static int accept_after_load(void *state, struct tt_tracer *tracer)
 {
@@ -604,7 +605,7 @@ static int accept_after_load(void *state, struct tt_tracer *tracer)
 	if (!o->accepts || !o->wanted)
 		return 0;
 	o->owners_fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_listener_owners));
-	o->listeners_read = tt_listeners_read(&o->listeners) == 0;
+	o->listeners_read = tt_listeners_read_all(&o->listeners) == 0;
 	if (!o->listeners_read)
 		tt_warn("-o: cannot read the listeners (sock_diag): their drops are not reported");
 	else if (o->owners && o->owners_fd >= 0 && o->listeners.count > 0)
@@ -669,10 +670,13 @@ static void drops_sentence(const struct outcome *o, const struct tt_listener *l,
 	char owner[64] = "";
 	if (t.pid)
 		snprintf(owner, sizeof(owner), " of PID %d (%s)", t.pid, t.shown);
+	char netns[40] = "";
+	if (l->netns != o->listeners.own_netns)
+		snprintf(netns, sizeof(netns), " in netns %llu", (unsigned long long)l->netns);
 	snprintf(buf, size,
-	         "listener %s:%u%s: %u SYNs or ACKs dropped %s (accept or SYN queue full), "
+	         "listener %s:%u%s%s: %u SYNs or ACKs dropped %s (accept or SYN queue full), "
 	         "queue %u/%u",
-	         t.addr, l->port, owner, drops, when, l->queue, l->max);
+	         t.addr, l->port, netns, owner, drops, when, l->queue, l->max);
 }
 
 static void say_drops(const struct outcome *o, const struct tt_listener *l, uint32_t drops)
@@ -699,6 +703,7 @@ static void json_drops(const struct outcome *o, struct tt_output *out, const str
 	tt_json_uint(out->out, "drops", drops);
 	tt_json_uint(out->out, "backlog", l->queue);
 	tt_json_uint(out->out, "backlog_max", l->max);
+	tt_json_uint(out->out, "netns", l->netns);
 	tt_json_close(out->out);
 }
 
@@ -742,7 +747,7 @@ static bool read_listeners(const struct outcome *o, struct tt_listeners *now, co
 {
 	if (!o->listeners_read)
 		return false;
-	if (tt_listeners_read(now) == 0)
+	if (tt_listeners_read_all(now) == 0)
 		return true;
 	tt_warn("-o: cannot read the listeners (sock_diag) %s: their drops are not reported", when);
 	return false;

@@ -3,10 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +34,14 @@ static int add(struct tt_listeners *list, const struct tt_listener *l)
 }
 
 /* One inet_diag reply: the listener, with its drops from INET_DIAG_SKMEMINFO. */
-static int take(struct tt_listeners *list, const struct nlmsghdr *h)
+static int take(struct tt_listeners *list, const struct nlmsghdr *h, uint64_t netns)
 {
 	const struct inet_diag_msg *msg = NLMSG_DATA(h);
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*msg)))
 		return 0;
 	struct tt_listener l = {
 	    .inode = msg->idiag_inode,
+	    .netns = netns,
 	    .queue = msg->idiag_rqueue,
 	    .max = msg->idiag_wqueue,
 	    .family = msg->idiag_family,
@@ -58,7 +62,7 @@ static int take(struct tt_listeners *list, const struct nlmsghdr *h)
 	return add(list, &l);
 }
 
-static int read_family(int fd, struct tt_listeners *list, uint8_t family)
+static int read_family(int fd, struct tt_listeners *list, uint8_t family, uint64_t netns)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -93,7 +97,7 @@ static int read_family(int fd, struct tt_listeners *list, uint8_t family)
 				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return -1;
-			if (take(list, h) != 0)
+			if (take(list, h, netns) != 0)
 				return -1;
 			size_t step = NLMSG_ALIGN(h->nlmsg_len);
 			if (step >= left)
@@ -104,17 +108,133 @@ static int read_family(int fd, struct tt_listeners *list, uint8_t family)
 	}
 }
 
+/* The listeners of the namespace fd (a sock_diag socket) is in, appended. */
+static int read_namespace(int fd, struct tt_listeners *list, uint64_t netns)
+{
+	int rc = read_family(fd, list, AF_INET, netns);
+	if (rc == 0)
+		rc = read_family(fd, list, AF_INET6, netns);
+	return rc;
+}
+
+static int diag_socket(void)
+{
+	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+}
+
+/* The inode of the namespace file at path (0: none). */
+static uint64_t namespace_inode(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 int tt_listeners_read(struct tt_listeners *list)
 {
 	list->count = 0;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	list->own_netns = namespace_inode("/proc/thread-self/ns/net");
+	int fd = diag_socket();
 	if (fd < 0)
 		return -1;
-	int rc = read_family(fd, list, AF_INET);
-	if (rc == 0)
-		rc = read_family(fd, list, AF_INET6);
+	int rc = read_namespace(fd, list, list->own_netns);
 	close(fd);
 	return rc;
+}
+
+/* Namespaces already read, by inode. */
+struct namespaces {
+	uint64_t *items;
+	size_t count, cap;
+};
+
+/* Whether inode is new to seen, which then holds it (false when out of memory too). */
+static bool first_sight(struct namespaces *seen, uint64_t inode)
+{
+	for (size_t i = 0; i < seen->count; i++)
+		if (seen->items[i] == inode)
+			return false;
+	if (seen->count == seen->cap) {
+		size_t cap = seen->cap ? 2 * seen->cap : 16;
+		uint64_t *more = realloc(seen->items, cap * sizeof(*more));
+		if (!more)
+			return false;
+		seen->items = more;
+		seen->cap = cap;
+	}
+	seen->items[seen->count++] = inode;
+	return true;
+}
+
+enum visit { VISITED, SKIPPED, NOT_PERMITTED };
+
+/*
+ * The listeners of the namespace at path, unless seen: a sock_diag socket
+ * made inside it (a socket keeps the namespace it was made in), then the
+ * thread back in own. A namespace gone meanwhile is skipped.
+ */
+static enum visit visit(const char *path, int own, struct namespaces *seen,
+                        struct tt_listeners *list)
+{
+	uint64_t inode = namespace_inode(path);
+	if (!inode || !first_sight(seen, inode))
+		return SKIPPED;
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return SKIPPED;
+	if (setns(ns, CLONE_NEWNET) != 0) {
+		int error = errno;
+		close(ns);
+		return error == EPERM ? NOT_PERMITTED : SKIPPED;
+	}
+	close(ns);
+	int fd = diag_socket();
+	if (setns(own, CLONE_NEWNET) != 0)
+		abort(); /* it was in own a moment ago: carrying on elsewhere would be worse */
+	if (fd < 0)
+		return SKIPPED;
+	size_t had = list->count;
+	if (read_namespace(fd, list, inode) != 0)
+		list->count = had; /* what it read of a namespace that failed */
+	close(fd);
+	return VISITED;
+}
+
+/* Each namespace under dir: dir/PID/ns/net for /proc's processes, else dir/NAME (/run/netns). */
+static enum visit visit_all(const char *dir, bool processes, int own, struct namespaces *seen,
+                            struct tt_listeners *list)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return SKIPPED;
+	enum visit last = SKIPPED;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.' ||
+		    (processes && (e->d_name[0] < '0' || e->d_name[0] > '9')))
+			continue;
+		char path[300];
+		snprintf(path, sizeof(path), processes ? "%s/%s/ns/net" : "%s/%s", dir, e->d_name);
+		last = visit(path, own, seen, list);
+		if (last == NOT_PERMITTED)
+			break;
+	}
+	closedir(d);
+	return last;
+}
+
+int tt_listeners_read_all(struct tt_listeners *list)
+{
+	if (tt_listeners_read(list) != 0)
+		return -1;
+	int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (own < 0)
+		return 0;
+	struct namespaces seen = {0};
+	if (first_sight(&seen, list->own_netns) &&
+	    visit_all("/proc", true, own, &seen, list) != NOT_PERMITTED)
+		visit_all("/run/netns", false, own, &seen, list);
+	free(seen.items);
+	close(own);
+	return 0;
 }
 
 void tt_listeners_free(struct tt_listeners *list)

@@ -491,19 +491,52 @@ def test_door_names_the_last_acceptor(isolated_netns):
 
 def test_door_names_an_older_listener_in_another_netns(isolated_netns):
     """A listener opened in the test's namespace before tracing, the tool in
-    the host's, whose sock_diag does not see it: a SYN dropped on its full
-    queue is named, on kprobes, by the process holding it, which /proc finds
-    by the listener's inode that the line brought (by its own pid).
-    Tracepoints see no such drop (no line), and the drops summaries are of
-    the tool's namespace only."""
+    the host's, whose own sock_diag does not see it: a SYN dropped on its
+    full queue is named, on kprobes, by the process holding it, which /proc
+    finds by the listener's inode that the line brought (by its own pid).
+    Tracepoints see no such drop (no line). On both, the summary at the end
+    reads the listeners of every namespace: it names this one with its
+    namespace, its owner and the drops ss -tlm counted there meanwhile."""
     ns = isolated_netns
+    netns = os.stat("/run/netns/" + ns).st_ino
     server, client = peers(ns)
     with server, client:
         listener, before = small_listener(ns, server)
         with accept_tracer(listener) as t:
-            _, _, waiting = syn_dropped(ns, client, listener["lport"], before)
+            _, least, waiting = syn_dropped(ns, client, listener["lport"], before)
             records = records_at_stop(t)
+        most = listener_drops(ns, listener["lport"]) - before
     if per_event_drops():
         dropped_named(records, waiting, server)
     else:
         assert [r for r in records if r["result"] == "dropped"] == [], records
+    said = [line for line in t.stderr_lines
+            if line.startswith("tcpaccept: listener 127.0.0.1:%d " % listener["lport"])]
+    assert len(said) == 1, t.stderr
+    found = re.search(r" in netns (\d+) of PID (\d+) \(tt-server\): (\d+) SYNs or ACKs dropped "
+                      r"while tracing .* queue 2/1$", said[0])
+    assert found, said
+    assert (int(found.group(1)), int(found.group(2))) == (netns, server.pid), said
+    assert least <= int(found.group(3)) <= most, (said, least, most)
+
+
+def test_drops_of_other_netns_need_cap_sys_admin(isolated_netns, tmp_path):
+    """Without CAP_SYS_ADMIN no other namespace can be entered: the summary
+    is of the tool's own namespace, as documented, and nothing fails."""
+    ns = isolated_netns
+    server, client = peers(ns)
+    with server, client:
+        listener, before = small_listener(ns, server)
+        caps = ttlib.unit_setting("tcpaccept-exporter", "AmbientCapabilities").split()
+        assert "CAP_SYS_ADMIN" not in caps, caps
+        unprivileged = ttlib.as_user_with([c.lower().removeprefix("cap_") for c in caps],
+                                          tracefs=True)
+        tracer = Tracer("tcpaccept", "-j", "-o", "-P", str(listener["lport"]),
+                        path=ttlib.reachable_copy("tcpaccept", str(tmp_path)),
+                        wrapper=unprivileged)
+        tracer.wait_stderr("Tracing")
+        with tracer as t:
+            syn_dropped(ns, client, listener["lport"], before)
+            records_at_stop(t)
+    assert not [line for line in t.stderr_lines if "listener 127.0.0.1:%d " % listener["lport"]
+                in line], t.stderr
