@@ -165,60 +165,59 @@ static bool first_sight(struct namespaces *seen, uint64_t inode)
 	return true;
 }
 
-enum visit { VISITED, SKIPPED, NOT_PERMITTED };
-
 /*
  * The listeners of the namespace at path, unless seen: a sock_diag socket
  * made inside it (a socket keeps the namespace it was made in), then the
- * thread back in own. A namespace gone meanwhile is skipped.
+ * thread back in own. A namespace gone meanwhile is skipped. False only
+ * when entering it was not permitted (no CAP_SYS_ADMIN): no other will be.
  */
-static enum visit visit(const char *path, int own, struct namespaces *seen,
-                        struct tt_listeners *list)
+static bool visit(const char *path, int own, struct namespaces *seen, struct tt_listeners *list)
 {
 	uint64_t inode = namespace_inode(path);
 	if (!inode || !first_sight(seen, inode))
-		return SKIPPED;
+		return true;
 	int ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0)
-		return SKIPPED;
+		return true;
 	if (setns(ns, CLONE_NEWNET) != 0) {
 		int error = errno;
 		close(ns);
-		return error == EPERM ? NOT_PERMITTED : SKIPPED;
+		return error != EPERM;
 	}
 	close(ns);
 	int fd = diag_socket();
 	if (setns(own, CLONE_NEWNET) != 0)
 		abort(); /* it was in own a moment ago: carrying on elsewhere would be worse */
 	if (fd < 0)
-		return SKIPPED;
+		return true;
 	size_t had = list->count;
 	if (read_namespace(fd, list, inode) != 0)
 		list->count = had; /* what it read of a namespace that failed */
 	close(fd);
-	return VISITED;
+	return true;
 }
 
-/* Each namespace under dir: dir/PID/ns/net for /proc's processes, else dir/NAME (/run/netns). */
-static enum visit visit_all(const char *dir, bool processes, int own, struct namespaces *seen,
-                            struct tt_listeners *list)
+/*
+ * Each namespace under dir: dir/PID/ns/net for /proc's processes, else
+ * dir/NAME (/run/netns). False when entering one was not permitted.
+ */
+static bool visit_all(const char *dir, bool processes, int own, struct namespaces *seen,
+                      struct tt_listeners *list)
 {
 	DIR *d = opendir(dir);
 	if (!d)
-		return SKIPPED;
-	enum visit last = SKIPPED;
-	for (struct dirent *e; (e = readdir(d));) {
+		return true;
+	bool permitted = true;
+	for (struct dirent *e; permitted && (e = readdir(d));) {
 		if (e->d_name[0] == '.' ||
 		    (processes && (e->d_name[0] < '0' || e->d_name[0] > '9')))
 			continue;
 		char path[300];
 		snprintf(path, sizeof(path), processes ? "%s/%s/ns/net" : "%s/%s", dir, e->d_name);
-		last = visit(path, own, seen, list);
-		if (last == NOT_PERMITTED)
-			break;
+		permitted = visit(path, own, seen, list);
 	}
 	closedir(d);
-	return last;
+	return permitted;
 }
 
 int tt_listeners_read_all(struct tt_listeners *list)
@@ -229,8 +228,7 @@ int tt_listeners_read_all(struct tt_listeners *list)
 	if (own < 0)
 		return 0;
 	struct namespaces seen = {0};
-	if (first_sight(&seen, list->own_netns) &&
-	    visit_all("/proc", true, own, &seen, list) != NOT_PERMITTED)
+	if (first_sight(&seen, list->own_netns) && visit_all("/proc", true, own, &seen, list))
 		visit_all("/run/netns", false, own, &seen, list);
 	free(seen.items);
 	close(own);
