@@ -14,7 +14,16 @@ untraced median, and the ratio of the fastest runs (the least CPU per
 connection; "min ratio"): on a shared VM the noise only ever adds, so a
 case's fastest run is its cost with the least noise in it; the tracer's own
 CPU per line of the storm's it printed, and the connections it printed no
-line for. Two builds side by side: before=build-before/tcpconnect
+line for.
+
+"paired rate" is the statistic for small effects: every traced storm is
+divided by the geometric mean of the two untraced storms beside it (so a
+drifting machine does not favour a case), and the median of those ratios is
+given with a 95% bootstrap interval; the order of the cases turns every
+round. On the 2-CPU VM of bench/RESULTS.md one storm's rate differs from the
+next by about 9% whatever its length (5,000 to 80,000 connections), so a 1%
+question takes hundreds of short rounds: -r 400 -n 5000 with seven cases
+took about 50 minutes. Two builds side by side: before=build-before/tcpconnect
 after=build/tcpconnect. With --bpf-stats it also reports the BPF programs' own run time
 per connection (kernel.bpf_stats_enabled), which the machine's load moves
 less. Example:
@@ -24,7 +33,9 @@ less. Example:
 """
 import argparse
 import json
+import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -100,6 +111,8 @@ def main():
     parser.add_argument("--storm", default=os.path.join(HERE, "..", "build", "storm"))
     parser.add_argument("--bpf-stats", action="store_true",
                         help="also report BPF run time per connection (kernel.bpf_stats_enabled)")
+    parser.add_argument("--json", metavar="FILE",
+                        help="also write every run's numbers, in order, to FILE")
     parser.add_argument("cases", nargs="+", metavar="LABEL=COMMAND")
     args = parser.parse_args()
     cases = []
@@ -111,6 +124,8 @@ def main():
 
     runs = {"untraced": []}
     runs.update((label, []) for label, _ in cases)
+    # Per case, the untraced storms just before and just after each of its runs.
+    neighbours = {label: [] for label, _ in cases}
     bpf = {label: [] for label, _ in cases} if args.bpf_stats else {}
     if args.bpf_stats:
         subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
@@ -118,16 +133,40 @@ def main():
         with tempfile.TemporaryDirectory() as out_dir:
             runs["untraced"].append(storm(args.storm, args.connections))
             for round_number in range(args.rounds):
-                for label, command in cases:
+                turn = round_number % len(cases)
+                for label, command in cases[turn:] + cases[:turn]:
                     runs[label].append(traced_storm(command, args.storm, args.connections,
                                                     out_dir, bpf.get(label)))
                     runs["untraced"].append(storm(args.storm, args.connections))
+                    neighbours[label].append((runs["untraced"][-2], runs["untraced"][-1]))
                 print("round %d/%d done" % (round_number + 1, args.rounds), file=sys.stderr)
     finally:
         if args.bpf_stats:
             subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=0"], check=False)
 
-    report(runs, bpf)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"runs": runs, "bpf_ns": bpf, "paired_rate": {
+                label: paired_rate_ratios(runs[label], pairs)
+                for label, pairs in neighbours.items()}}, f, indent=1)
+    report(runs, bpf, neighbours)
+
+
+def paired_rate_ratios(results, neighbours):
+    """Each traced run's rate over the geometric mean of its neighbours'."""
+    return [r["rate"] / math.sqrt(before["rate"] * after["rate"])
+            for r, (before, after) in zip(results, neighbours)]
+
+
+def median_interval(values, resamples=4000, level=0.95):
+    """The median and a percentile-bootstrap interval for it (fixed seed:
+    the same numbers give the same interval)."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values)))
+                     for _ in range(resamples))
+    tail = (1 - level) / 2
+    return (statistics.median(values), medians[int(tail * resamples)],
+            medians[min(resamples - 1, int((1 - tail) * resamples))])
 
 
 def median_or_none(values):
@@ -135,7 +174,7 @@ def median_or_none(values):
     return statistics.median(values) if values else None
 
 
-def report(runs, bpf):
+def report(runs, bpf, neighbours):
     base_cpu = statistics.median(r["cpu"] for r in runs["untraced"])
     base_rate = statistics.median(r["rate"] for r in runs["untraced"])
     base_fastest = min(r["cpu"] for r in runs["untraced"])
@@ -155,6 +194,11 @@ def report(runs, bpf):
         if bpf.get(label):
             line += "  %11.0f" % statistics.median(bpf[label])
         print(line)
+    print()
+    print("%-24s %6s %12s %22s" % ("case", "runs", "paired rate", "95% interval of median"))
+    for label, pairs in neighbours.items():
+        median, low, high = median_interval(paired_rate_ratios(runs[label], pairs))
+        print("%-24s %6d %12.4f %11.4f-%.4f" % (label, len(pairs), median, low, high))
 
 if __name__ == "__main__":
     harness.exit_with(main, "compare")
