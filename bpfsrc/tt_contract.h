@@ -27,6 +27,7 @@
 	X(TT_COMM_FILTER)          /* filters.c: --comm, tt_task_filter's comm */                  \
 	X(TT_NETNS_FILTER)         /* filters.c: -N, tt_task_filter's netns */                     \
 	X(TT_PEER_FILTER)          /* filters.c: --daddr/--raddr, tt_peer_trie */                  \
+	X(TT_PEER_INLINE)          /* filters.c: with it, few prefixes: tt_peer_list instead */    \
 	X(TT_CGROUP_FILTER)        /* filters.c: --cgroup, tt_cgroup */                            \
 	X(TT_CGROUPMAP_PATH)       /* filters.c: --cgroupmap, the pinned map's path */             \
 	X(TT_MNTNSMAP_PATH)        /* filters.c: --mntnsmap, the pinned map's path */              \
@@ -77,6 +78,7 @@
 	X(tt_task_filter)      /* tt_helpers.bpf.h: -p -u (tt_filter.h) */                         \
 	X(tt_port_bits)        /* tt_helpers.bpf.h: -P */                                          \
 	X(tt_peer_trie)        /* tt_helpers.bpf.h: --daddr/--raddr (tt_filter.h) */               \
+	X(tt_peer_list)        /* tt_helpers.bpf.h: --daddr/--raddr, few prefixes (tt_filter.h) */ \
 	X(tt_cgroup)           /* tt_helpers.bpf.h: --cgroup */                                    \
 	X(tt_dns_events)       /* tt_dns.bpf.h: -d's answers */                                    \
 	X(tt_dns_lost)         /* tt_dns.bpf.h: answers the buffer had no room for */              \

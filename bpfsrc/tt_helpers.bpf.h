@@ -34,8 +34,10 @@
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define tt_ntohs(x) __builtin_bswap16(x)
+#define tt_htonl(x) __builtin_bswap32(x)
 #else
 #define tt_ntohs(x) (x)
+#define tt_htonl(x) (x)
 #endif
 
 /* Copies a kernel field, whatever its type, into a local of the same type. */
@@ -200,10 +202,45 @@ static __always_inline bool tt_netns_wanted(u32 netns)
 #endif
 
 #ifdef TT_PEER_FILTER
-/* --daddr/--raddr: prefixes of the peer's address (tt_filter.h). */
+/*
+ * --daddr/--raddr: prefixes of the peer's address (tt_filter.h). raddr: 4
+ * bytes (AF_INET) or 16, in network byte order. Which of the two ways is
+ * compiled depends on how many prefixes were given, not on their values.
+ */
+#ifdef TT_PEER_INLINE
+/* A few prefixes: compared here, longest first; the lookup is inlined. */
+BPF_ARRAY(tt_peer_list, struct tt_peer_list, 1);
+
+static __always_inline bool tt_peer_wanted(u16 family, const void *raddr)
+{
+	u32 peer[TT_PEER_WORDS] = {};
+	if (family == TT_AF_INET) {
+		peer[2] = tt_htonl(0xffff); /* ::ffff:a.b.c.d */
+		__builtin_memcpy(&peer[3], raddr, 4);
+	} else {
+		__builtin_memcpy(peer, raddr, 16);
+	}
+	u32 zero = 0;
+	struct tt_peer_list *list = tt_peer_list.lookup(&zero);
+	if (!list)
+		return false;
+#pragma unroll
+	for (u32 i = 0; i < TT_PEER_INLINE_MAX; i++) {
+		if (i >= list->count)
+			break;
+		u32 differ = 0;
+#pragma unroll
+		for (u32 w = 0; w < TT_PEER_WORDS; w++)
+			differ |= (peer[w] & list->prefixes[i].mask[w]) ^ list->prefixes[i].addr[w];
+		if (!differ)
+			return list->prefixes[i].verdict == TT_PEER_WANTED;
+	}
+	return list->otherwise == TT_PEER_WANTED;
+}
+#else
+/* More: an LPM trie, which also holds ::/0 for a peer in none. */
 BPF_LPM_TRIE(tt_peer_trie, struct tt_peer_key, u32, TT_PEER_ENTRIES);
 
-/* raddr: 4 bytes (AF_INET) or 16, in network byte order. */
 static __always_inline bool tt_peer_wanted(u16 family, const void *raddr)
 {
 	struct tt_peer_key key = {.prefixlen = 128};
@@ -217,6 +254,7 @@ static __always_inline bool tt_peer_wanted(u16 family, const void *raddr)
 	u32 *verdict = tt_peer_trie.lookup(&key);
 	return verdict && *verdict == TT_PEER_WANTED;
 }
+#endif
 #define TT_PEER_MATCH(family, raddr) tt_peer_wanted(family, raddr)
 #else
 #define TT_PEER_MATCH(family, raddr) 1

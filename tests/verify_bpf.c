@@ -85,6 +85,11 @@ int main(void)
 	} own[] = {
 	    {&tcpconnect_tool, "--daddr 10.0.0.0/8,!::1,fd00::/8"},
 	    {&tcpaccept_tool, "--raddr 10.0.0.0/8,!::1,fd00::/8"},
+	    /* More prefixes than tt_peer_list holds: tt_peer_trie. */
+	    {&tcpconnect_tool, "--daddr 10.0.0.0/8,!10.1.0.0/16,1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,"
+	                       "5.5.5.5,6.6.6.6,fd00::/8"},
+	    {&tcpaccept_tool, "--raddr 10.0.0.0/8,!10.1.0.0/16,1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,"
+	                      "5.5.5.5,6.6.6.6,fd00::/8"},
 	    {&tcpconnect_tool, "-c"},
 	    {&tcpconnect_tool, "-d"},
 	    {&tcpconnect_tool, "-c -s -G"},

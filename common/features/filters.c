@@ -184,6 +184,8 @@ static void filters_defines(const struct tt_filters *filters, struct tt_plan *pl
 		tt_plan_define(plan, TT_DEFINE(TT_NETNS_FILTER), "1");
 	if (filters->peers.count)
 		tt_plan_define(plan, TT_DEFINE(TT_PEER_FILTER), "1");
+	if (filters->peers.count && filters->peers.count <= TT_PEER_INLINE_MAX)
+		tt_plan_define(plan, TT_DEFINE(TT_PEER_INLINE), "1");
 	if (filters->cgroup_dir)
 		tt_plan_define(plan, TT_DEFINE(TT_CGROUP_FILTER), "1");
 	if (filters->cgroupmap)
@@ -248,7 +250,7 @@ static int set_task_filter(const struct tt_filters *filters, struct tt_tracer *t
 	return 0;
 }
 
-/* One prefix as tt_peer_trie keys it: IPv4 as ::ffff:a.b.c.d (tt_filter.h). */
+/* One prefix as tt_peer_trie keys it: IPv4 as ::ffff:a.b.c.d (tt_filter.h); tt_peer_list too. */
 static struct tt_peer_key peer_key(const struct tt_cidr *cidr)
 {
 	struct tt_peer_key key = {.prefixlen = cidr->bits};
@@ -262,11 +264,59 @@ static struct tt_peer_key peer_key(const struct tt_cidr *cidr)
 	return key;
 }
 
+int tt_peer_list_fill(const struct tt_cidr_list *peers, struct tt_peer_list *list)
+{
+	if (peers->count > TT_PEER_INLINE_MAX)
+		return -1;
+	memset(list, 0, sizeof(*list));
+	unsigned lengths[TT_PEER_INLINE_MAX];
+	bool any_wanted = false;
+	for (size_t i = 0; i < peers->count; i++) {
+		const struct tt_cidr *cidr = &peers->items[i];
+		struct tt_peer_key key = peer_key(cidr);
+		struct tt_peer_prefix prefix = {.verdict = cidr->excluded ? TT_PEER_EXCLUDED
+		                                                          : TT_PEER_WANTED};
+		uint8_t mask[16] = {0};
+		for (unsigned bit = 0; bit < key.prefixlen; bit++)
+			mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+		for (size_t byte = 0; byte < sizeof(mask); byte++)
+			key.addr[byte] &= mask[byte];
+		memcpy(prefix.addr, key.addr, sizeof(prefix.addr));
+		memcpy(prefix.mask, mask, sizeof(prefix.mask));
+		any_wanted = any_wanted || !cidr->excluded;
+		/* After every prefix as long or longer: the longest holding the peer comes first.
+		 */
+		size_t at = list->count;
+		for (; at > 0 && lengths[at - 1] < key.prefixlen; at--) {
+			list->prefixes[at] = list->prefixes[at - 1];
+			lengths[at] = lengths[at - 1];
+		}
+		list->prefixes[at] = prefix;
+		lengths[at] = key.prefixlen;
+		list->count++;
+	}
+	list->otherwise = any_wanted ? TT_PEER_EXCLUDED : TT_PEER_WANTED;
+	return 0;
+}
+
+/* --daddr/--raddr, a few prefixes: tt_peer_list's one entry. */
+static int set_peer_list(const struct tt_filters *filters, struct tt_tracer *tracer)
+{
+	struct tt_peer_list list;
+	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_peer_list));
+	int index = 0;
+	if (fd < 0 || tt_peer_list_fill(&filters->peers, &list) != 0 ||
+	    bpf_update_elem(fd, &index, &list, 0) != 0)
+		return set_values_failed("address");
+	return 0;
+}
+
 /*
- * --daddr/--raddr: each prefix with its verdict, and ::/0 (unless given)
- * for a peer in none of them: wanted when every prefix given excludes.
+ * --daddr/--raddr, more prefixes: each with its verdict in tt_peer_trie,
+ * and ::/0 (unless given) for a peer in none of them: wanted when every
+ * prefix given excludes.
  */
-static int set_peer_filter(const struct tt_filters *filters, struct tt_tracer *tracer)
+static int set_peer_trie(const struct tt_filters *filters, struct tt_tracer *tracer)
 {
 	int fd = tt_tracer_table_fd(tracer, TT_TABLE(tt_peer_trie));
 	if (fd < 0)
@@ -316,7 +366,9 @@ static int filters_after_load(void *state, struct tt_tracer *tracer)
 		return -1;
 	if (filters->ports.count && set_port_filter(filters, tracer) != 0)
 		return -1;
-	if (filters->peers.count && set_peer_filter(filters, tracer) != 0)
+	if (filters->peers.count &&
+	    (filters->peers.count <= TT_PEER_INLINE_MAX ? set_peer_list(filters, tracer)
+	                                                : set_peer_trie(filters, tracer)) != 0)
 		return -1;
 	if (!filters->cgroup_dir)
 		return 0;

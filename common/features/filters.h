@@ -52,6 +52,14 @@ struct tt_filters {
  */
 extern const struct tt_module tt_filters_module;
 
+struct tt_peer_list; /* tt_filter.h */
+
+/*
+ * --daddr/--raddr with at most TT_PEER_INLINE_MAX prefixes: list as the BPF
+ * text compares it (tt_filter.h), longest prefix first. -1 for more.
+ */
+int tt_peer_list_fill(const struct tt_cidr_list *peers, struct tt_peer_list *list);
+
 /* Handles one filter option: 0, -1 after a one-line error, or 1 if key is not a filter. */
 int tt_filters_option(struct tt_filters *filters, int key, const char *arg);
 

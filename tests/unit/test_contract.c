@@ -17,9 +17,11 @@
 #include "tcpconnect.h"
 #include "tcpconnect_tool.h"
 #include "tt_contract.h"
+#include "tt_filter.h"
 #include "tt_outcome.h"
 #include "tt_pending.h"
 #include "array.h"
+#include "parse.h"
 
 #define NAME(name) #name,
 static const char *const defines[] = {TT_CONTRACT_DEFINES(NAME)};
@@ -240,6 +242,16 @@ static void check_layouts(void)
 	/* A listener's owner, which user space writes for the listeners older than the trace. */
 	CHECK(sizeof(((struct tt_listener_owner *)0)->comm) == TT_COMM_LEN);
 	CHECK(sizeof(struct tt_listener_owner) == 8 + TT_COMM_LEN);
+	/* --daddr/--raddr: the list, which user space writes whole, and the trie's room. */
+	CHECK(sizeof(((struct tt_peer_prefix *)0)->addr) == 16);
+	CHECK(sizeof(((struct tt_peer_prefix *)0)->mask) == 16);
+	CHECK(sizeof(struct tt_peer_prefix) == 36);
+	CHECK(offsetof(struct tt_peer_list, prefixes) == 8);
+	CHECK(sizeof(struct tt_peer_list) ==
+	      8 + TT_PEER_INLINE_MAX * sizeof(struct tt_peer_prefix));
+	CHECK(TT_PEER_INLINE_MAX >= 1 && TT_PEER_INLINE_MAX < TT_MAX_CIDRS);
+	CHECK(TT_PEER_ENTRIES == TT_MAX_CIDRS + 1);
+	CHECK(sizeof(struct tt_peer_key) == 4 + 16);
 }
 
 /* tt_submit.bpf.h reads -o's result and latency from each tool's event as `outcome`. */
