@@ -67,13 +67,15 @@ static __always_inline void record_attempt(struct sock *sk)
 	/* DCCP (before Linux 6.16) shares TCP's states and this tracepoint. */
 	if (tt_sock_protocol(sk) != TT_IPPROTO_TCP)
 		return;
+	/* The family, the port and the IPv4 peer: one read (--daddr needs no other for IPv4). */
 	struct sock_common common = {};
-	TT_READ_SPAN(&common, &sk->__sk_common, struct sock_common, skc_family, skc_dport);
+	TT_READ_SPAN3(&common, &sk->__sk_common, struct sock_common, skc_family, skc_dport,
+	              skc_daddr);
 	u16 dport = tt_ntohs(common.skc_dport);
 	if (!tt_family_wanted(common.skc_family) || !TT_PORT_MATCH(dport))
 		return;
 	/* The peer is set before SYN_SENT, in tcp_v4_connect and tcp_v6_connect. */
-	if (!tt_sock_peer_wanted(sk, common.skc_family))
+	if (!tt_sock_peer_wanted(sk, &common))
 		return;
 	u32 netns = tt_sock_netns(sk);
 	if (!TT_NETNS_MATCH(netns))

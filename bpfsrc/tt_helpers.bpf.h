@@ -60,6 +60,16 @@
 	bpf_probe_read_kernel((char *)(to) + TT_SPAN_START(type, a, b), TT_SPAN_SIZE(type, a, b),  \
 	                      (const char *)(from) + TT_SPAN_START(type, a, b))
 
+/* The same for three members, whatever their order. */
+#define TT_SPAN3_START(type, a, b, c) TT_MIN(TT_SPAN_START(type, a, b), TT_OFFSET_OF(type, c))
+#define TT_SPAN3_SIZE(type, a, b, c)                                                               \
+	(TT_MAX(TT_MAX(TT_END_OF(type, a), TT_END_OF(type, b)), TT_END_OF(type, c)) -              \
+	 TT_SPAN3_START(type, a, b, c))
+#define TT_READ_SPAN3(to, from, type, a, b, c)                                                     \
+	bpf_probe_read_kernel((char *)(to) + TT_SPAN3_START(type, a, b, c),                        \
+	                      TT_SPAN3_SIZE(type, a, b, c),                                        \
+	                      (const char *)(from) + TT_SPAN3_START(type, a, b, c))
+
 /* For a type too large for the stack: the span into a byte buffer, and a member out of it. */
 #define TT_READ_SPAN_BYTES(buf, from, type, a, b)                                                  \
 	bpf_probe_read_kernel(buf, TT_SPAN_SIZE(type, a, b),                                       \

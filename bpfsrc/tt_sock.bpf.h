@@ -80,19 +80,21 @@ static __always_inline u32 tt_sock_netns(struct sock *sk)
 #define tt_sock_netns(sk) 0
 #endif
 
-/* --daddr/--raddr on a socket whose flow is not read yet: its peer's address alone. */
+/*
+ * --daddr/--raddr on a TCP socket whose flow is not read yet: the IPv4 peer
+ * is common's (read by the caller, skc_daddr), the IPv6 one is read here.
+ */
 #ifdef TT_PEER_FILTER
-static __always_inline bool tt_sock_peer_wanted(struct sock *sk, u16 family)
+static __always_inline bool tt_sock_peer_wanted(struct sock *sk, const struct sock_common *common)
 {
+	if (common->skc_family == TT_AF_INET)
+		return tt_peer_wanted(TT_AF_INET, &common->skc_daddr);
 	u8 raddr[16] = {};
-	if (family == TT_AF_INET)
-		TT_READ(*(u32 *)raddr, sk->__sk_common.skc_daddr);
-	else
-		bpf_probe_read_kernel(raddr, sizeof(raddr), &sk->__sk_common.skc_v6_daddr);
-	return tt_peer_wanted(family, raddr);
+	bpf_probe_read_kernel(raddr, sizeof(raddr), &sk->__sk_common.skc_v6_daddr);
+	return tt_peer_wanted(TT_AF_INET6, raddr);
 }
 #else
-#define tt_sock_peer_wanted(sk, family) 1
+#define tt_sock_peer_wanted(sk, common) 1
 #endif
 
 #ifdef TT_EVENT_NETNS
