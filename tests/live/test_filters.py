@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+import ttlib
 from ttlib import Peer, Tracer
 
 pytestmark = pytest.mark.live
@@ -113,17 +114,47 @@ PEER_FILTERS = [
     ("127.0.0.0/8,!127.0.0.2", {"tcpconnect": "AE", "tcpaccept": "AF"}),
     ("!127.0.0.0/8", {"tcpconnect": "CD", "tcpaccept": "CD"}),
     ("fd00::/16,!::ffff:127.0.0.1/128", {"tcpconnect": "D", "tcpaccept": "D"}),
+    # The longest prefix decides, however deep: an exclusion inside a wanted
+    # prefix, and a wanted one inside that exclusion, both families.
+    ("!127.0.0.0/8,127.0.0.0/30,!127.0.0.1,fd00::/16,!fd00::/120,fd00::2",
+     {"tcpconnect": "BDF", "tcpaccept": "BDE"}),
+    ("127.0.0.0/8,!127.0.0.0/30,127.0.0.1,fd00::/16,!fd00::/120",
+     {"tcpconnect": "AE", "tcpaccept": "AF"}),
 ]
+PEER_FILTER_IDS = ["include", "exclude-within", "exclude-only", "v6-and-mapped",
+                   "nested-wanted", "nested-excluded"]
+
+# Excluded prefixes holding none of the connections (excluded, so that a
+# peer in no prefix keeps its verdict): with them, each list is longer than
+# tt_peer_list holds (8, bpfsrc/tt_filter.h), so the same verdicts come from
+# tt_peer_trie.
+TRIE_PADDING = ("!192.0.2.0/24,!198.51.100.0/24,!203.0.113.7,!2001:db8::/32,!2001:db8:1::/48,"
+                "!2001:db8:2::1,!192.0.2.128/25,!10.0.0.0/8,!fe80::/10")
+PEER_WAYS = {"inline": lambda prefixes: prefixes,
+             "trie": lambda prefixes: prefixes + "," + TRIE_PADDING}
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-@pytest.mark.parametrize("prefixes,expected", PEER_FILTERS,
-                         ids=["include", "exclude-within", "exclude-only", "v6-and-mapped"])
-def test_peer_filter(tool, prefixes, expected, make_netns):
+@pytest.mark.parametrize("way", sorted(PEER_WAYS))
+def test_peer_filter_way(tool, way):
+    """Up to 8 prefixes are compared inline (TT_PEER_INLINE), more in a trie."""
+    prefixes = PEER_WAYS[way]("127.0.0.1,!::1")
+    text = ttlib.run_tool(tool, "--ebpf", PEER_OPTION[tool], prefixes).stdout
+    assert "#define TT_PEER_FILTER 1" in text
+    assert ("#define TT_PEER_INLINE 1" in text) == (way == "inline")
+    eight = ",".join("192.0.2.%d" % i for i in range(8))
+    text = ttlib.run_tool(tool, "--ebpf", PEER_OPTION[tool], eight).stdout
+    assert "#define TT_PEER_INLINE 1" in text
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("way", sorted(PEER_WAYS))
+@pytest.mark.parametrize("prefixes,expected", PEER_FILTERS, ids=PEER_FILTER_IDS)
+def test_peer_filter(tool, way, prefixes, expected, make_netns):
     ns = make_netns(["addr", "add", "fd00::2/128", "dev", "lo", "nodad"])
     with Peer("tt-server", netns=ns) as server, Peer("tt-client", netns=ns) as client:
         listeners = {4: server.listen("0.0.0.0"), 6: server.listen("::", ip=6)}
-        with Tracer(tool, "-j", PEER_OPTION[tool], prefixes) as t:
+        with Tracer(tool, "-j", PEER_OPTION[tool], PEER_WAYS[way](prefixes)) as t:
             t.wait_live()
             keys = {}
             for name, ip, bind, dest, listener in CONNECTIONS:
