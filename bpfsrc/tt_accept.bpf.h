@@ -43,6 +43,57 @@ static __always_inline void tt_accept_read_queue(struct sock *listener,
 	event->flags = TCPACCEPT_BACKLOG_KNOWN;
 }
 
+#define TT_LISTENER_SPAN_START                                                                     \
+	TT_MIN(TT_OFFSET_OF(struct sock, sk_protocol),                                             \
+	       TT_SPAN_START(struct sock, sk_ack_backlog, sk_max_ack_backlog))
+#define TT_LISTENER_SPAN_END                                                                       \
+	TT_MAX(TT_END_OF(struct sock, sk_protocol),                                                \
+	       TT_MAX(TT_END_OF(struct sock, sk_ack_backlog),                                      \
+	              TT_END_OF(struct sock, sk_max_ack_backlog)))
+#define TT_LISTENER_SPAN_MAX 128 /* bytes of stack; more is read in two copies */
+
+/*
+ * The listener's accept queue into the event, unless it is an MPTCP
+ * listener: its queue is its first subflow's, a socket private to net/mptcp,
+ * so its own counts are not the backlog. Where sk_protocol is a plain member
+ * (Linux 5.6 on) near the queue's counts, one copy reads all three.
+ */
+static __always_inline void tt_accept_read_listener(struct sock *listener,
+                                                    struct tcpaccept_event *event)
+{
+#if defined(TT_BITFIELD_sock__sk_protocol) ||                                                      \
+    (defined(TT_KERNEL_TYPES_HEADERS) && LINUX_VERSION_CODE < KERNEL_VERSION(5, 6, 0))
+	if (tt_sock_protocol(listener) != TT_IPPROTO_MPTCP)
+		tt_accept_read_queue(listener, event);
+#else
+	if (TT_LISTENER_SPAN_END - TT_LISTENER_SPAN_START > TT_LISTENER_SPAN_MAX) {
+		if (tt_sock_protocol(listener) != TT_IPPROTO_MPTCP)
+			tt_accept_read_queue(listener, event);
+		return;
+	}
+	char span[TT_MIN(TT_LISTENER_SPAN_END - TT_LISTENER_SPAN_START, TT_LISTENER_SPAN_MAX)] = {};
+	__typeof__(listener->sk_protocol) protocol = 0;
+	__typeof__(listener->sk_ack_backlog) backlog = 0;
+	__typeof__(listener->sk_max_ack_backlog) backlog_max = 0;
+	bpf_probe_read_kernel(span, sizeof(span), (const char *)listener + TT_LISTENER_SPAN_START);
+	__builtin_memcpy(&protocol,
+	                 span + TT_OFFSET_OF(struct sock, sk_protocol) - TT_LISTENER_SPAN_START,
+	                 sizeof(protocol));
+	if (protocol == TT_IPPROTO_MPTCP)
+		return;
+	__builtin_memcpy(&backlog,
+	                 span + TT_OFFSET_OF(struct sock, sk_ack_backlog) - TT_LISTENER_SPAN_START,
+	                 sizeof(backlog));
+	__builtin_memcpy(&backlog_max,
+	                 span + TT_OFFSET_OF(struct sock, sk_max_ack_backlog) -
+	                     TT_LISTENER_SPAN_START,
+	                 sizeof(backlog_max));
+	event->backlog = backlog;
+	event->backlog_max = backlog_max;
+	event->flags = TCPACCEPT_BACKLOG_KNOWN;
+#endif
+}
+
 #ifdef TT_OUTCOME
 #include "tt_accept_outcome.bpf.h"
 #endif
@@ -60,13 +111,13 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 		return;
 	struct tcpaccept_event event = {};
 	struct tt_flow *flow = &event.base.flow;
-	tt_read_sock_flow(newsk, flow);
+	u8 state = tt_read_sock_flow(newsk, flow);
 #ifdef TT_OUTCOME
 	/* Whatever is shown of it: the accepting process owns the listener (door lines). */
 	if (listener)
 		tt_listener_accepted(listener);
 	/* A child reset in the queue has lost its port: the flow as it was queued. */
-	tt_accept_outcome(newsk, &event);
+	tt_accept_outcome(newsk, state, &event);
 	if (!tt_outcome_wanted(&event.outcome))
 		return;
 #endif
@@ -81,14 +132,12 @@ static __always_inline void tt_emit_accept(void *ctx, struct sock *newsk, struct
 #ifdef TT_METRICS_ONLY
 	tt_metrics_head_fill(&event.base.head);
 #else
-	tt_event_head_fill(&event.base.head, bpf_get_current_pid_tgid());
+	/* -o may have read the clock already, for the wait. */
+	u64 now = event.base.head.ts_ns ? event.base.head.ts_ns : bpf_ktime_get_ns();
+	tt_event_head_fill_at(&event.base.head, bpf_get_current_pid_tgid(), now);
 	TT_EVENT_NETNS_SET(&event.base.head, netns);
-	/*
-	 * An MPTCP listener's queue is its first subflow's, a socket private to
-	 * net/mptcp: its own counts are not the backlog, so it is unknown.
-	 */
-	if (listener && tt_sock_protocol(listener) != TT_IPPROTO_MPTCP)
-		tt_accept_read_queue(listener, &event);
+	if (listener)
+		tt_accept_read_listener(listener, &event);
 #endif
 	tt_submit_event(ctx, &event);
 }

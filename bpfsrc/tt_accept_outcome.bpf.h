@@ -171,8 +171,9 @@ int tt_accept_state_change(struct bpf_raw_tracepoint_args *ctx)
 	if (oldstate == TT_TCP_LISTEN && newstate == TT_TCP_SYN_RECV) {
 		accept_queued(sk);
 	} else if (oldstate == TT_TCP_SYN_RECV && newstate == TT_TCP_ESTABLISHED) {
+		/* Only where the tuple came after the clone (before Linux 6.15). */
 		struct tcpaccept_event *record = accept_record(sk, &slot);
-		if (record)
+		if (record && record->base.flow.rport == 0)
 			tt_read_sock_flow(sk, &record->base.flow);
 	} else if (oldstate == TT_TCP_LISTEN && newstate == TT_TCP_CLOSE) {
 		u64 pid_tgid = bpf_get_current_pid_tgid(), listener = (u64)sk;
@@ -441,21 +442,22 @@ int tt_accept_send_synack(struct pt_regs *regs)
 }
 
 /*
- * At accept()'s return with newsk: its outcome, the flow as it was queued
- * (a child reset since has lost its port), and its record forgotten.
+ * At accept()'s return with newsk, in state: its outcome, the flow as it was
+ * queued (a child reset since has lost its port), and its record forgotten.
+ * The event's time is the outcome's: one clock read for both.
  */
-static __always_inline void tt_accept_outcome(struct sock *newsk, struct tcpaccept_event *event)
+static __always_inline void tt_accept_outcome(struct sock *newsk, u8 state,
+                                              struct tcpaccept_event *event)
 {
 	struct tt_outcome *outcome = &event->outcome;
-	__typeof__(newsk->__sk_common.skc_state) state = 0;
-	TT_READ(state, newsk->__sk_common.skc_state);
 	outcome->latency_ns = TT_OUTCOME_LATENCY_UNKNOWN; /* queued before tracing began */
 	outcome->error = 0;
 	bool closed = state == TT_TCP_CLOSE || state == TT_TCP_CLOSE_WAIT;
 	struct tt_pending_slot *slot;
 	struct tcpaccept_event *record = accept_record(newsk, &slot);
 	if (record) {
-		outcome->latency_ns = bpf_ktime_get_ns() - record->base.head.ts_ns;
+		event->base.head.ts_ns = bpf_ktime_get_ns();
+		outcome->latency_ns = event->base.head.ts_ns - record->base.head.ts_ns;
 		outcome->error = record->outcome.error;
 		if (closed)
 			event->base.flow = record->base.flow;

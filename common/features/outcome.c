@@ -121,13 +121,12 @@ static int outcome_plan(void *state, const struct tt_plan_input *input, struct t
 
 /*
  * tcpaccept's: its BPF text has the programs (bpfsrc/tt_accept_outcome.bpf.h),
- * raw tracepoints on either backend; the child's state it reads at accept.
+ * raw tracepoints on either backend. (The child's state it reads at accept
+ * comes with its flow: common/kernel/socket_types.c.)
  */
-static const char *const sock_common_members[] = {"skc_state", NULL};
 static const char *const sk_buff_members[] = {"head", "network_header", "transport_header",
                                               "protocol", NULL};
-static const struct tt_kernel_struct accept_structs[] = {{"sock_common", sock_common_members},
-                                                         {"sk_buff", sk_buff_members}};
+static const struct tt_kernel_struct accept_structs[] = {{"sk_buff", sk_buff_members}};
 static const struct tt_probe accept_probes[] = {
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_state_change), "inet_sock_set_state"},
     {TT_RAW_TRACEPOINT, TT_PROGRAM(tt_accept_reset), "tcp_receive_reset"},

@@ -4,8 +4,8 @@
 #include <stddef.h>
 
 const char *const tt_sock_common_members[] = {
-    "skc_family",    "skc_num",      "skc_dport",        "skc_daddr",
-    "skc_rcv_saddr", "skc_v6_daddr", "skc_v6_rcv_saddr", NULL,
+    "skc_family",   "skc_num",          "skc_dport", "skc_daddr", "skc_rcv_saddr",
+    "skc_v6_daddr", "skc_v6_rcv_saddr", "skc_state", NULL,
 };
 
 const char *const tt_task_struct_members[] = {"files", NULL};
