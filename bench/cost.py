@@ -97,11 +97,7 @@ def build_cases(args):
     if not args.no_peers:
         bpftrace = shutil.which("bpftrace")
         if bpftrace:
-            argv = [bpftrace, "-B", "line", BT_PEER]
-            if not os.path.exists("/sys/kernel/tracing/events"):
-                # bpftrace reads tracepoint formats from tracefs, which it does not mount.
-                argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
-                        'mount -t tracefs tracefs /sys/kernel/tracing && exec "$@"', "sh", *argv]
+            argv = harness.with_tracefs([bpftrace, "-B", "line", BT_PEER])
             cases.append(Case("bpftrace peer", argv))
         python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
         cases.append(Case("bcc-python peer", [python, BCC_PEER]))

@@ -20,6 +20,8 @@ import signal
 import struct
 import sys
 
+import harness
+
 SYSCALLS = {"x86_64": {"bpf": 321, "perf_event_open": 298},
             "aarch64": {"bpf": 280, "perf_event_open": 241}}
 BPF_PROG_LOAD, BPF_RAW_TRACEPOINT_OPEN = 5, 17
@@ -66,13 +68,7 @@ def load(prog_type, keep):
 def tracepoint_id(category, name):
     """The tracepoint's id, from tracefs (mounted in a mount namespace of this
     process's own where it is not)."""
-    tracing = "/sys/kernel/tracing"
-    if not os.path.exists(tracing + "/events"):
-        ms_rec, ms_private, clone_newns = 0x4000, 0x40000, 0x20000
-        if (libc.unshare(clone_newns) != 0
-                or libc.mount(None, b"/", None, ms_rec | ms_private, None) != 0
-                or libc.mount(b"tracefs", tracing.encode(), b"tracefs", 0, None) != 0):
-            fail("cannot mount tracefs: " + os.strerror(ctypes.get_errno()))
+    tracing = harness.ensure_tracefs("empty_probe")
     try:
         with open("%s/events/%s/%s/id" % (tracing, category, name)) as f:
             return int(f.read())

@@ -14,6 +14,7 @@ pytest.ini's pythonpath (tests/live/ttlib.py builds on it).
     lines in an output and what a tracer said it lost.
 """
 
+import ctypes
 import json
 import os
 import re
@@ -24,12 +25,49 @@ import sys
 import threading
 import time
 
+
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
 STORM_SRC = os.path.join(BENCH_DIR, "storm.c")
 # How long a tool may take to go live (it compiles at start when its cache is
 # cold; longer under emulation or valgrind): TT_START_TIMEOUT.
 START_TIMEOUT = float(os.environ.get("TT_START_TIMEOUT", "60"))
+
+
+TRACEFS = "/sys/kernel/tracing"
+TRACEFS_DIRS = (TRACEFS, "/sys/kernel/debug/tracing")
+
+
+def tracefs_mounted():
+    return any(os.path.isdir(os.path.join(d, "events")) for d in TRACEFS_DIRS)
+
+
+def ensure_tracefs(who):
+    """For a script that reads tracefs itself (BCC's Python, a tracepoint's
+    id): where tracefs is not mounted (a fresh machine), this process moves
+    to a mount namespace of its own that has it, as the tools do for
+    themselves; the host's mounts stay as they were. Returns the directory
+    that has it; exits, naming who, if it cannot."""
+    for directory in TRACEFS_DIRS:
+        if os.path.isdir(os.path.join(directory, "events")):
+            return directory
+    libc = ctypes.CDLL(None, use_errno=True)
+    ms_rec, ms_private, clone_newns = 0x4000, 0x40000, 0x20000
+    if (libc.unshare(clone_newns) != 0
+            or libc.mount(None, b"/", None, ms_rec | ms_private, None) != 0
+            or libc.mount(b"tracefs", TRACEFS.encode(), b"tracefs", 0, None) != 0):
+        sys.exit("%s: cannot mount tracefs: %s" % (who, os.strerror(ctypes.get_errno())))
+    return TRACEFS
+
+
+def with_tracefs(argv):
+    """The same for a command (bpftrace finds tracepoints in tracefs only):
+    where tracefs is not mounted, argv runs in a private mount namespace that
+    has it; exec keeps the pid argv's own."""
+    if tracefs_mounted():
+        return argv
+    mount = f'mount -t tracefs tracefs {TRACEFS} && exec "$@"'
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh", *argv]
 
 
 class RunError(RuntimeError):

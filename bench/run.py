@@ -213,22 +213,9 @@ def build_cases(args, tool_paths, other_pid, unused_port):
                                   col, match, None))
     if args.bpftrace_path:
         cases.append(Case("bpftrace peer (tcpconnect_peer.bt)", "peer", "bpftrace",
-                          with_tracefs([args.bpftrace_path, "-B", "line", PEER_SCRIPT]),
+                          harness.with_tracefs([args.bpftrace_path, "-B", "line", PEER_SCRIPT]),
                           COL_PID, "pid", None))
     return cases
-
-
-TRACEFS_DIRS = ("/sys/kernel/tracing", "/sys/kernel/debug/tracing")
-
-
-def with_tracefs(argv):
-    """bpftrace finds tracepoints in tracefs only. Where tracefs is not
-    mounted (a fresh machine), argv runs in a private mount namespace that has
-    it, as the tools do for themselves; exec keeps the pid argv's own."""
-    if any(os.path.isdir(os.path.join(d, "events")) for d in TRACEFS_DIRS):
-        return argv
-    mount = f'mount -t tracefs tracefs {TRACEFS_DIRS[0]} && exec "$@"'
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh", *argv]
 
 
 def remove(*paths):

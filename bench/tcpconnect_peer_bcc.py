@@ -23,6 +23,8 @@ import time
 
 from bcc import BPF
 
+import harness
+
 STUBS = {
     "include/linux/kconfig.h": "#define CONFIG_BPF_SYSCALL 1\n",
     "include/linux/types.h": "".join(
@@ -100,23 +102,9 @@ class Event(ctypes.Structure):
                 ("comm", ctypes.c_char * 16)]
 
 
-def ensure_tracefs():
-    """BCC reads the tracepoint's format from tracefs. Where it is not mounted,
-    mount it in a mount namespace of the peer's own, as tcptools does."""
-    tracing = "/sys/kernel/tracing"
-    if os.path.exists(tracing + "/events"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    ms_rec, ms_private, clone_newns = 0x4000, 0x40000, 0x20000
-    if (libc.unshare(clone_newns) != 0
-            or libc.mount(None, b"/", None, ms_rec | ms_private, None) != 0
-            or libc.mount(b"tracefs", tracing.encode(), b"tracefs", 0, None) != 0):
-        sys.exit("tcpconnect_peer_bcc: cannot mount tracefs: "
-                 + os.strerror(ctypes.get_errno()))
-
-
 def main():
-    ensure_tracefs()
+    # BCC reads the tracepoint's format from tracefs.
+    harness.ensure_tracefs("tcpconnect_peer_bcc")
     tree = stub_kernel_tree()
     try:
         b = BPF(text=TEXT)
