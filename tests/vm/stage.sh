@@ -46,8 +46,10 @@ pair="$live/test_tcpconnect.py::test_ipv4_connect $live/test_tcpaccept.py::test_
 # tool is enough: both attach kprobes through the same common code.
 no_tracefs="'$live/test_system_states.py::test_tracefs[none-tcpconnect]'"
 # tcpconnect's kprobe return checks --daddr and -N itself (tcpaccept's
-# filters are the syscall path's, the same on both backends): one case each.
-filters="'$live/test_filters.py::test_peer_filter[include-tcpconnect]'"
+# filters are the syscall path's, the same on both backends): --daddr each
+# way (inline, trie), -N once.
+filters="'$live/test_filters.py::test_peer_filter[include-inline-tcpconnect]'"
+filters="$filters '$live/test_filters.py::test_peer_filter[include-trie-tcpconnect]'"
 filters="$filters '$live/test_filters.py::test_netns_filter_and_column[tcpconnect]'"
 # tcpaccept -o at the listener's door, whose kprobes are each kernel's own
 # functions: a SYN dropped on a full accept queue (its listener older than
